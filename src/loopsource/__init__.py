@@ -1,0 +1,2 @@
+"""loopsource: circular-procurement knowledge graphs."""
+__version__ = "0.1.0"

@@ -1,0 +1,108 @@
+"""Build: load a data directory and write ontology + asserted graphs into a store.
+
+The inferred graph is emptied and marked stale by every build; ``loopsource reason``
+fills it again.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import __version__, resources
+from .files import atomic_write
+from .load import LoadResult, load_directory
+from .store import EmbeddedStore, GraphStore
+from .vocab import GRAPHS, LS, PROV, RDF_TYPE, RUN, XSD
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    store: str
+    rows: dict[str, int]
+    rejected: int
+    rejected_file: str | None
+    warnings: tuple[str, ...]
+    triples: dict[str, int]  # graph name -> triples
+    seconds: float
+
+
+def ontology_graph_parts() -> list[tuple[str, ox.RdfFormat]]:
+    return [(text, ox.RdfFormat.TURTLE) for _, text in resources.ontology_texts()]
+
+
+def status_triples(activity: str, status: str, counts: dict[str, int], started: datetime, ended: datetime) -> str:
+    """Meta graph: what produced the store (PROV) and whether the inferred graph is current."""
+    run = f"<{RUN}{activity}>"
+    lines = [
+        f"{run} <{RDF_TYPE}> <{PROV}Activity> .",
+        f'{run} <{PROV}startedAtTime> "{started.isoformat()}"^^<{XSD}dateTime> .',
+        f'{run} <{PROV}endedAtTime> "{ended.isoformat()}"^^<{XSD}dateTime> .',
+        f'{run} <{LS}softwareVersion> "loopsource {__version__}" .',
+        f'<{GRAPHS.inferred}> <{LS}status> "{status}" .',
+    ]
+    for graph, n in counts.items():
+        lines.append(f'{run} <{LS}triples{graph.capitalize()}> "{n}"^^<{XSD}integer> .')
+    return "\n".join(lines) + "\n"
+
+
+def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = False) -> BuildResult:
+    """Load ``data_dir`` and replace the store's ontology and asserted graphs (inferred: emptied, stale)."""
+    t0 = time.perf_counter()
+    started = datetime.now(timezone.utc)
+    loaded: LoadResult = load_directory(Path(data_dir), skip_invalid=skip_invalid)
+    log.info("loaded %d CSV-derived triples from %s in %.2fs", loaded.triples, data_dir, time.perf_counter() - t0)
+    asserted = [(loaded.ntriples, ox.RdfFormat.N_TRIPLES)]
+    asserted += [(text, fmt) for _, text, fmt in loaded.user_rdf]
+    onto = ontology_graph_parts()
+    counts = {"asserted": loaded.triples}
+    meta = status_triples("build", "stale", counts, started, datetime.now(timezone.utc))
+    graphs = {
+        GRAPHS.ontology: onto,
+        GRAPHS.asserted: asserted,
+        GRAPHS.inferred: [],
+        GRAPHS.meta: [(meta, ox.RdfFormat.N_TRIPLES)],
+    }
+    if isinstance(store, Path):
+        gs: GraphStore = EmbeddedStore.create(store, graphs)
+    else:
+        gs = store
+        gs.replace_graphs(graphs)
+    rejected_file = None
+    if loaded.rejected:
+        rejected_file = write_rejected(gs, loaded)
+    triples = {name: gs.count(GRAPHS.by_name(name)) for name in ("ontology", "asserted", "inferred")}
+    return BuildResult(
+        store=gs.description,
+        rows=loaded.rows,
+        rejected=len(loaded.rejected),
+        rejected_file=rejected_file,
+        warnings=loaded.warnings,
+        triples=triples,
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def write_rejected(store: GraphStore, loaded: LoadResult) -> str:
+    """Rejected rows go to a CSV beside the store: file, line, column, reason, and the row itself."""
+    if isinstance(store, EmbeddedStore):
+        target = store.root.with_name(store.root.name + ".rejected.csv")
+    else:
+        target = Path("loopsource.rejected.csv")
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["file", "line", "column", "reason", "row"])
+    for r in loaded.rejected:
+        raw = ",".join(f"{k}={v}" for k, v in r.values.items())
+        for p in r.problems:
+            w.writerow([r.file, r.line, p.column or "", p.reason, raw])
+    atomic_write(target, buf.getvalue().encode("utf-8"))
+    return str(target)

@@ -1,0 +1,89 @@
+"""Command-line interface: a thin shell over the library.
+
+Only this package maps errors to exit codes: 0 ok / conforms, 1 violations found,
+2 bad usage or input. Results go to stdout or the named output file; logging and progress
+go to stderr. Each command group lives in its own module, registered below.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import InputError, LoopsourceError
+
+log = logging.getLogger("loopsource")
+
+
+class _Group(click.Group):
+    """Maps library errors to messages and exit codes; never shows a traceback to a user."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as e:
+            for p in e.problems:
+                click.echo(f"error: {p}", err=True)
+            n = len(e.problems)
+            click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", err=True)
+            ctx.exit(e.exit_code)
+        except LoopsourceError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(e.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing was written.", err=True)
+            ctx.exit(130)
+        except Exception as e:  # an internal error: say so plainly, traceback only on request
+            if os.environ.get("LOOPSOURCE_DEBUG"):
+                raise
+            click.echo(f"internal error: {type(e).__name__}: {e} (set LOOPSOURCE_DEBUG=1 for a traceback)", err=True)
+            ctx.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="loopsource")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+def main(verbose: int, quiet: bool) -> None:
+    """loopsource: circular-procurement knowledge graphs from procurement CSV exports.
+
+    Pipeline: build -> reason -> validate -> query -> report (or all at once: run).
+    """
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+
+def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--store / --endpoint / --update-endpoint / --timeout, shared by every command that uses a graph."""
+    f = click.option("--timeout", type=float, default=60.0, show_default=True,
+                     help="Seconds to wait for a remote endpoint.")(f)
+    f = click.option("--update-endpoint", metavar="UPDATE_URL",
+                     help="SPARQL 1.1 Update endpoint (with --endpoint). Credentials come from "
+                          "LOOPSOURCE_ENDPOINT_USER/LOOPSOURCE_ENDPOINT_PASSWORD or LOOPSOURCE_ENDPOINT_TOKEN.")(f)
+    f = click.option("--endpoint", metavar="QUERY_URL",
+                     help="Use a remote SPARQL 1.1 endpoint instead of the embedded store.")(f)
+    f = click.option("--store", type=click.Path(path_type=Path), default=None,
+                     help="Embedded store folder [default: ./.loopsource].")(f)
+    return f
+
+
+def progress(message: str) -> None:
+    """One line of progress on stderr (results stay on stdout)."""
+    click.echo(message, err=True)
+
+
+# Command modules, one per pipeline stage. Each defines commands on ``main``.
+_COMMAND_MODULES = ("build", "reason", "validate", "query", "report", "scenario")
+for _name in _COMMAND_MODULES:
+    if importlib.util.find_spec(f"{__name__}.{_name}") is not None:
+        importlib.import_module(f"{__name__}.{_name}")

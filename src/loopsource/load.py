@@ -1,0 +1,591 @@
+"""Load stage: a directory of CSV exports (and the user's own RDF files) to asserted triples.
+
+The loader checks every row against the input contract and collects every problem before
+it stops, so a user fixes a file in one pass. Output is N-Triples text, because that is
+what the store bulk-loads fastest; nothing here touches a store.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import InputError, Problem
+from .vocab import (
+    GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, XSD, CodeLists, code_lists, entity_iri,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    required: bool
+    columns: tuple[str, ...]
+    optional_columns: tuple[str, ...] = ()
+
+
+# The input contract. Column names are exact; order in the file does not matter.
+CONTRACT: tuple[FileSpec, ...] = (
+    FileSpec("organisations.csv", True, ("id", "name", "role", "country")),
+    FileSpec("sites.csv", True, ("id", "organisation", "name", "country", "lat", "lon", "kind")),
+    FileSpec("materials.csv", True, ("id", "name", "class")),
+    FileSpec("products.csv", False, (
+        "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
+        "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
+        "recycling_efficiency_feedstock"), ("category",)),
+    FileSpec("bom.csv", False, ("product", "material", "mass_kg")),
+    FileSpec("purchases.csv", True, (
+        "id", "date", "buyer_site", "supplier_site", "material", "quantity", "unit", "spend", "currency",
+        "recycled_share", "reused_share", "transport_mode"), ("lead_time_days",)),
+    FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit")),
+    FileSpec("upstream.csv", False, ("site", "upstream_site", "material")),
+    FileSpec("candidates.csv", False, ("site", "material", "capacity_kg", "unit_price", "currency", "lead_time_days")),
+    FileSpec("fx.csv", False, ("currency", "rate")),
+)
+RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD}
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    file: str
+    line: int
+    problems: tuple[Problem, ...]
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What the load stage hands to the store: asserted triples and an account of the input."""
+
+    ntriples: str  # CSV-derived triples, N-Triples
+    user_rdf: tuple[tuple[str, str, ox.RdfFormat], ...]  # (file name, text, format) of the user's own RDF
+    rows: dict[str, int]  # file -> rows accepted
+    rejected: tuple[RejectedRow, ...]
+    warnings: tuple[str, ...]
+    triples: int  # CSV-derived triple count
+
+
+# ------------------------------------------------------------------ term writers (N-Triples)
+_ESC = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+_DEC = "^^<" + XSD + "decimal>"
+_DATE = "^^<" + XSD + "date>"
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _str(value: str) -> str:
+    return '"' + value.translate(_ESC) + '"'
+
+
+def _dec(value: Decimal) -> str:
+    return '"' + format(value, "f") + '"' + _DEC
+
+
+def _iri(value: str) -> str:
+    return "<" + value + ">"
+
+
+T_TYPE = _iri(RDF_TYPE)
+T_ID = _iri(LS + "id")
+T_NAME = _iri(SCHEMA + "name")
+T_PROV = _iri(PROV + "wasDerivedFrom")
+
+
+class _Row:
+    """One CSV record being checked: collects triples and problems for that record only."""
+
+    __slots__ = ("file", "line", "values", "problems", "lines", "subject")
+
+    def __init__(self, file: str, line: int, values: dict[str, str]):
+        self.file = file
+        self.line = line
+        self.values = values
+        self.problems: list[Problem] = []
+        self.lines: list[str] = []
+        self.subject = ""
+
+    def bad(self, column: str | None, reason: str) -> None:
+        self.problems.append(Problem(self.file, self.line, column, reason))
+
+    def emit(self, p: str, o: str) -> None:
+        self.lines.append(f"<{self.subject}> {p} {o} .\n")
+
+    def text(self, column: str, required: bool = True) -> str | None:
+        v = self.values[column].strip()
+        if not v:
+            if required:
+                self.bad(column, "value is required")
+            return None
+        return v
+
+    def number(self, column: str, *, required: bool = True, positive: bool = False, non_negative: bool = False,
+               share: bool = False, lo: Decimal | None = None, hi: Decimal | None = None) -> Decimal | None:
+        raw = self.text(column, required)
+        if raw is None:
+            return None
+        try:
+            d = Decimal(raw)
+        except InvalidOperation:
+            self.bad(column, f"{raw!r} is not a number")
+            return None
+        if not d.is_finite():
+            self.bad(column, f"{raw!r} is not a finite number")
+            return None
+        if positive and d <= 0:
+            self.bad(column, f"{raw} must be greater than 0")
+        elif non_negative and d < 0:
+            self.bad(column, f"{raw} must not be negative")
+        elif share and not (0 <= d <= 1):
+            self.bad(column, f"share {raw} is outside [0, 1] (write fractions, e.g. 0.25 for 25 %)")
+        elif lo is not None and hi is not None and not (lo <= d <= hi):
+            self.bad(column, f"{raw} is outside [{lo}, {hi}]")
+        else:
+            return d
+        return None
+
+    def day(self, column: str) -> date | None:
+        raw = self.text(column)
+        if raw is None:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.bad(column, f"{raw!r} is not an ISO 8601 date (YYYY-MM-DD)")
+            return None
+
+    def choice(self, column: str, options: dict[str, str], what: str, required: bool = True) -> str | None:
+        raw = self.text(column, required)
+        if raw is None:
+            return None
+        if raw in options:
+            return options[raw]
+        close = difflib.get_close_matches(raw, list(options), n=1, cutoff=0.5)
+        if not close:
+            folded = {k.lower(): k for k in options}
+            close = [folded[raw.lower()]] if raw.lower() in folded else []
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        listing = "" if len(options) > 12 else f" (one of {', '.join(sorted(options))})"
+        self.bad(column, f"unknown {what} {raw!r}{hint}{listing}")
+        return None
+
+
+@dataclass
+class _Index:
+    """Ids seen per entity kind: valid ones can be referenced; all are checked for duplicates."""
+
+    valid: dict[str, dict[str, int]] = field(default_factory=dict)
+    seen: dict[str, dict[str, int]] = field(default_factory=dict)
+    site_country: dict[str, str] = field(default_factory=dict)
+
+    def register(self, kind: str, key: str, row: _Row, column: str) -> bool:
+        seen = self.seen.setdefault(kind, {})
+        if key in seen:
+            row.bad(column, f"duplicate id {key!r} (first at line {seen[key]})")
+            return False
+        seen[key] = row.line
+        return True
+
+
+class Loader:
+    """Checks and converts one data directory. Use :func:`load_directory`."""
+
+    def __init__(self, data_dir: Path, *, skip_invalid: bool = False, codes: CodeLists | None = None):
+        self.dir = data_dir
+        self.skip_invalid = skip_invalid
+        self.codes = codes or code_lists()
+        self.index = _Index()
+        self.fatal: list[Problem] = []
+        self.rejected: list[RejectedRow] = []
+        self.warnings: list[str] = []
+        self.out: list[str] = []
+        self.rows: dict[str, int] = {}
+
+    # -------------------------------------------------------------- files
+    def _read(self, spec: FileSpec) -> Iterator[_Row] | None:
+        path = self.dir / spec.name
+        if not path.exists():
+            if spec.required:
+                self.fatal.append(Problem(spec.name, None, None, f"required file is missing from {self.dir}"))
+            return None
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = raw[: e.start].count(b"\n") + 1
+            self.fatal.append(Problem(spec.name, line, None,
+                                      f"file is not UTF-8 (byte 0x{raw[e.start]:02x}); save it as UTF-8"))
+            return None
+        reader = csv.reader(io.StringIO(text, newline=""))
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            self.fatal.append(Problem(spec.name, 1, None, "file is empty: a header row is required"))
+            return None
+        except csv.Error as e:
+            self.fatal.append(Problem(spec.name, 1, None, f"not a readable CSV header: {e}"))
+            return None
+        problems = []
+        for col in spec.columns:
+            if col not in header:
+                close = difflib.get_close_matches(col, header, n=1)
+                hint = f" (found {close[0]!r}: column names are exact)" if close else ""
+                problems.append(Problem(spec.name, 1, col, f"missing column{hint}"))
+        dups = {h for h in header if header.count(h) > 1}
+        for d in sorted(dups):
+            problems.append(Problem(spec.name, 1, d, "column appears more than once"))
+        if problems:
+            self.fatal.extend(problems)
+            return None
+        extra = [h for h in header if h not in spec.columns and h not in spec.optional_columns]
+        if extra:
+            self.warnings.append(f"{spec.name}: column(s) {', '.join(extra)} ignored (not in the input contract)")
+        return self._records(spec, reader, header)
+
+    def _records(self, spec: FileSpec, reader: Iterator[list[str]], header: list[str]) -> Iterator[_Row]:
+        width = len(header)
+        wanted = spec.columns + spec.optional_columns
+        start = 2
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                self.fatal.append(Problem(spec.name, start, None, f"unreadable CSV record: {e}"))
+                return
+            line, start = start, reader.line_num + 1  # type: ignore[attr-defined]
+            if not fields or fields == [""]:
+                continue
+            values = {h: "" for h in wanted}
+            values.update(zip(header, fields))
+            row = _Row(spec.name, line, values)
+            if len(fields) != width:
+                row.bad(None, f"record has {len(fields)} fields, the header has {width}")
+            yield row
+
+    def _finish(self, row: _Row) -> bool:
+        if row.problems:
+            self.rejected.append(RejectedRow(row.file, row.line, tuple(row.problems), dict(row.values)))
+            return False
+        row.emit(T_PROV, _iri(f"{SOURCE}{row.file}#L{row.line}"))
+        self.out.extend(row.lines)
+        self.rows[row.file] = self.rows.get(row.file, 0) + 1
+        return True
+
+    def _ref(self, row: _Row, column: str, kind: str, what: str, required: bool = True) -> str | None:
+        """Resolve a reference; ids of rows that were rejected only resolve when nothing is built anyway."""
+        key = row.text(column, required)
+        if key is None:
+            return None
+        if key in self.index.valid.get(kind, {}):
+            return entity_iri(kind, key)
+        seen = self.index.seen.get(kind, {})
+        if key in seen:
+            if not self.skip_invalid:
+                return entity_iri(kind, key)  # the referenced row's own problem is reported already
+            row.bad(column, f"{what} {key!r} was rejected (line {seen[key]} of its file)")
+            return None
+        close = difflib.get_close_matches(key, list(self.index.valid.get(kind, {})), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        row.bad(column, f"unknown {what} {key!r}{hint}")
+        return None
+
+    def _entity(self, row: _Row, kind: str, cls: str | None) -> str | None:
+        key = row.text("id")
+        if key is None:
+            return None
+        if not self.index.register(kind, key, row, "id"):
+            return None
+        row.subject = entity_iri(kind, key)
+        if cls:
+            row.emit(T_TYPE, _iri(cls))
+        row.emit(T_ID, _str(key))
+        return key
+
+    def _accept(self, row: _Row, kind: str, key: str | None) -> None:
+        if self._finish(row) and key is not None:
+            self.index.valid.setdefault(kind, {})[key] = row.line
+
+    # -------------------------------------------------------------- one function per file
+    def organisations(self, row: _Row) -> None:
+        role = row.choice("role", self.codes.roles, "role")
+        key = self._entity(row, "org", role)
+        name = row.text("name")
+        country = row.choice("country", self.codes.countries, "country code (ISO 3166-1 alpha-2)")
+        if name is not None:
+            row.emit(T_NAME, _str(name))
+        if country:
+            row.emit(_iri(LS + "country"), _iri(country))
+        self._accept(row, "org", key)
+
+    def sites(self, row: _Row) -> None:
+        kind = row.choice("kind", self.codes.site_kinds, "site kind")
+        key = self._entity(row, "site", kind)
+        org = self._ref(row, "organisation", "org", "organisation")
+        name = row.text("name")
+        country = row.choice("country", self.codes.countries, "country code (ISO 3166-1 alpha-2)")
+        lat = row.number("lat", required=False, lo=Decimal(-90), hi=Decimal(90))
+        lon = row.number("lon", required=False, lo=Decimal(-180), hi=Decimal(180))
+        if (row.values["lat"].strip() == "") != (row.values["lon"].strip() == ""):
+            row.bad("lat" if row.values["lat"].strip() == "" else "lon", "lat and lon must be given together or both left empty")
+        if org:
+            row.emit(_iri(ORG + "siteOf"), _iri(org))
+        if name is not None:
+            row.emit(T_NAME, _str(name))
+        if country:
+            row.emit(_iri(LS + "locatedIn"), _iri(country))
+            if key:
+                self.index.site_country[key] = country
+        if lat is not None and lon is not None:
+            row.emit(_iri(GEO + "lat"), _dec(lat))
+            row.emit(_iri(GEO + "long"), _dec(lon))
+        self._accept(row, "site", key)
+
+    def materials(self, row: _Row) -> None:
+        cls = row.choice("class", self.codes.material_classes, "material class")
+        key = self._entity(row, "material", cls)
+        name = row.text("name")
+        if name is not None:
+            row.emit(T_NAME, _str(name))
+        self._accept(row, "material", key)
+
+    _PRODUCT_NUMBERS = (
+        ("lifetime_years", "lifetimeYears", dict(positive=True)),
+        ("industry_lifetime_years", "industryLifetimeYears", dict(positive=True)),
+        ("use_intensity", "useIntensity", dict(positive=True, required=False)),
+        ("industry_use_intensity", "industryUseIntensity", dict(positive=True, required=False)),
+        ("collection_recycling_share", "collectionRecyclingShare", dict(share=True)),
+        ("collection_reuse_share", "collectionReuseShare", dict(share=True)),
+        ("recycling_efficiency_eol", "recyclingEfficiencyEol", dict(share=True)),
+        ("recycling_efficiency_feedstock", "recyclingEfficiencyFeedstock", dict(share=True)),
+    )
+
+    def products(self, row: _Row) -> None:
+        key = self._entity(row, "product", LS + "Product")
+        name = row.text("name")
+        if name is not None:
+            row.emit(T_NAME, _str(name))
+        got: dict[str, Decimal] = {}
+        for column, prop, opts in self._PRODUCT_NUMBERS:
+            d = row.number(column, **opts)  # type: ignore[arg-type]
+            if d is not None:
+                got[column] = d
+                row.emit(_iri(LS + prop), _dec(d))
+        if got.get("collection_recycling_share", 0) + got.get("collection_reuse_share", 0) > 1:
+            row.bad("collection_reuse_share", "collection_recycling_share + collection_reuse_share is more than 1")
+        category = row.text("category", required=False)
+        if category:
+            row.emit(_iri(LS + "category"), _str(category))
+        self._accept(row, "product", key)
+
+    def bom(self, row: _Row) -> None:
+        product = self._ref(row, "product", "product", "product")
+        material = self._ref(row, "material", "material", "material")
+        mass = row.number("mass_kg", positive=True)
+        key = None
+        if product and material:
+            pid, mid = row.values["product"].strip(), row.values["material"].strip()
+            if self.index.register("bom", f"{pid}\x00{mid}", row, "material"):
+                key = f"{pid}\x00{mid}"
+            row.subject = entity_iri("bom", pid, mid)
+            row.emit(T_TYPE, _iri(LS + "BomLine"))
+            row.emit(_iri(LS + "bomLineOf"), _iri(product))
+            row.emit(_iri(LS + "material"), _iri(material))
+        if mass is not None:
+            row.emit(_iri(LS + "massKg"), _dec(mass))
+        self._accept(row, "bom", key)
+
+    def _quantity(self, row: _Row) -> None:
+        q = row.number("quantity", positive=True)
+        unit = row.choice("unit", {k: v[0] for k, v in self.codes.units.items()}, "unit")
+        if q is not None and unit is not None:
+            factor = self.codes.units[row.values["unit"].strip()][1]
+            row.emit(_iri(LS + "quantity"), _dec(q))
+            row.emit(_iri(LS + "unit"), _iri(unit))
+            row.emit(_iri(LS + "massKg"), _dec(q * factor))
+
+    def purchases(self, row: _Row) -> None:
+        key = self._entity(row, "purchase", LS + "Purchase")
+        day = row.day("date")
+        buyer = self._ref(row, "buyer_site", "site", "site")
+        supplier = self._ref(row, "supplier_site", "site", "site")
+        material = self._ref(row, "material", "material", "material")
+        self._quantity(row)
+        spend = row.number("spend", required=False, non_negative=True)
+        currency = row.text("currency", required=False)
+        if currency is not None and not _CURRENCY.match(currency):
+            row.bad("currency", f"{currency!r} is not an ISO 4217 code (three capital letters)")
+        if spend is not None and currency is None:
+            row.bad("currency", "spend is given without a currency")
+        rec = row.number("recycled_share", required=False, share=True)
+        reu = row.number("reused_share", required=False, share=True)
+        if rec is not None and reu is not None and rec + reu > 1:
+            row.bad("reused_share", f"recycled_share + reused_share = {rec + reu} is more than 1")
+        mode = row.choice("transport_mode", self.codes.transport_modes, "transport mode", required=False)
+        lead = row.number("lead_time_days", required=False, non_negative=True)
+        if day:
+            row.emit(_iri(LS + "date"), '"' + day.isoformat() + '"' + _DATE)
+        for p, v in (("buyerSite", buyer), ("supplierSite", supplier), ("material", material), ("transportMode", mode)):
+            if v:
+                row.emit(_iri(LS + p), _iri(v))
+        for p, d in (("spend", spend), ("recycledShare", rec), ("reusedShare", reu), ("leadTimeDays", lead)):
+            if d is not None:
+                row.emit(_iri(LS + p), _dec(d))
+        if currency:
+            row.emit(_iri(LS + "currency"), _str(currency))
+        self._accept(row, "purchase", key)
+
+    def loops(self, row: _Row) -> None:
+        key = self._entity(row, "loop", LS + "Loop")
+        day = row.day("date")
+        src = self._ref(row, "from_site", "site", "site")
+        dst = self._ref(row, "to_site", "site", "site")
+        material = self._ref(row, "material", "material", "material")
+        strategy = row.choice("strategy", self.codes.strategies, "strategy")
+        self._quantity(row)
+        if day:
+            row.emit(_iri(LS + "date"), '"' + day.isoformat() + '"' + _DATE)
+        for p, v in (("fromSite", src), ("toSite", dst), ("material", material), ("strategy", strategy)):
+            if v:
+                row.emit(_iri(LS + p), _iri(v))
+        self._accept(row, "loop", key)
+
+    def upstream(self, row: _Row) -> None:
+        site = self._ref(row, "site", "site", "site")
+        up = self._ref(row, "upstream_site", "site", "site")
+        material = self._ref(row, "material", "material", "material")
+        key = None
+        if site and up and material:
+            ids = (row.values["site"].strip(), row.values["upstream_site"].strip(), row.values["material"].strip())
+            if ids[0] == ids[1]:
+                row.bad("upstream_site", "a site cannot be its own upstream supplier")
+            if self.index.register("upstream", "\x00".join(ids), row, "material"):
+                key = "\x00".join(ids)
+            row.subject = entity_iri("upstream", *ids)
+            row.emit(T_TYPE, _iri(LS + "UpstreamSupply"))
+            row.emit(_iri(LS + "site"), _iri(site))
+            row.emit(_iri(LS + "upstreamSite"), _iri(up))
+            row.emit(_iri(LS + "material"), _iri(material))
+            row.lines.append(f"<{site}> <{LS}upstreamSupplier> <{up}> .\n")
+        self._accept(row, "upstream", key)
+
+    def candidates(self, row: _Row) -> None:
+        site = self._ref(row, "site", "site", "site")
+        material = self._ref(row, "material", "material", "material")
+        cap = row.number("capacity_kg", positive=True)
+        price = row.number("unit_price", required=False, non_negative=True)
+        currency = row.text("currency", required=False)
+        if currency is not None and not _CURRENCY.match(currency):
+            row.bad("currency", f"{currency!r} is not an ISO 4217 code (three capital letters)")
+        if price is not None and currency is None:
+            row.bad("currency", "unit_price is given without a currency")
+        lead = row.number("lead_time_days", required=False, non_negative=True)
+        key = None
+        if site and material:
+            ids = (row.values["site"].strip(), row.values["material"].strip())
+            if self.index.register("candidate", "\x00".join(ids), row, "material"):
+                key = "\x00".join(ids)
+            row.subject = entity_iri("candidate", *ids)
+            row.emit(T_TYPE, _iri(LS + "Candidate"))
+            row.emit(_iri(LS + "site"), _iri(site))
+            row.emit(_iri(LS + "material"), _iri(material))
+            for p, d in (("capacityKg", cap), ("unitPrice", price), ("leadTimeDays", lead)):
+                if d is not None:
+                    row.emit(_iri(LS + p), _dec(d))
+            if currency:
+                row.emit(_iri(LS + "currency"), _str(currency))
+        self._accept(row, "candidate", key)
+
+    def fx(self, row: _Row) -> None:
+        currency = row.text("currency")
+        rate = row.number("rate", positive=True)
+        key = None
+        if currency is not None:
+            if not _CURRENCY.match(currency):
+                row.bad("currency", f"{currency!r} is not an ISO 4217 code (three capital letters)")
+            elif self.index.register("fx", currency, row, "currency"):
+                key = currency
+            row.subject = entity_iri("fx", currency)
+            row.emit(T_TYPE, _iri(LS + "ExchangeRate"))
+            row.emit(_iri(LS + "currency"), _str(currency))
+        if rate is not None:
+            row.emit(_iri(LS + "rate"), _dec(rate))
+        self._accept(row, "fx", key)
+
+    # -------------------------------------------------------------- driver
+    def run(self) -> LoadResult:
+        if not self.dir.is_dir():
+            raise InputError(Problem(str(self.dir), None, None, "data directory does not exist or is not a directory"))
+        handlers: dict[str, Callable[[_Row], None]] = {
+            "organisations.csv": self.organisations, "sites.csv": self.sites, "materials.csv": self.materials,
+            "products.csv": self.products, "bom.csv": self.bom, "purchases.csv": self.purchases,
+            "loops.csv": self.loops, "upstream.csv": self.upstream, "candidates.csv": self.candidates,
+            "fx.csv": self.fx,
+        }
+        for spec in CONTRACT:
+            records = self._read(spec)
+            if records is None:
+                continue
+            handler = handlers[spec.name]
+            for row in records:
+                handler(row)
+        known = {s.name for s in CONTRACT}
+        user_rdf = []
+        for path in sorted(self.dir.iterdir()):
+            if path.suffix in RDF_SUFFIXES and path.is_file():
+                user_rdf.append(self._user_rdf(path))
+            elif path.suffix == ".csv" and path.name not in known:
+                self.warnings.append(f"{path.name}: file ignored (not in the input contract)")
+        problems = list(self.fatal)
+        if not self.skip_invalid:
+            problems.extend(p for r in self.rejected for p in r.problems)
+        if problems:
+            raise InputError(problems)
+        return LoadResult(
+            ntriples="".join(self.out),
+            user_rdf=tuple(u for u in user_rdf if u is not None),
+            rows=dict(self.rows),
+            rejected=tuple(self.rejected),
+            warnings=tuple(self.warnings),
+            triples=len(self.out),
+        )
+
+    def _user_rdf(self, path: Path) -> tuple[str, str, ox.RdfFormat] | None:
+        fmt = RDF_SUFFIXES[path.suffix]
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.fatal.append(Problem(path.name, None, None, "file is not UTF-8"))
+            return None
+        try:
+            # Parsed here only to report syntax errors with a position; pyoxigraph's parsers
+            # resolve no external entities, fetch no remote JSON-LD contexts and read no files.
+            for _ in ox.parse(text, format=fmt, base_iri=f"{SOURCE}{path.name}"):
+                pass
+        except SyntaxError as e:
+            self.fatal.append(Problem(path.name, _line_of(e), None, f"not valid RDF: {e}"))
+            return None
+        return (path.name, text, fmt)
+
+
+def _line_of(error: SyntaxError) -> int | None:
+    m = re.search(r"line (\d+)", str(error))
+    if m:
+        return int(m.group(1))
+    return getattr(error, "lineno", None)
+
+
+def load_directory(data_dir: Path, *, skip_invalid: bool = False) -> LoadResult:
+    """Check and convert a data directory. Raises InputError with every problem found,
+    unless ``skip_invalid``, in which case bad rows come back in ``rejected``."""
+    return Loader(Path(data_dir), skip_invalid=skip_invalid).run()

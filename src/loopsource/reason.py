@@ -1,0 +1,480 @@
+"""Reason stage: the OWL 2 RL closure of ontology + asserted data, kept in its own graph.
+
+Two engines behind one small interface (:class:`Engine`):
+
+* ``owlrl`` - the reference: the owlrl package on an rdflib graph. Correct and slow
+  (minutes at 10^5 triples). When owlrl moves into rdflib 8, only :class:`OwlrlEngine`
+  changes.
+* ``rules`` - the default: owlrl computes the closure of the *schema* only (a few hundred
+  triples, cached on disk), and the data-level OWL 2 RL rules that this schema needs
+  (cax-sco, cax-eqc, prp-dom, prp-rng, prp-spo1, prp-eqp, prp-inv, prp-symp, prp-trp,
+  prp-spo2, cls-svf1, cls-hv1/2, cls-int1/2, cls-avf) run as a worklist forward chainer over
+  N-Triples terms. A schema that uses anything else (equality, cardinality, keys,
+  functional properties, disjointness, complements, ...) makes the engine hand the whole job
+  to owlrl, with a warning, rather than give a different answer.
+
+Both return the *clean* closure: only new triples, and none of the noise OWL 2 RL produces
+(literal subjects, reflexive owl:sameAs, axiomatic and datatype triples, typing with
+owl:Thing / rdfs:Resource / other built-in classes, blank nodes).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import version as _pkg_version
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import LoopsourceError, UsageError
+from .files import atomic_write
+from .store import GraphStore
+from .vocab import GRAPHS, LS, OWL, PROV, RDF_TYPE, RDFS, RUN, XSD
+
+log = logging.getLogger(__name__)
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+BUILTIN = (RDF, RDFS, OWL, XSD)
+TYPE = f"<{RDF_TYPE}>"
+Triple = tuple[str, str, str]  # N-Triples terms: "<iri>", "_:b", '"lit"^^<dt>'
+
+_SCHEMA_PREDICATES = {f"<{ns}{n}>" for ns, names in (
+    (RDFS, ("subClassOf", "subPropertyOf", "domain", "range")),
+    (OWL, ("equivalentClass", "equivalentProperty", "inverseOf", "propertyChainAxiom", "onProperty",
+           "someValuesFrom", "allValuesFrom", "hasValue", "intersectionOf", "unionOf", "complementOf",
+           "disjointWith", "propertyDisjointWith", "hasKey", "maxCardinality", "maxQualifiedCardinality",
+           "cardinality", "minCardinality", "qualifiedCardinality", "onClass", "oneOf", "members",
+           "distinctMembers", "disjointUnionOf", "sameAs", "differentFrom", "AllDifferent", "onDataRange",
+           "sourceIndividual", "assertionProperty", "targetIndividual", "targetValue")),
+    (RDF, ("first", "rest"))) for n in names}
+_SCHEMA_TYPES = {f"<{OWL}{n}>" for n in (
+    "TransitiveProperty", "SymmetricProperty", "FunctionalProperty", "InverseFunctionalProperty",
+    "IrreflexiveProperty", "AsymmetricProperty", "ReflexiveProperty", "Restriction", "AllDisjointClasses",
+    "AllDisjointProperties", "NegativePropertyAssertion", "AllDifferent")}
+# Schema constructs the rules engine does not implement: with them, owlrl does the whole job.
+_UNSUPPORTED = {f"<{OWL}{n}>" for n in (
+    "sameAs", "differentFrom", "complementOf", "disjointWith", "propertyDisjointWith", "hasKey", "maxCardinality",
+    "maxQualifiedCardinality", "cardinality", "minCardinality", "qualifiedCardinality", "oneOf", "members",
+    "distinctMembers", "disjointUnionOf", "FunctionalProperty", "InverseFunctionalProperty", "IrreflexiveProperty",
+    "AsymmetricProperty", "ReflexiveProperty", "AllDisjointClasses", "AllDisjointProperties",
+    "NegativePropertyAssertion", "AllDifferent", "sourceIndividual")}
+
+
+def is_noise(s: str, p: str, o: str) -> bool:
+    """True for triples that OWL 2 RL derives but no user needs (see module docstring)."""
+    if s[0] != "<" or o[0] == "_" or s[0] == "_":
+        return True  # literal or blank-node subjects, blank-node objects (restriction membership)
+    if s.startswith(("<" + RDF, "<" + RDFS, "<" + OWL, "<" + XSD)):
+        return True  # axiomatic and datatype-axiom triples about the built-in vocabulary
+    if p == TYPE and o.startswith(("<" + RDF, "<" + RDFS, "<" + OWL, "<" + XSD)):
+        return True  # typing with owl:Thing, rdfs:Resource, owl:Class, rdf:Property, ...
+    if s == o and p in _REFLEXIVE_NOISE:
+        return True
+    if o in (f"<{OWL}Thing>", f"<{RDFS}Resource>") or s == f"<{OWL}Nothing>":
+        return True  # X subClassOf owl:Thing, owl:Nothing subClassOf X
+    return False
+
+
+_REFLEXIVE_NOISE = {f"<{OWL}sameAs>", f"<{RDFS}subClassOf>", f"<{OWL}equivalentClass>",
+                    f"<{RDFS}subPropertyOf>", f"<{OWL}equivalentProperty>"}
+
+
+def parse_ntriples(text: str) -> list[Triple]:
+    """Split pyoxigraph's canonical N-Triples output (one space between terms, ' .' at the end)."""
+    out = []
+    for line in text.splitlines():
+        if not line or line[0] == "#":
+            continue
+        s, p, o = line[:-2].split(" ", 2)
+        out.append((s, p, o))
+    return out
+
+
+def to_ntriples(triples: Iterable[Triple]) -> str:
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
+
+
+@dataclass(frozen=True)
+class Inference:
+    """An engine's answer: the clean inferred triples (none of them asserted)."""
+
+    triples: frozenset[Triple]
+    engine: str
+    engine_version: str
+    seconds: float
+    note: str = ""
+
+
+class Engine(ABC):
+    """The interface every reasoning engine implements."""
+
+    name: str
+    version: str
+
+    @abstractmethod
+    def closure(self, schema_and_data: list[Triple]) -> set[Triple]:
+        """All triples entailed (asserted ones included); noise is filtered by the caller."""
+
+    def infer(self, ontology: list[Triple], asserted: list[Triple]) -> Inference:
+        t0 = time.perf_counter()
+        given = ontology + asserted
+        full = self.closure(given)
+        given_set = set(given)
+        clean = frozenset(t for t in full if t not in given_set and not is_noise(*t))
+        return Inference(clean, self.name, self.version, time.perf_counter() - t0, getattr(self, "note", ""))
+
+
+# ---------------------------------------------------------------------------- owlrl
+def _rdflib_graph(triples: Iterable[Triple]):
+    import rdflib
+
+    g = rdflib.Graph()
+    g.parse(data=to_ntriples(triples), format="nt")
+    return g
+
+
+def _from_rdflib(g) -> set[Triple]:
+    text = g.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    # Literal subjects (OWL 2 RL datatype rules) are not RDF 1.1: drop them before parsing.
+    text = "\n".join(line for line in text.splitlines() if not line.startswith('"'))
+    # Round-trip through pyoxigraph so that both engines speak the same canonical N-Triples.
+    canon = ox.serialize(ox.parse(text, format=ox.RdfFormat.N_TRIPLES, lenient=True), format=ox.RdfFormat.N_TRIPLES)
+    return set(parse_ntriples(canon.decode("utf-8")))
+
+
+def _owlrl_expand(triples: Iterable[Triple]) -> set[Triple]:
+    import owlrl
+
+    g = _rdflib_graph(triples)
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(g)
+    return _from_rdflib(g)
+
+
+class OwlrlEngine(Engine):
+    """The reference engine (owlrl on rdflib)."""
+
+    name = "owlrl"
+
+    def __init__(self) -> None:
+        self.version = _pkg_version("owlrl")
+
+    def closure(self, schema_and_data: list[Triple]) -> set[Triple]:
+        # owlrl's literal proxies turn literal objects into blank nodes and back; literal
+        # subjects that survive are dropped by rdflib's N-Triples writer or by is_noise.
+        return _owlrl_expand(schema_and_data)
+
+
+# ---------------------------------------------------------------------------- rules
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "loopsource"
+
+
+def is_schema(t: Triple) -> bool:
+    s, p, o = t
+    return p in _SCHEMA_PREDICATES or s[0] == "_" or (p == TYPE and o in _SCHEMA_TYPES)
+
+
+class _Tables:
+    """What the data-level rules need to know of the schema closure."""
+
+    def __init__(self, tbox: set[Triple]):
+        sub, subp = f"<{RDFS}subClassOf>", f"<{RDFS}subPropertyOf>"
+        self.sup_classes: dict[str, set[str]] = defaultdict(set)
+        self.sup_props: dict[str, set[str]] = defaultdict(set)
+        self.domains: dict[str, set[str]] = defaultdict(set)
+        self.ranges: dict[str, set[str]] = defaultdict(set)
+        self.inverse: dict[str, set[str]] = defaultdict(set)
+        self.symmetric: set[str] = set()
+        self.transitive: set[str] = set()
+        on_property: dict[str, str] = {}
+        svf: dict[str, str] = {}
+        avf: dict[str, str] = {}
+        hv: dict[str, str] = {}
+        inter: dict[str, str] = {}
+        chains: dict[str, str] = {}
+        first: dict[str, str] = {}
+        rest: dict[str, str] = {}
+        for s, p, o in tbox:
+            if p == sub:
+                if s != o:
+                    self.sup_classes[s].add(o)
+            elif p == f"<{OWL}equivalentClass>":
+                if s != o:
+                    self.sup_classes[s].add(o)
+                    self.sup_classes[o].add(s)
+            elif p == subp:
+                if s != o:
+                    self.sup_props[s].add(o)
+            elif p == f"<{OWL}equivalentProperty>":
+                if s != o:
+                    self.sup_props[s].add(o)
+                    self.sup_props[o].add(s)
+            elif p == f"<{RDFS}domain>":
+                self.domains[s].add(o)
+            elif p == f"<{RDFS}range>":
+                self.ranges[s].add(o)
+            elif p == f"<{OWL}inverseOf>":
+                self.inverse[s].add(o)
+                self.inverse[o].add(s)
+            elif p == TYPE and o == f"<{OWL}SymmetricProperty>":
+                self.symmetric.add(s)
+            elif p == TYPE and o == f"<{OWL}TransitiveProperty>":
+                self.transitive.add(s)
+            elif p == f"<{OWL}onProperty>":
+                on_property[s] = o
+            elif p == f"<{OWL}someValuesFrom>":
+                svf[s] = o
+            elif p == f"<{OWL}allValuesFrom>":
+                avf[s] = o
+            elif p == f"<{OWL}hasValue>":
+                hv[s] = o
+            elif p == f"<{OWL}intersectionOf>":
+                inter[s] = o
+            elif p == f"<{OWL}propertyChainAxiom>":
+                chains[s] = o
+            elif p == f"<{RDF}first>":
+                first[s] = o
+            elif p == f"<{RDF}rest>":
+                rest[s] = o
+
+        def items(head: str) -> list[str]:
+            out = []
+            while head in first:
+                out.append(first[head])
+                head = rest.get(head, f"<{RDF}nil>")
+            return out
+
+        # restriction r: (property, filler)
+        self.svf_by_prop: dict[str, list[tuple[str, str]]] = defaultdict(list)  # p -> [(r, filler)]
+        self.svf_by_filler: dict[str, list[tuple[str, str]]] = defaultdict(list)  # filler -> [(r, p)]
+        self.avf_by_restriction: dict[str, tuple[str, str]] = {}  # r -> (p, filler)
+        self.avf_by_prop: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.hv_by_restriction: dict[str, tuple[str, str]] = {}  # r -> (p, value)
+        self.hv_by_prop_value: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for r, p in on_property.items():
+            if r in svf:
+                self.svf_by_prop[p].append((r, svf[r]))
+                self.svf_by_filler[svf[r]].append((r, p))
+            if r in avf:
+                self.avf_by_restriction[r] = (p, avf[r])
+                self.avf_by_prop[p].append((r, avf[r]))
+            if r in hv:
+                self.hv_by_restriction[r] = (p, hv[r])
+                self.hv_by_prop_value[(p, hv[r])].append(r)
+        self.intersections: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)  # conjunct -> [(C, all)]
+        self.conjuncts: dict[str, list[str]] = {}
+        for c, head in inter.items():
+            parts = items(head)
+            self.conjuncts[c] = parts
+            for part in parts:
+                self.intersections[part].append((c, parts))
+        self.chains: dict[str, list[tuple[str, list[str], int]]] = defaultdict(list)  # p_i -> [(P, chain, i)]
+        for prop, head in chains.items():
+            steps = items(head)
+            for i, step in enumerate(steps):
+                self.chains[step].append((prop, steps, i))
+        self.thing = f"<{OWL}Thing>"
+
+
+class _Chainer:
+    """Worklist forward chaining: every new triple is matched once against every rule."""
+
+    def __init__(self, tables: _Tables):
+        self.t = tables
+        self.all: set[Triple] = set()
+        self.out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # p -> s -> {o}
+        self.inn: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # p -> o -> {s}
+        self.types: dict[str, set[str]] = defaultdict(set)
+        self.todo: list[Triple] = []
+
+    def add(self, s: str, p: str, o: str) -> None:
+        t = (s, p, o)
+        if t in self.all:
+            return
+        self.all.add(t)
+        self.out[p][s].add(o)
+        self.inn[p][o].add(s)
+        if p == TYPE:
+            self.types[s].add(o)
+        self.todo.append(t)
+
+    def run(self) -> None:
+        t = self.t
+        add = self.add
+        while self.todo:
+            s, p, o = self.todo.pop()
+            literal = o[0] == '"'
+            if p == TYPE:
+                for d in t.sup_classes.get(o, ()):
+                    add(s, TYPE, d)
+                if o in t.hv_by_restriction:  # cls-hv1
+                    hp, v = t.hv_by_restriction[o]
+                    add(s, hp, v)
+                for c, parts in t.intersections.get(o, ()):  # cls-int1
+                    if all(x in self.types[s] for x in parts):
+                        add(s, TYPE, c)
+                for part in t.conjuncts.get(o, ()):  # cls-int2
+                    add(s, TYPE, part)
+                for r, rp in t.svf_by_filler.get(o, ()):  # cls-svf1, filler side
+                    for x in list(self.inn[rp].get(s, ())):
+                        add(x, TYPE, r)
+                if o in t.avf_by_restriction:  # cls-avf, restriction side
+                    ap, filler = t.avf_by_restriction[o]
+                    for y in list(self.out[ap].get(s, ())):
+                        if y[0] != '"':
+                            add(y, TYPE, filler)
+            for q in t.sup_props.get(p, ()):  # prp-spo1, prp-eqp
+                add(s, q, o)
+            for c in t.domains.get(p, ()):  # prp-dom
+                add(s, TYPE, c)
+            if not literal:
+                for c in t.ranges.get(p, ()):  # prp-rng
+                    add(o, TYPE, c)
+                for q in t.inverse.get(p, ()):  # prp-inv1/2
+                    add(o, q, s)
+                if p in t.symmetric:  # prp-symp
+                    add(o, p, s)
+                if p in t.transitive:  # prp-trp
+                    for z in list(self.out[p].get(o, ())):
+                        add(s, p, z)
+                    for w in list(self.inn[p].get(s, ())):
+                        add(w, p, o)
+                for r, filler in t.svf_by_prop.get(p, ()):  # cls-svf1, property side
+                    if filler == t.thing or filler in self.types.get(o, ()):
+                        add(s, TYPE, r)
+                for r, filler in t.avf_by_prop.get(p, ()):  # cls-avf, property side
+                    if r in self.types.get(s, ()):
+                        add(o, TYPE, filler)
+                for chain_prop, steps, i in t.chains.get(p, ()):  # prp-spo2
+                    for x in self._walk(s, steps[:i][::-1], self.inn):
+                        for z in self._walk(o, steps[i + 1:], self.out):
+                            add(x, chain_prop, z)
+            for r in t.hv_by_prop_value.get((p, o), ()):  # cls-hv2
+                add(s, TYPE, r)
+
+    def _walk(self, start: str, steps: list[str], index: dict[str, dict[str, set[str]]]) -> set[str]:
+        frontier = {start}
+        for step in steps:
+            nxt: set[str] = set()
+            for n in frontier:
+                nxt.update(index[step].get(n, ()))
+            frontier = nxt
+            if not frontier:
+                break
+        return frontier
+
+
+class RulesEngine(Engine):
+    """The default engine: owlrl on the schema (cached), compiled data rules on the rest."""
+
+    name = "rules"
+
+    def __init__(self) -> None:
+        from . import __version__
+
+        self.version = f"loopsource {__version__} (schema closure by owlrl {_pkg_version('owlrl')})"
+        self.note = ""
+
+    def schema_closure(self, schema: list[Triple]) -> set[Triple]:
+        key = hashlib.sha256(("\n".join(sorted(f"{s} {p} {o}" for s, p, o in schema)) + self.version).encode()).hexdigest()
+        cache = _cache_dir() / f"schema-{key[:32]}.nt"
+        try:
+            return set(parse_ntriples(cache.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            pass
+        closure = _owlrl_expand(schema)
+        try:
+            atomic_write(cache, to_ntriples(sorted(closure)))
+        except OSError as e:  # a read-only home is no reason to fail
+            log.debug("schema closure not cached: %s", e)
+        return closure
+
+    def closure(self, schema_and_data: list[Triple]) -> set[Triple]:
+        schema = [t for t in schema_and_data if is_schema(t)]
+        unsupported = sorted({x for s, p, o in schema_and_data for x in (p, o) if x in _UNSUPPORTED})
+        if unsupported:
+            self.note = f"schema uses {', '.join(unsupported)}: the rules engine handed the job to owlrl"
+            log.warning(self.note)
+            return _owlrl_expand(schema_and_data)
+        tbox = self.schema_closure(schema)
+        chainer = _Chainer(_Tables(tbox))
+        for s, p, o in tbox:
+            chainer.add(s, p, o)
+        for s, p, o in schema_and_data:
+            chainer.add(s, p, o)
+        chainer.run()
+        return chainer.all
+
+
+ENGINES: dict[str, type[Engine]] = {"rules": RulesEngine, "owlrl": OwlrlEngine}
+DEFAULT_ENGINE = "rules"
+
+
+def get_engine(name: str) -> Engine:
+    try:
+        return ENGINES[name]()
+    except KeyError:
+        raise UsageError(f"unknown reasoning engine {name!r}: one of {', '.join(ENGINES)}") from None
+
+
+# ---------------------------------------------------------------------------- stage
+@dataclass(frozen=True)
+class ReasonResult:
+    engine: str
+    engine_version: str
+    seconds: float
+    asserted: int
+    inferred: int
+    note: str
+
+
+def read_graph(store: GraphStore, graph: str) -> list[Triple]:
+    return parse_ntriples(store.export(graph, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+
+
+def inferred_status(store: GraphStore) -> str:
+    """'current' after a reason, 'stale' after a build, 'missing' for an unknown store."""
+    res = store.select(f"SELECT ?s WHERE {{ GRAPH <{GRAPHS.meta}> {{ <{GRAPHS.inferred}> <{LS}status> ?s }} }}")
+    return res.rows[0][0].value if res.rows else "missing"  # type: ignore[union-attr]
+
+
+def reason(store: GraphStore, engine: str = DEFAULT_ENGINE) -> ReasonResult:
+    """Replace the inferred graph with the clean closure of ontology + asserted, atomically."""
+    started = datetime.now(timezone.utc)
+    eng = get_engine(engine)
+    ontology = read_graph(store, GRAPHS.ontology)
+    asserted = read_graph(store, GRAPHS.asserted)
+    if not ontology:
+        raise LoopsourceError(f"{store.description}: the ontology graph is empty; run 'loopsource build' first")
+    result = eng.infer(ontology, asserted)
+    ended = datetime.now(timezone.utc)
+    run = f"<{RUN}reason>"
+    meta = [
+        f"{run} <{RDF_TYPE}> <{PROV}Activity> .",
+        f'{run} <{PROV}startedAtTime> "{started.isoformat()}"^^<{XSD}dateTime> .',
+        f'{run} <{PROV}endedAtTime> "{ended.isoformat()}"^^<{XSD}dateTime> .',
+        f'{run} <{LS}engine> "{result.engine}" .',
+        f'{run} <{LS}engineVersion> "{result.engine_version}" .',
+        f'{run} <{LS}seconds> "{result.seconds:.3f}"^^<{XSD}decimal> .',
+        f'{run} <{LS}triplesAsserted> "{len(asserted)}"^^<{XSD}integer> .',
+        f'{run} <{LS}triplesInferred> "{len(result.triples)}"^^<{XSD}integer> .',
+        f"<{GRAPHS.inferred}> <{PROV}wasGeneratedBy> {run} .",
+        f'<{GRAPHS.inferred}> <{LS}status> "current" .',
+    ]
+    old_meta = [t for t in read_graph(store, GRAPHS.meta)
+                if not t[0] == run and not (t[0] == f"<{GRAPHS.inferred}>")]
+    meta_text = to_ntriples(old_meta) + "\n".join(meta) + "\n"
+    store.replace_graphs({
+        GRAPHS.inferred: [(to_ntriples(sorted(result.triples)), ox.RdfFormat.N_TRIPLES)],
+        GRAPHS.meta: [(meta_text, ox.RdfFormat.N_TRIPLES)],
+    })
+    return ReasonResult(result.engine, result.engine_version, result.seconds, len(asserted), len(result.triples),
+                        result.note)

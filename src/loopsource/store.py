@@ -1,0 +1,272 @@
+"""Graph stores: the embedded Oxigraph store on disk, and (see remote.py) a SPARQL 1.1 endpoint.
+
+Every stage talks to a :class:`GraphStore`, never to pyoxigraph or HTTP directly, so the
+same commands work on one machine and against a server.
+
+Atomicity of the embedded store: a store folder holds generations ``db-000001``,
+``db-000002``, ... and a symlink ``current`` to the good one. A write makes a new
+generation (a fresh bulk load, or a cheap hard-link checkpoint of the current one that is
+then changed), and only when it is complete is ``current`` replaced with one atomic
+rename. A failed or interrupted write leaves ``current`` exactly as it was.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .errors import StoreError, UsageError
+from .vocab import GRAPHS, PREFIXES
+
+log = logging.getLogger(__name__)
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+DEFAULT_STORE = Path(".loopsource")
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    """Rows of a SELECT query as pyoxigraph terms (None for unbound)."""
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...]
+
+    def dicts(self) -> list[dict[str, Term | None]]:
+        return [dict(zip(self.variables, r)) for r in self.rows]
+
+    def values(self) -> list[dict[str, object]]:
+        """Rows with literals converted to Python values (numbers, strings), IRIs as strings."""
+        return [{v: python_value(t) for v, t in zip(self.variables, r)} for r in self.rows]
+
+
+def python_value(term: Term | None) -> object:
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value
+        x = term.value
+        try:
+            if dt.endswith(("#integer", "#int", "#long", "#nonNegativeInteger")):
+                return int(x)
+            if dt.endswith(("#decimal", "#double", "#float")):
+                return float(x)
+            if dt.endswith("#boolean"):
+                return x in ("true", "1")
+        except ValueError:
+            return x
+        return x
+    return term.value
+
+
+class GraphStore(ABC):
+    """What every stage needs from a store. Queries see the union of all named graphs."""
+
+    @abstractmethod
+    def select(self, query: str, substitutions: Mapping[str, Term] | None = None,
+               graphs: Sequence[str] | None = None) -> SelectResult: ...
+
+    @abstractmethod
+    def ask(self, query: str, substitutions: Mapping[str, Term] | None = None) -> bool: ...
+
+    @abstractmethod
+    def construct(self, query: str, substitutions: Mapping[str, Term] | None = None,
+                  graphs: Sequence[str] | None = None) -> list[ox.Triple]: ...
+
+    @abstractmethod
+    def raw_query(self, query: str, substitutions: Mapping[str, Term] | None,
+                  result_format: ox.QueryResultsFormat | None) -> bytes | str:
+        """Run a query and serialise its result in a SPARQL results format (or N-Triples for graphs)."""
+
+    @abstractmethod
+    def update(self, sparql_update: str) -> None: ...
+
+    @abstractmethod
+    def replace_graphs(self, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> None:
+        """Replace each named graph with the given serialisations, all or nothing where the store allows."""
+
+    @abstractmethod
+    def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
+        """Serialise one named graph (or, for None, all graphs as N-Quads/TriG)."""
+
+    @abstractmethod
+    def count(self, graph: str) -> int: ...
+
+    @property
+    @abstractmethod
+    def description(self) -> str: ...
+
+    def close(self) -> None:  # pragma: no cover - default no-op
+        pass
+
+
+def _subs(substitutions: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
+    if not substitutions:
+        return None
+    return {ox.Variable(k): v for k, v in substitutions.items()}
+
+
+class EmbeddedStore(GraphStore):
+    """An Oxigraph store on disk (``--store DIR``)."""
+
+    def __init__(self, root: Path, *, must_exist: bool = True, read_only: bool = False):
+        self.root = Path(root)
+        current = self.root / "current"
+        if not current.exists():
+            if must_exist:
+                raise StoreError(f"{self.root}: no loopsource store here; run 'loopsource build DATA_DIR --store {self.root}' first")
+            self._store = None
+            return
+        try:
+            path = str(current.resolve())
+            self._store = ox.Store.read_only(path) if read_only else ox.Store(path)
+        except OSError as e:
+            raise StoreError(f"{self.root}: cannot open the store: {e}") from e
+
+    @property
+    def description(self) -> str:
+        return str(self.root)
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError(f"{self.root}: the store is empty")
+        return self._store
+
+    def _query(self, query: str, substitutions: Mapping[str, Term] | None, graphs: Sequence[str] | None = None):
+        try:
+            if graphs is not None:
+                return self.store.query(query, prefixes=PREFIXES, substitutions=_subs(substitutions),
+                                        default_graph=[ox.NamedNode(g) for g in graphs])
+            return self.store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True,
+                                    substitutions=_subs(substitutions))
+        except SyntaxError as e:
+            raise StoreError(f"SPARQL syntax error: {e}") from e
+        except OSError as e:
+            raise StoreError(f"{self.root}: query failed: {e}") from e
+
+    def select(self, query, substitutions=None, graphs=None) -> SelectResult:
+        res = self._query(query, substitutions, graphs)
+        if not isinstance(res, ox.QuerySolutions):
+            raise StoreError("expected a SELECT query")
+        variables = tuple(v.value for v in res.variables)
+        return SelectResult(variables, tuple(tuple(sol[i] for i in range(len(variables))) for sol in res))
+
+    def ask(self, query, substitutions=None) -> bool:
+        return bool(self._query(query, substitutions))
+
+    def construct(self, query, substitutions=None, graphs=None) -> list[ox.Triple]:
+        return list(self._query(query, substitutions, graphs))
+
+    def raw_query(self, query, substitutions, result_format):
+        res = self._query(query, substitutions)
+        if isinstance(res, ox.QueryTriples):
+            return res.serialize(format=ox.RdfFormat.N_TRIPLES)
+        return res.serialize(format=result_format)
+
+    def update(self, sparql_update: str) -> None:
+        self._write_generation(lambda s: s.update(sparql_update, prefixes=PREFIXES))
+
+    def replace_graphs(self, graphs) -> None:
+        def change(s: ox.Store) -> None:
+            for g, parts in graphs.items():
+                node = ox.NamedNode(g)
+                if s.contains_named_graph(node):
+                    s.remove_graph(node)
+                for text, fmt in parts:
+                    s.bulk_load(text, fmt, to_graph=node)
+        self._write_generation(change)
+
+    def _write_generation(self, change) -> None:
+        """Copy-on-write: checkpoint the current generation, change the copy, switch atomically."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        new = Path(tempfile.mkdtemp(prefix="db-", suffix=".tmp", dir=self.root))
+        try:
+            if self._store is not None:
+                shutil.rmtree(new)
+                self._store.backup(str(new))  # hard links where possible: cheap
+            s = ox.Store(str(new))
+            try:
+                change(s)
+                s.flush()
+            except SyntaxError as e:
+                raise StoreError(f"cannot write the store: {e}") from e
+            finally:
+                del s
+            self._switch(new)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+
+    def _switch(self, new: Path) -> None:
+        final = self.root / _next_generation(self.root)
+        new.rename(final)
+        link = self.root / "current.tmp"
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(final.name, link)
+        old = (self.root / "current").resolve() if (self.root / "current").exists() else None
+        os.replace(link, self.root / "current")  # the atomic step
+        self._store = None
+        self._store = ox.Store(str(final))
+        if old is not None and old != final:
+            shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def create(cls, root: Path, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> EmbeddedStore:
+        """Build a brand-new generation holding only ``graphs`` and switch to it atomically."""
+        root = Path(root)
+        if root.exists() and not (root / "current").exists() and any(root.iterdir()):
+            raise UsageError(f"{root} exists and is not a loopsource store; choose another --store")
+        store = cls(root, must_exist=False)
+        store._store = None  # a fresh generation, not a copy of the current one
+        store._write_generation(lambda s: [s.bulk_load(text, fmt, to_graph=ox.NamedNode(g))
+                                           for g, parts in graphs.items() for text, fmt in parts])
+        return store
+
+    def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
+        if graph is None:
+            return self.store.dump(format=fmt)
+        return self.store.dump(format=fmt, from_graph=ox.NamedNode(graph))
+
+    def count(self, graph: str) -> int:
+        res = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(res.rows[0][0].value)  # type: ignore[union-attr]
+
+    def location(self) -> Path:
+        return (self.root / "current").resolve()
+
+    def close(self) -> None:
+        self._store = None
+
+
+def _next_generation(root: Path) -> str:
+    numbers = [int(p.name[3:]) for p in root.glob("db-[0-9]*") if p.name[3:].isdigit()]
+    return f"db-{max(numbers, default=0) + 1:06d}"
+
+
+def open_store(store: Path | None = None, endpoint: str | None = None, update_endpoint: str | None = None,
+               *, must_exist: bool = True, timeout: float = 60.0) -> GraphStore:
+    """The one place that turns ``--store`` / ``--endpoint`` options into a store."""
+    if endpoint:
+        if store is not None:
+            raise UsageError("give either --store or --endpoint, not both")
+        from .remote import RemoteStore
+
+        return RemoteStore(endpoint, update_endpoint, timeout=timeout)
+    if update_endpoint:
+        raise UsageError("--update-endpoint needs --endpoint")
+    return EmbeddedStore(store or DEFAULT_STORE, must_exist=must_exist)
+
+
+def graph_name(name: str) -> str:
+    try:
+        return GRAPHS.by_name(name)
+    except KeyError:
+        raise UsageError(f"unknown graph {name!r}: one of ontology, asserted, inferred, meta, all") from None

@@ -1,0 +1,136 @@
+"""IRIs of the loopsource vocabulary, the named graphs, and the CSV code lists.
+
+Code lists (units, strategies, transport modes, material classes, countries) are read from
+the ontology files themselves, so that the ontology is the single source of truth.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from urllib.parse import quote
+
+import pyoxigraph as ox
+
+from . import resources
+
+LS = "https://w3id.org/loopsource/ontology#"
+ID = "https://w3id.org/loopsource/id/"
+REGION = "https://w3id.org/loopsource/region/"
+SOURCE = "https://w3id.org/loopsource/source/"
+RUN = "https://w3id.org/loopsource/run/"
+GRAPH = "https://w3id.org/loopsource/graph/"
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "https://schema.org/"
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+QUDT = "http://qudt.org/schema/qudt/"
+UNIT = "http://qudt.org/vocab/unit/"
+DCTERMS = "http://purl.org/dc/terms/"
+
+
+@dataclass(frozen=True)
+class Graphs:
+    """Named graphs of a loopsource store. Inferred triples never enter ``asserted``."""
+
+    ontology: str = GRAPH + "ontology"
+    asserted: str = GRAPH + "asserted"
+    inferred: str = GRAPH + "inferred"
+    meta: str = GRAPH + "meta"
+
+    def by_name(self, name: str) -> str:
+        return {"ontology": self.ontology, "asserted": self.asserted, "inferred": self.inferred, "meta": self.meta}[name]
+
+
+GRAPHS = Graphs()
+
+# Prefixes offered to every query (catalogue files still declare their own).
+PREFIXES: dict[str, str] = {
+    "ls": LS, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "rdfs": RDFS, "owl": OWL, "xsd": XSD,
+    "skos": SKOS, "schema": SCHEMA, "org": ORG, "prov": PROV, "geo": GEO, "qudt": QUDT, "unit": UNIT,
+    "dcterms": DCTERMS, "region": REGION,
+}
+
+ENTITY_KINDS = ("org", "site", "material", "product", "bom", "purchase", "loop", "upstream", "candidate", "fx")
+
+
+def entity_iri(kind: str, *ids: str) -> str:
+    """IRI of a CSV entity. Ids are percent-encoded so that any CSV id gives a valid IRI."""
+    return ID + kind + "/" + "/".join(quote(i, safe="-._~") for i in ids)
+
+
+def country_iri(alpha2: str) -> str:
+    return REGION + alpha2
+
+
+@dataclass(frozen=True)
+class CodeLists:
+    """Values the CSV contract accepts, mapped to ontology IRIs."""
+
+    units: dict[str, tuple[str, Decimal]]  # csv value -> (unit IRI, kg per unit)
+    strategies: dict[str, str]  # csv value -> strategy concept IRI
+    circular_strategies: frozenset[str]  # csv values of R3-R8
+    transport_modes: dict[str, str]
+    material_classes: dict[str, str]  # local name -> class IRI
+    countries: dict[str, str]  # ISO alpha-2 -> region IRI
+    roles: dict[str, str]
+    site_kinds: dict[str, str]
+
+
+def _parse(name: str) -> list[ox.Triple]:
+    text = resources.read_text(resources.ontology_dir(), name)
+    return [q.triple for q in ox.parse(text, format=ox.RdfFormat.TURTLE)]
+
+
+@cache
+def code_lists() -> CodeLists:
+    vocab = _parse("vocabularies.ttl")
+    csv_value: dict[str, str] = {}
+    multiplier: dict[str, Decimal] = {}
+    types: dict[str, set[str]] = {}
+    for t in vocab:
+        s = t.subject.value
+        if t.predicate.value == LS + "csvValue":
+            csv_value[s] = t.object.value
+        elif t.predicate.value == QUDT + "conversionMultiplier":
+            multiplier[s] = Decimal(t.object.value)
+        elif t.predicate.value == RDF_TYPE:
+            types.setdefault(s, set()).add(t.object.value)
+    units, strategies, modes, circular = {}, {}, {}, set()
+    for iri, value in csv_value.items():
+        kinds = types.get(iri, set())
+        if QUDT + "Unit" in kinds:
+            units[value] = (iri, multiplier[iri])
+        elif LS + "TransportMode" in kinds:
+            modes[value] = iri
+        elif kinds & {LS + "CircularStrategy", LS + "NonCircularStrategy", LS + "Strategy"}:
+            strategies[value] = iri
+            if LS + "CircularStrategy" in kinds:
+                circular.add(value)
+    classes = {}
+    for t in _parse("materials.ttl"):
+        if t.predicate.value == RDF_TYPE and t.object.value == OWL + "Class" and t.subject.value.startswith(LS):
+            classes[t.subject.value[len(LS):]] = t.subject.value
+    for core in ("Material",):
+        classes[core] = LS + core
+    countries = {}
+    for t in _parse("regions.ttl"):
+        if t.predicate.value == LS + "iso3166Alpha2":
+            countries[t.object.value] = t.subject.value
+    return CodeLists(
+        units=units,
+        strategies=strategies,
+        circular_strategies=frozenset(circular),
+        transport_modes=modes,
+        material_classes=classes,
+        countries=countries,
+        roles={"buyer": LS + "Buyer", "supplier": LS + "Supplier", "recycler": LS + "Recycler"},
+        site_kinds={"plant": LS + "Plant", "warehouse": LS + "Warehouse",
+                    "supplier_site": LS + "SupplierSite", "recycling_facility": LS + "RecyclingFacility"},
+    )
