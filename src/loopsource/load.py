@@ -88,7 +88,9 @@ def _str(value: str) -> str:
 
 
 def _dec(value: Decimal) -> str:
-    return '"' + format(value, "f") + '"' + _DEC
+    # One lexical form per value ("2000", "0.3"), so equal numbers are equal terms.
+    text = format(value.normalize(), "f")
+    return '"' + ("0" if text in ("-0", "") else text) + '"' + _DEC
 
 
 def _iri(value: str) -> str:
