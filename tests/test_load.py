@@ -16,7 +16,7 @@ from loopsource.load import load_directory
 from loopsource.store import EmbeddedStore
 from loopsource.vocab import GRAPHS
 
-from conftest import FIXTURES
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def _edit(directory: Path, name: str, line: int, column: str, value: str) -> None:

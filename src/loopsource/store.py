@@ -173,7 +173,22 @@ class EmbeddedStore(GraphStore):
     def update(self, sparql_update: str) -> None:
         self._write_generation(lambda s: s.update(sparql_update, prefixes=PREFIXES))
 
+    # Removing a graph from RocksDB deletes quad by quad (measured: ~60k quads/s), while a bulk
+    # load into an empty store runs at several hundred thousand; above this many quads to
+    # remove, a fresh generation with the kept graphs dumped and reloaded is faster.
+    REBUILD_ABOVE = 50_000
+
     def replace_graphs(self, graphs) -> None:
+        to_remove = sum(self.count(g) for g in graphs if self._store is not None
+                        and self._store.contains_named_graph(ox.NamedNode(g)))
+        if self._store is not None and to_remove > self.REBUILD_ABOVE:
+            kept = [g for g in self._store.named_graphs() if g.value not in graphs]
+            parts = {g.value: [(self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g),
+                                ox.RdfFormat.N_TRIPLES)] for g in kept}
+            parts.update(graphs)
+            self._store_fresh(parts)
+            return
+
         def change(s: ox.Store) -> None:
             for g, parts in graphs.items():
                 node = ox.NamedNode(g)
@@ -182,6 +197,16 @@ class EmbeddedStore(GraphStore):
                 for text, fmt in parts:
                     s.bulk_load(text, fmt, to_graph=node)
         self._write_generation(change)
+
+    def _store_fresh(self, graphs) -> None:
+        """A brand-new generation holding only ``graphs`` (no copy of the current one)."""
+        current, self._store = self._store, None
+        try:
+            self._write_generation(lambda s: [s.bulk_load(text, fmt, to_graph=ox.NamedNode(g))
+                                              for g, parts in graphs.items() for text, fmt in parts])
+        except BaseException:
+            self._store = current
+            raise
 
     def _write_generation(self, change) -> None:
         """Copy-on-write: checkpoint the current generation, change the copy, switch atomically."""
@@ -225,9 +250,7 @@ class EmbeddedStore(GraphStore):
         if root.exists() and not (root / "current").exists() and any(root.iterdir()):
             raise UsageError(f"{root} exists and is not a loopsource store; choose another --store")
         store = cls(root, must_exist=False)
-        store._store = None  # a fresh generation, not a copy of the current one
-        store._write_generation(lambda s: [s.bulk_load(text, fmt, to_graph=ox.NamedNode(g))
-                                           for g, parts in graphs.items() for text, fmt in parts])
+        store._store_fresh(graphs)
         return store
 
     def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
