@@ -254,9 +254,10 @@ class EmbeddedStore(GraphStore):
         return store
 
     def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
+        pretty = {"prefixes": PREFIXES} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else {}
         if graph is None:
-            return self.store.dump(format=fmt)
-        return self.store.dump(format=fmt, from_graph=ox.NamedNode(graph))
+            return self.store.dump(format=fmt, **pretty)
+        return self.store.dump(format=fmt, from_graph=ox.NamedNode(graph), **pretty)
 
     def count(self, graph: str) -> int:
         res = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
