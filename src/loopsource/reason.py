@@ -294,14 +294,22 @@ class _Chainer:
         self.inn: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # p -> o -> {s}
         self.types: dict[str, set[str]] = defaultdict(set)
         self.todo: list[Triple] = []
+        # Only predicates that some join rule looks up are indexed: most data triples (ids,
+        # names, quantities) are matched one at a time and never joined, and indexing them
+        # was half the engine's time.
+        joined = set(tables.transitive) | set(tables.svf_by_prop) | set(tables.avf_by_prop)
+        for steps in tables.chains.values():
+            joined.update(step for _, chain, _ in steps for step in chain)
+        self.indexed = frozenset(joined)
 
     def add(self, s: str, p: str, o: str) -> None:
         t = (s, p, o)
         if t in self.all:
             return
         self.all.add(t)
-        self.out[p][s].add(o)
-        self.inn[p][o].add(s)
+        if p in self.indexed:
+            self.out[p][s].add(o)
+            self.inn[p][o].add(s)
         if p == TYPE:
             self.types[s].add(o)
         self.todo.append(t)
