@@ -77,7 +77,11 @@ class LoadResult:
 
 
 # ------------------------------------------------------------------ term writers (N-Triples)
-_ESC = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+# The same escapes as pyoxigraph's canonical N-Triples, so that a literal has one spelling
+# whichever component wrote it (the reasoners compare triples as text).
+_ESC = {i: f"\\u{i:04X}" for i in (*range(0x20), 0x7F)}
+_ESC.update({ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+             ord("\b"): "\\b", ord("\f"): "\\f"})
 _DEC = "^^<" + XSD + "decimal>"
 _DATE = "^^<" + XSD + "date>"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")

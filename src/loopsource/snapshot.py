@@ -1,28 +1,25 @@
 """Read the graph into plain frozen records, for the stages that compute numbers.
 
-Reports and scenarios need every purchase with its sites, countries and regions at hand;
-one set of SPARQL SELECTs (which work the same on the embedded store and on a remote
-endpoint) gives them that, and the arithmetic then runs in Python, where it is easy to test
-against hand-computed values. Region membership is read with property paths over the
-asserted and ontology graphs, so a snapshot does not depend on the inferred graph being
-current.
+Reports and scenarios need every purchase with its sites, countries and regions at hand.
+The snapshot reads the ontology and asserted graphs whole, as N-Triples (a file read on the
+embedded store, one CONSTRUCT or Graph Store GET on a remote endpoint), and pivots them in
+Python: at 10^6 triples that took a few seconds, where SELECTs with a dozen joins per
+purchase took 40 s or more on Oxigraph's on-disk store. Region membership and class
+ancestry are followed over the asserted and ontology graphs, so a snapshot does not depend
+on the inferred graph being current.
 """
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from .store import GraphStore, python_value
-from .vocab import LS
+import pyoxigraph as ox
 
-_PREFIXES = f"""PREFIX ls: <{LS}>
-PREFIX schema: <https://schema.org/>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
-
+from .reason import parse_ntriples
+from .store import GraphStore
+from .vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION
 
 @dataclass(frozen=True)
 class Organisation:
@@ -134,104 +131,209 @@ class Snapshot:
     fx: dict[str, float] = field(default_factory=dict)  # currency -> reporting-currency units per unit
 
 
-def _f(v: object) -> float | None:
-    return None if v is None else float(v)  # type: ignore[arg-type]
+
+def _unescape(lex: str) -> str:
+    if "\\" not in lex:
+        return lex
+    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", _esc, lex)
 
 
-def _local(iri: object) -> str:
-    s = str(iri)
-    return s.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+_SIMPLE = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
-def _rows(store: GraphStore, body: str) -> list[dict[str, object]]:
-    return store.select(_PREFIXES + body).values()
+def _esc(m: re.Match[str]) -> str:
+    x = m.group(1)
+    return chr(int(x[1:], 16)) if x[0] in "uU" and len(x) > 1 else _SIMPLE.get(x, x)
+
+
+def _lit(term: str | None) -> str | None:
+    """The lexical form of an N-Triples literal term (None stays None)."""
+    if term is None:
+        return None
+    end = term.rfind('"')
+    return _unescape(term[1:end])
+
+
+def _num(term: str | None) -> float | None:
+    v = _lit(term)
+    return None if v is None else float(v)
+
+
+def _iri(term: str) -> str:
+    return term[1:-1]
+
+
+def _local(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rstrip(">")
+
+
+def _ancestors(start: str, parents: dict[str, list[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for p in parents.get(todo.pop(), ()):
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return seen
 
 
 def read_snapshot(store: GraphStore) -> Snapshot:
-    """Everything the metrics need, in one pass of SELECT queries."""
-    orgs = {}
-    for r in _rows(store, """SELECT ?id ?name ?role ?cc WHERE {
-        ?o a ?role ; ls:id ?id . VALUES ?role { ls:Buyer ls:Supplier ls:Recycler }
-        OPTIONAL { ?o schema:name ?name } OPTIONAL { ?o ls:country/ls:iso3166Alpha2 ?cc } }"""):
-        orgs[r["id"]] = Organisation(str(r["id"]), str(r["name"] or ""), _local(r["role"]).lower(), str(r["cc"] or ""))
-    kinds = {"Plant": "plant", "Warehouse": "warehouse", "SupplierSite": "supplier_site",
-             "RecyclingFacility": "recycling_facility"}
-    sites = {}
-    for r in _rows(store, """SELECT ?id ?name ?org ?kind ?cc ?lat ?lon ?clat ?clon ?reg ?regname ?sub ?eu WHERE {
-        ?s a ?kind ; ls:id ?id ; ls:locatedIn ?c . VALUES ?kind { ls:Plant ls:Warehouse ls:SupplierSite ls:RecyclingFacility }
-        ?c ls:iso3166Alpha2 ?cc .
-        OPTIONAL { ?s schema:name ?name } OPTIONAL { ?s org:siteOf/ls:id ?org }
-        OPTIONAL { ?s geo:lat ?lat ; geo:long ?lon }
-        OPTIONAL { ?c geo:lat ?clat ; geo:long ?clon }
-        OPTIONAL { ?c ls:withinRegion+ ?r . ?r a ls:M49Region ; skos:notation ?reg . OPTIONAL { ?r schema:name ?regname } }
-        OPTIONAL { ?c ls:withinRegion+ ?sr . ?sr a ls:M49SubRegion ; skos:notation ?sub }
-        BIND(EXISTS { ?c ls:withinRegion <https://w3id.org/loopsource/region/EU> } AS ?eu) }"""):
-        sites[r["id"]] = Site(
-            id=str(r["id"]), name=str(r["name"] or ""), organisation=str(r["org"] or ""), kind=kinds[_local(r["kind"])],
-            country=str(r["cc"]), region=r["reg"], region_name=r["regname"], subregion=r["sub"],  # type: ignore[arg-type]
-            in_eu=bool(r["eu"]), lat=_f(r["lat"]), lon=_f(r["lon"]), centroid_lat=_f(r["clat"]), centroid_lon=_f(r["clon"]))
-    materials = {}
-    for r in _rows(store, """SELECT ?id ?name ?cls ?srm ?crm ?plastic WHERE {
-        ?m ls:id ?id . GRAPH <https://w3id.org/loopsource/graph/asserted> { ?m a ?cls }
-        ?cls rdfs:subClassOf* ls:Material .
-        OPTIONAL { ?m schema:name ?name }
-        BIND(EXISTS { ?cls rdfs:subClassOf* ls:StrategicRawMaterial } AS ?srm)
-        BIND(EXISTS { ?cls rdfs:subClassOf* ls:CriticalRawMaterial } AS ?crm)
-        BIND(EXISTS { ?cls rdfs:subClassOf* ls:Plastic } AS ?plastic) }"""):
-        materials[r["id"]] = Material(str(r["id"]), str(r["name"] or ""), _local(r["cls"]), bool(r["srm"]),
-                                      bool(r["crm"]), bool(r["plastic"]))
-    purchases = []
-    for r in _rows(store, """SELECT ?id ?date ?buyer ?supplier ?mat ?q ?unit ?kg ?spend ?cur ?rec ?reu ?mode ?lead WHERE {
-        ?p a ls:Purchase ; ls:id ?id ; ls:date ?date ; ls:buyerSite/ls:id ?buyer ; ls:supplierSite/ls:id ?supplier ;
-           ls:material/ls:id ?mat ; ls:quantity ?q ; ls:unit ?unit ; ls:massKg ?kg .
-        OPTIONAL { ?p ls:spend ?spend } OPTIONAL { ?p ls:currency ?cur }
-        OPTIONAL { ?p ls:recycledShare ?rec } OPTIONAL { ?p ls:reusedShare ?reu }
-        OPTIONAL { ?p ls:transportMode/ls:csvValue ?mode } OPTIONAL { ?p ls:leadTimeDays ?lead } } ORDER BY ?id"""):
-        purchases.append(Purchase(
-            id=str(r["id"]), date=date.fromisoformat(str(r["date"])), buyer_site=str(r["buyer"]),
-            supplier_site=str(r["supplier"]), material=str(r["mat"]), quantity=float(r["q"]),  # type: ignore[arg-type]
-            unit=str(r["unit"]), mass_kg=float(r["kg"]), spend=_f(r["spend"]),  # type: ignore[arg-type]
-            currency=r["cur"], recycled_share=_f(r["rec"]), reused_share=_f(r["reu"]),  # type: ignore[arg-type]
-            transport_mode=r["mode"], lead_time_days=_f(r["lead"])))  # type: ignore[arg-type]
-    loops = []
-    for r in _rows(store, """SELECT ?id ?date ?from ?to ?mat ?strategy ?kg WHERE {
-        ?l a ls:Loop ; ls:id ?id ; ls:date ?date ; ls:fromSite/ls:id ?from ; ls:toSite/ls:id ?to ;
-           ls:material/ls:id ?mat ; ls:strategy/ls:csvValue ?strategy ; ls:massKg ?kg } ORDER BY ?id"""):
-        loops.append(Loop(str(r["id"]), date.fromisoformat(str(r["date"])), str(r["from"]), str(r["to"]),
-                          str(r["mat"]), str(r["strategy"]), float(r["kg"])))  # type: ignore[arg-type]
-    bom: dict[str, list[tuple[str, float]]] = {}
-    for r in _rows(store, """SELECT ?prod ?mat ?kg WHERE {
-        ?b a ls:BomLine ; ls:bomLineOf/ls:id ?prod ; ls:material/ls:id ?mat ; ls:massKg ?kg } ORDER BY ?prod ?mat"""):
-        bom.setdefault(str(r["prod"]), []).append((str(r["mat"]), float(r["kg"])))  # type: ignore[arg-type]
+    """Everything the metrics need, from the ontology and asserted graphs."""
+    onto = parse_ntriples(store.export(GRAPHS.ontology, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+    data = parse_ntriples(store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+    return snapshot_from_triples(onto, data)
+
+
+def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str, str, str]]) -> Snapshot:
+    L = "<" + LS
+    TYPE, SUB = f"<{RDF_TYPE}>", "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+    props: dict[str, dict[str, str]] = defaultdict(dict)
+    types: dict[str, list[str]] = defaultdict(list)
+    parents: dict[str, list[str]] = defaultdict(list)  # class -> superclasses, region -> containing regions
+    for s, p, o in onto + data:
+        if p == TYPE:
+            types[s].append(o)
+        elif p == SUB or p == L + "withinRegion>":
+            parents[s].append(o)
+        else:
+            props[s].setdefault(p, o)  # loopsource's own properties are single-valued
+
+    def is_a(cls: str, sup: str) -> bool:
+        return cls == sup or sup in _ancestors(cls, parents)
+
+    ID, NAME = L + "id>", "<https://schema.org/name>"
+    csv_value = {s: _lit(v[L + "csvValue>"]) for s, v in props.items() if L + "csvValue>" in v}
+
+    # regions: for each country its alpha-2, centroid, M49 region and sub-region, EU membership
+    region_kind: dict[str, str] = {}
+    for s, ts in types.items():
+        for t in ts:
+            if t in (L + "M49Region>", L + "M49SubRegion>", L + "Country>"):
+                region_kind[s] = t
+    country_info: dict[str, tuple] = {}
+
+    def country(c: str) -> tuple:
+        if c not in country_info:
+            up = _ancestors(c, parents)
+            reg = next((r for r in up if region_kind.get(r) == L + "M49Region>"), None)
+            sub = next((r for r in up if region_kind.get(r) == L + "M49SubRegion>"), None)
+            pc = props.get(c, {})
+            country_info[c] = (
+                _lit(pc.get(L + "iso3166Alpha2>")) or "",
+                _lit(props[reg].get("<http://www.w3.org/2004/02/skos/core#notation>")) if reg else None,
+                _lit(props[reg].get(NAME)) if reg else None,
+                _lit(props[sub].get("<http://www.w3.org/2004/02/skos/core#notation>")) if sub else None,
+                f"<{REGION}EU>" in up,
+                _num(pc.get(f"<{GEO}lat>")), _num(pc.get(f"<{GEO}long>")))
+        return country_info[c]
+
+    def ident(term: str | None) -> str:
+        return _lit(props.get(term, {}).get(ID)) or "" if term else ""
+
+    orgs: dict[str, Organisation] = {}
+    sites: dict[str, Site] = {}
+    materials: dict[str, Material] = {}
+    purchases: list[Purchase] = []
+    loops: list[Loop] = []
+    products_raw: list[str] = []
+    bom: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    candidates: list[Candidate] = []
+    upstream: list[Upstream] = []
+    fx: dict[str, float] = {}
+    roles = {L + "Buyer>": "buyer", L + "Supplier>": "supplier", L + "Recycler>": "recycler"}
+    kinds = {L + "Plant>": "plant", L + "Warehouse>": "warehouse", L + "SupplierSite>": "supplier_site",
+             L + "RecyclingFacility>": "recycling_facility"}
+    material_root, strategic_root = L + "Material>", L + "StrategicRawMaterial>"
+    critical_root, plastic_root = L + "CriticalRawMaterial>", L + "Plastic>"
+    data_subjects = {s for s, _, _ in data}
+    for s in data_subjects:
+        ts = types.get(s, ())
+        v = props.get(s, {})
+        for t in ts:
+            if t == L + "Purchase>":
+                purchases.append(Purchase(
+                    id=_lit(v[ID]) or "", date=date.fromisoformat(_lit(v[L + "date>"]) or ""),
+                    buyer_site=ident(v.get(L + "buyerSite>")), supplier_site=ident(v.get(L + "supplierSite>")),
+                    material=ident(v.get(L + "material>")), quantity=_num(v[L + "quantity>"]) or 0.0,
+                    unit=_iri(v[L + "unit>"]), mass_kg=_num(v[L + "massKg>"]) or 0.0,
+                    spend=_num(v.get(L + "spend>")), currency=_lit(v.get(L + "currency>")),
+                    recycled_share=_num(v.get(L + "recycledShare>")), reused_share=_num(v.get(L + "reusedShare>")),
+                    transport_mode=csv_value.get(v.get(L + "transportMode>", "")),
+                    lead_time_days=_num(v.get(L + "leadTimeDays>"))))
+                break
+            if t == L + "Loop>":
+                loops.append(Loop(
+                    _lit(v[ID]) or "", date.fromisoformat(_lit(v[L + "date>"]) or ""), ident(v.get(L + "fromSite>")),
+                    ident(v.get(L + "toSite>")), ident(v.get(L + "material>")),
+                    csv_value.get(v.get(L + "strategy>", ""), "") or "", _num(v[L + "massKg>"]) or 0.0))
+                break
+            if t in kinds:
+                c = v.get(L + "locatedIn>")
+                cc, reg, regname, sub, eu, clat, clon = country(c) if c else ("", None, None, None, False, None, None)
+                sites[_lit(v[ID]) or ""] = Site(
+                    id=_lit(v[ID]) or "", name=_lit(v.get(NAME)) or "",
+                    organisation=ident(v.get("<http://www.w3.org/ns/org#siteOf>")), kind=kinds[t], country=cc,
+                    region=reg, region_name=regname, subregion=sub, in_eu=eu,
+                    lat=_num(v.get(f"<{GEO}lat>")), lon=_num(v.get(f"<{GEO}long>")), centroid_lat=clat,
+                    centroid_lon=clon)
+                break
+            if t in roles:
+                c = v.get(L + "country>")
+                orgs[_lit(v[ID]) or ""] = Organisation(_lit(v[ID]) or "", _lit(v.get(NAME)) or "", roles[t],
+                                                       country(c)[0] if c else "")
+                break
+            if t == L + "Product>":
+                products_raw.append(s)
+                break
+            if t == L + "BomLine>":
+                bom[ident(v.get(L + "bomLineOf>"))].append((ident(v.get(L + "material>")), _num(v[L + "massKg>"]) or 0.0))
+                break
+            if t == L + "Candidate>":
+                candidates.append(Candidate(ident(v.get(L + "site>")), ident(v.get(L + "material>")),
+                                            _num(v[L + "capacityKg>"]) or 0.0, _num(v.get(L + "unitPrice>")),
+                                            _lit(v.get(L + "currency>")), _num(v.get(L + "leadTimeDays>"))))
+                break
+            if t == L + "UpstreamSupply>":
+                upstream.append(Upstream(ident(v.get(L + "site>")), ident(v.get(L + "upstreamSite>")),
+                                         ident(v.get(L + "material>"))))
+                break
+            if t == L + "ExchangeRate>":
+                fx[_lit(v[L + "currency>"]) or ""] = _num(v[L + "rate>"]) or 0.0
+                break
+        else:  # no record type matched: a material is an instance of a material class
+            classes = [x for x in ts if is_a(x, material_root)]
+            if classes and ID in v:
+                # the most specific loopsource class names the material class
+                cls = max(classes, key=lambda x: (x.startswith(L), len(_ancestors(x, parents))))
+                materials[_lit(v[ID]) or ""] = Material(
+                    _lit(v[ID]) or "", _lit(v.get(NAME)) or "", _local(cls),
+                    any(is_a(x, strategic_root) for x in ts), any(is_a(x, critical_root) for x in ts),
+                    any(is_a(x, plastic_root) for x in ts))
     products = {}
-    for r in _rows(store, """SELECT * WHERE {
-        ?p a ls:Product ; ls:id ?id . OPTIONAL { ?p schema:name ?name } OPTIONAL { ?p ls:category ?category }
-        OPTIONAL { ?p ls:lifetimeYears ?L } OPTIONAL { ?p ls:industryLifetimeYears ?Lav }
-        OPTIONAL { ?p ls:useIntensity ?U } OPTIONAL { ?p ls:industryUseIntensity ?Uav }
-        OPTIONAL { ?p ls:collectionRecyclingShare ?CR } OPTIONAL { ?p ls:collectionReuseShare ?CU }
-        OPTIONAL { ?p ls:recyclingEfficiencyEol ?EC } OPTIONAL { ?p ls:recyclingEfficiencyFeedstock ?EF } }"""):
-        products[str(r["id"])] = Product(
-            id=str(r["id"]), name=str(r["name"] or ""), category=r["category"],  # type: ignore[arg-type]
-            lifetime_years=float(r["L"] or 1), industry_lifetime_years=float(r["Lav"] or 1),  # type: ignore[arg-type]
-            use_intensity=_f(r["U"]), industry_use_intensity=_f(r["Uav"]),
-            collection_recycling_share=float(r["CR"] or 0), collection_reuse_share=float(r["CU"] or 0),  # type: ignore[arg-type]
-            recycling_efficiency_eol=float(r["EC"] or 0), recycling_efficiency_feedstock=float(r["EF"] or 0),  # type: ignore[arg-type]
-            bom=tuple(bom.get(str(r["id"]), ())))
-    candidates = tuple(
-        Candidate(str(r["site"]), str(r["mat"]), float(r["cap"]), _f(r["price"]), r["cur"], _f(r["lead"]))  # type: ignore[arg-type]
-        for r in _rows(store, """SELECT ?site ?mat ?cap ?price ?cur ?lead WHERE {
-            ?c a ls:Candidate ; ls:site/ls:id ?site ; ls:material/ls:id ?mat ; ls:capacityKg ?cap .
-            OPTIONAL { ?c ls:unitPrice ?price } OPTIONAL { ?c ls:currency ?cur } OPTIONAL { ?c ls:leadTimeDays ?lead } }
-            ORDER BY ?site ?mat"""))
-    upstream = tuple(
-        Upstream(str(r["site"]), str(r["up"]), str(r["mat"]))
-        for r in _rows(store, """SELECT ?site ?up ?mat WHERE {
-            ?u a ls:UpstreamSupply ; ls:site/ls:id ?site ; ls:upstreamSite/ls:id ?up ; ls:material/ls:id ?mat }
-            ORDER BY ?site ?up ?mat"""))
-    fx = {str(r["cur"]): float(r["rate"]) for r in _rows(store, """SELECT ?cur ?rate WHERE {
-        ?x a ls:ExchangeRate ; ls:currency ?cur ; ls:rate ?rate }""")}  # type: ignore[arg-type]
-    return Snapshot(orgs, sites, materials, tuple(purchases), tuple(loops), products, candidates, upstream, fx)
+    for s in products_raw:
+        v = props[s]
+        pid = _lit(v[ID]) or ""
+
+        def n(name: str, default: float | None = None) -> float | None:
+            x = _num(v.get(L + name + ">"))
+            return default if x is None else x
+        products[pid] = Product(
+            id=pid, name=_lit(v.get(NAME)) or "", category=_lit(v.get(L + "category>")),
+            lifetime_years=n("lifetimeYears", 1.0), industry_lifetime_years=n("industryLifetimeYears", 1.0),  # type: ignore[arg-type]
+            use_intensity=n("useIntensity"), industry_use_intensity=n("industryUseIntensity"),
+            collection_recycling_share=n("collectionRecyclingShare", 0.0),  # type: ignore[arg-type]
+            collection_reuse_share=n("collectionReuseShare", 0.0),  # type: ignore[arg-type]
+            recycling_efficiency_eol=n("recyclingEfficiencyEol", 0.0),  # type: ignore[arg-type]
+            recycling_efficiency_feedstock=n("recyclingEfficiencyFeedstock", 0.0),  # type: ignore[arg-type]
+            bom=tuple(sorted(bom.get(pid, ()))))
+    return Snapshot(
+        organisations=dict(sorted(orgs.items())), sites=dict(sorted(sites.items())),
+        materials=dict(sorted(materials.items())), purchases=tuple(sorted(purchases, key=lambda p: p.id)),
+        loops=tuple(sorted(loops, key=lambda x: x.id)), products=dict(sorted(products.items())),
+        candidates=tuple(sorted(candidates, key=lambda c: (c.site, c.material))),
+        upstream=tuple(sorted(upstream, key=lambda u: (u.site, u.upstream_site, u.material))), fx=fx)
 
 
 __all__ = ["Snapshot", "Organisation", "Site", "Material", "Purchase", "Loop", "Product", "Candidate", "Upstream",
-           "read_snapshot", "python_value"]
+           "read_snapshot", "snapshot_from_triples"]

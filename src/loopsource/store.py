@@ -11,6 +11,7 @@ rename. A failed or interrupted write leaves ``current`` exactly as it was.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -113,10 +114,19 @@ def _subs(substitutions: Mapping[str, Term] | None) -> dict[ox.Variable, Term] |
 
 
 class EmbeddedStore(GraphStore):
-    """An Oxigraph store on disk (``--store DIR``)."""
+    """An Oxigraph store on disk (``--store DIR``).
+
+    A generation folder holds the Oxigraph database (``oxigraph/``) and, when the generation
+    was written whole, each named graph as N-Triples (``graphs/``). Reading a whole graph
+    from RocksDB costs a dictionary lookup per term (measured: 20 s for 1.2M triples on the
+    2-core machine, against 0.3 s to read the file), and the later stages (reason, validate,
+    report, scenario) each read whole graphs; so a generation keeps both, written together
+    and never changed afterwards.
+    """
 
     def __init__(self, root: Path, *, must_exist: bool = True, read_only: bool = False):
         self.root = Path(root)
+        self._generation: Path | None = None
         current = self.root / "current"
         if not current.exists():
             if must_exist:
@@ -124,7 +134,8 @@ class EmbeddedStore(GraphStore):
             self._store = None
             return
         try:
-            path = str(current.resolve())
+            self._generation = current.resolve()
+            path = str(self._generation / "oxigraph")
             self._store = ox.Store.read_only(path) if read_only else ox.Store(path)
         except OSError as e:
             raise StoreError(f"{self.root}: cannot open the store: {e}") from e
@@ -173,52 +184,58 @@ class EmbeddedStore(GraphStore):
     def update(self, sparql_update: str) -> None:
         self._write_generation(lambda s: s.update(sparql_update, prefixes=PREFIXES))
 
-    # Removing a graph from RocksDB deletes quad by quad (measured: ~60k quads/s), while a bulk
-    # load into an empty store runs at several hundred thousand; above this many quads to
-    # remove, a fresh generation with the kept graphs dumped and reloaded is faster.
-    REBUILD_ABOVE = 50_000
-
     def replace_graphs(self, graphs) -> None:
-        to_remove = sum(self.count(g) for g in graphs if self._store is not None
-                        and self._store.contains_named_graph(ox.NamedNode(g)))
-        if self._store is not None and to_remove > self.REBUILD_ABOVE:
-            kept = [g for g in self._store.named_graphs() if g.value not in graphs]
-            parts = {g.value: [(self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g),
-                                ox.RdfFormat.N_TRIPLES)] for g in kept}
-            parts.update(graphs)
-            self._store_fresh(parts)
-            return
+        """Write a new generation: the kept graphs (from their N-Triples) plus ``graphs``.
 
-        def change(s: ox.Store) -> None:
-            for g, parts in graphs.items():
-                node = ox.NamedNode(g)
-                if s.contains_named_graph(node):
-                    s.remove_graph(node)
-                for text, fmt in parts:
-                    s.bulk_load(text, fmt, to_graph=node)
-        self._write_generation(change)
+        Removing a graph from RocksDB deletes quad by quad (measured: 20 s for 200k quads),
+        while a bulk load into an empty database is several times faster; so a new
+        generation is always loaded whole.
+        """
+        parts: dict[str, list[tuple[str | bytes, ox.RdfFormat]]] = {}
+        if self._store is not None:
+            for g in self._store.named_graphs():
+                if isinstance(g, ox.NamedNode) and g.value not in graphs:
+                    parts[g.value] = [(self.export(g.value, ox.RdfFormat.N_TRIPLES), ox.RdfFormat.N_TRIPLES)]
+        parts.update({g: list(p) for g, p in graphs.items()})
+        self._store_fresh(parts)
 
     def _store_fresh(self, graphs) -> None:
-        """A brand-new generation holding only ``graphs`` (no copy of the current one)."""
+        """A brand-new generation holding only ``graphs``, with their N-Triples side-cars."""
         current, self._store = self._store, None
         try:
-            self._write_generation(lambda s: [s.bulk_load(text, fmt, to_graph=ox.NamedNode(g))
-                                              for g, parts in graphs.items() for text, fmt in parts])
+            self._write_generation(None, graphs)
         except BaseException:
             self._store = current
             raise
 
-    def _write_generation(self, change) -> None:
-        """Copy-on-write: checkpoint the current generation, change the copy, switch atomically."""
+    def _write_generation(self, change, fresh: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]] | None = None
+                          ) -> None:
+        """Make a new generation (copy-on-write via ``change``, or ``fresh`` graphs) and switch to it."""
         self.root.mkdir(parents=True, exist_ok=True)
         new = Path(tempfile.mkdtemp(prefix="db-", suffix=".tmp", dir=self.root))
         try:
-            if self._store is not None:
-                shutil.rmtree(new)
-                self._store.backup(str(new))  # hard links where possible: cheap
-            s = ox.Store(str(new))
+            db = new / "oxigraph"
+            if fresh is None and self._store is not None:
+                self._store.backup(str(db))  # hard links where possible: cheap
+            s = ox.Store(str(db))
             try:
-                change(s)
+                if fresh is not None:
+                    index = {}
+                    (new / "graphs").mkdir()
+                    for i, (g, parts) in enumerate(sorted(fresh.items())):
+                        parts = list(parts)
+                        if not parts:
+                            continue
+                        chunks = [_as_ntriples(text, fmt) for text, fmt in parts]
+                        nt = chunks[0] if len(chunks) == 1 else b"".join(
+                            dict.fromkeys(line for c in chunks for line in c.splitlines(True)))  # one line a triple
+                        name = f"g{i}.nt"
+                        (new / "graphs" / name).write_bytes(nt)
+                        index[g] = name
+                        s.bulk_load(nt, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
+                    (new / "graphs" / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+                else:
+                    change(s)
                 s.flush()
             except SyntaxError as e:
                 raise StoreError(f"cannot write the store: {e}") from e
@@ -239,12 +256,13 @@ class EmbeddedStore(GraphStore):
         old = (self.root / "current").resolve() if (self.root / "current").exists() else None
         os.replace(link, self.root / "current")  # the atomic step
         self._store = None
-        self._store = ox.Store(str(final))
+        self._generation = final
+        self._store = ox.Store(str(final / "oxigraph"))
         if old is not None and old != final:
             shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def create(cls, root: Path, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> EmbeddedStore:
+    def create(cls, root: Path, graphs: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]]) -> EmbeddedStore:
         """Build a brand-new generation holding only ``graphs`` and switch to it atomically."""
         root = Path(root)
         if root.exists() and not (root / "current").exists() and any(root.iterdir()):
@@ -253,21 +271,56 @@ class EmbeddedStore(GraphStore):
         store._store_fresh(graphs)
         return store
 
+    def _sidecar(self, graph: str) -> Path | None:
+        if self._generation is None:
+            return None
+        index = self._generation / "graphs" / "index.json"
+        try:
+            name = json.loads(index.read_text(encoding="utf-8")).get(graph)
+        except (OSError, ValueError):
+            return None
+        return self._generation / "graphs" / name if name else None
+
     def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
+        if graph is not None and fmt == ox.RdfFormat.N_TRIPLES:
+            side = self._sidecar(graph)
+            if side is not None:
+                return side.read_bytes()
+            if self._store is not None and not self._store.contains_named_graph(ox.NamedNode(graph)):
+                return b""
         pretty = {"prefixes": PREFIXES} if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else {}
         if graph is None:
             return self.store.dump(format=fmt, **pretty)
         return self.store.dump(format=fmt, from_graph=ox.NamedNode(graph), **pretty)
 
     def count(self, graph: str) -> int:
+        side = self._sidecar(graph)
+        if side is not None:
+            with side.open("rb") as f:
+                return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
         res = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return int(res.rows[0][0].value)  # type: ignore[union-attr]
 
     def location(self) -> Path:
-        return (self.root / "current").resolve()
+        """The Oxigraph database folder of the current generation (for ``oxigraph serve``)."""
+        return database_dir(self.root)
 
     def close(self) -> None:
         self._store = None
+
+
+def database_dir(root: Path) -> Path:
+    """The Oxigraph database of a store's current generation, found without opening it."""
+    return (Path(root) / "current").resolve() / "oxigraph"
+
+
+def _as_ntriples(text: str | bytes, fmt: ox.RdfFormat) -> bytes:
+    """Every side-car is N-Triples, one triple a line, so that counting and reading are cheap."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if fmt == ox.RdfFormat.N_TRIPLES:
+        return data if not data or data.endswith(b"\n") else data + b"\n"
+    triples = (q.triple for q in ox.parse(data, format=fmt))
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def _next_generation(root: Path) -> str:

@@ -1,0 +1,112 @@
+"""Bench: every catalogue query on ~1M triples (embedded Oxigraph), beside rdflib's SPARQL engine.
+
+    PYTHONPATH=src python bench/bench_query.py [--suppliers 20000] [--rdflib-suppliers 200] [--timeout 120]
+
+Data: loopsource.generate.generate(dir, suppliers, seed=1), built and reasoned. Each query
+runs three times on the embedded store (the best time is reported: the first run warms the
+RocksDB block cache). rdflib runs the same query text (parameters bound with
+loopsource.query.substitute, as for a remote endpoint) on a smaller generated data set in a
+subprocess that is killed after --timeout seconds. Prints a Markdown table for bench/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from loopsource.build import build  # noqa: E402
+from loopsource.generate import generate  # noqa: E402
+from loopsource.query import bind, catalogue, substitute  # noqa: E402
+from loopsource.reason import reason  # noqa: E402
+from loopsource.store import EmbeddedStore  # noqa: E402
+from loopsource.vocab import GRAPHS  # noqa: E402
+
+LIMIT_S = 2.0
+
+
+def make_store(work: Path, suppliers: int) -> tuple[EmbeddedStore, int]:
+    data = work / f"data-{suppliers}"
+    generate(data, suppliers, 1)
+    root = work / f"store-{suppliers}"
+    build(data, root)
+    store = EmbeddedStore(root)
+    reason(store)
+    triples = sum(store.count(g) for g in (GRAPHS.ontology, GRAPHS.asserted, GRAPHS.inferred, GRAPHS.meta))
+    return store, triples
+
+
+def _rdflib_worker(nquads: bytes, text: str, out: mp.Queue) -> None:
+    import rdflib
+
+    ds = rdflib.Dataset(default_union=True)
+    ds.parse(data=nquads, format="nquads")
+    t = time.perf_counter()
+    n = len(list(ds.query(text)))
+    out.put((time.perf_counter() - t, n))
+
+
+def rdflib_time(nquads: bytes, text: str, timeout: float) -> tuple[float | None, int | None]:
+    q: mp.Queue = mp.Queue()
+    p = mp.Process(target=_rdflib_worker, args=(nquads, text, q))
+    p.start()
+    p.join(timeout + 60)  # parsing the N-Quads is not timed, but must finish too
+    if p.is_alive():
+        p.kill()
+        p.join()
+        return None, None
+    try:
+        secs, rows = q.get(timeout=1)
+    except Exception:  # the worker died
+        return None, None
+    return (secs if secs <= timeout else None), rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--suppliers", type=int, default=20000)
+    ap.add_argument("--rdflib-suppliers", type=int, default=200)
+    ap.add_argument("--timeout", type=float, default=120.0)
+    args = ap.parse_args()
+    import pyoxigraph as ox
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        big, big_n = make_store(work, args.suppliers)
+        small, small_n = make_store(work, args.rdflib_suppliers)
+        nquads = small.export(None, ox.RdfFormat.N_QUADS)
+        print(f"embedded: suppliers={args.suppliers}, {big_n} triples; rdflib: suppliers={args.rdflib_suppliers}, "
+              f"{small_n} triples\n")
+        print(f"| query | rows | Oxigraph, {big_n / 1e6:.2f}M triples | Oxigraph, {small_n / 1e3:.0f}k triples "
+              f"| rdflib, {small_n / 1e3:.0f}k triples |")
+        print("|---|---:|---:|---:|---:|")
+        failed = []
+        for name, q in catalogue().items():
+            subs = bind(q, [])
+            times = []
+            rows = 0
+            for _ in range(3):
+                t = time.perf_counter()
+                rows = len(big.select(q.text, subs).rows)
+                times.append(time.perf_counter() - t)
+            best = min(times)
+            t = time.perf_counter()
+            small.select(q.text, subs)
+            small_s = time.perf_counter() - t
+            secs, _ = rdflib_time(nquads, substitute(q.text, subs), args.timeout)
+            rd = f"{secs:.2f} s" if secs is not None else f"> {args.timeout:.0f} s"
+            print(f"| {name} | {rows} | {best:.2f} s | {small_s:.3f} s | {rd} |", flush=True)
+            if best > LIMIT_S:
+                failed.append(name)
+        if failed:
+            print(f"\nover {LIMIT_S} s: {', '.join(failed)}")
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

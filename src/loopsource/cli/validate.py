@@ -1,0 +1,75 @@
+"""validate, profiles."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from ..files import atomic_write
+from ..store import open_store
+from ..validate import FORMATS, PROFILES, render, summary_line, validate
+from . import main, progress, store_options
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--as-of {value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+
+
+@main.command("validate")
+@store_options
+@click.option("--profile", "profiles", multiple=True, metavar="NAME",
+              help=f"A profile to run (repeatable; default: all). One of {', '.join(PROFILES)}. "
+                   "data-quality is always on.")
+@click.option("--shapes", "shapes_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Your own SHACL shapes file (Turtle; repeatable).")
+@click.option("--as-of", "as_of", metavar="DATE", help="Date the legal minimums are taken as of [default: today].")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text (grouped by profile and severity), json, turtle (SHACL report graph), html, junit.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file [default: stdout].")
+@click.option("--fail-on", type=click.Choice(["violation", "warning"]), default="violation", show_default=True,
+              help="Exit with 1 when there are results at or above this severity.")
+@click.option("--policy", type=click.Path(path_type=Path), metavar="FILE",
+              help="Company policy file (YAML) for the 'policy' profile; see data/demo/policy.yaml.")
+def validate_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float,
+                 profiles: tuple[str, ...], shapes_files: tuple[Path, ...], as_of: str | None, fmt: str,
+                 output: Path | None, fail_on: str, policy: Path | None) -> None:
+    """Check the graph with SHACL profiles. Exit 0: conforms; 1: results at or above --fail-on; 2: bad usage or input.
+
+    If the inferred graph is stale (built but not reasoned), validation uses the asserted
+    data only and says so here; run 'loopsource reason' first to include inferred triples.
+    """
+    unknown = [p for p in profiles if p not in PROFILES]
+    if unknown:
+        raise UsageError(f"unknown profile {unknown[0]!r}: one of {', '.join(PROFILES)} (see 'loopsource profiles')")
+    day = _as_of(as_of)
+    gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    try:
+        progress(f"validating {gs.description} as of {day} ...")
+        report = validate(gs, list(profiles) or None, shapes_files, day, policy)
+    finally:
+        gs.close()  # release the store lock before the exit code is raised
+    for note in report.notes:
+        click.echo(f"warning: {note}", err=True)
+    text = render(report, fmt, fail_on)
+    if output is not None:
+        atomic_write(output, text)
+        progress(f"{summary_line(report)}; written to {output}")
+    else:
+        click.echo(text, nl=False)
+    if report.at_or_above(fail_on):
+        raise SystemExit(1)
+
+
+@main.command("profiles")
+def profiles_cmd() -> None:
+    """List the validation profiles with a description."""
+    width = max(len(p) for p in PROFILES)
+    for name, description in PROFILES.items():
+        click.echo(f"{name:<{width}}  {description}")

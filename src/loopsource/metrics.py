@@ -1,0 +1,582 @@
+"""Circularity, local-sourcing, resilience and compliance metrics, computed from a Snapshot.
+
+Pure functions: no store access, no clock, no I/O. ``compute`` returns the ``metrics.json``
+document (see the README, section "Reports"); the other public functions are the building
+blocks, reused by the scenario module.
+
+Methodology (sources in ../shared/reference/metrics.md and the README):
+
+* MCI: Ellen MacArthur Foundation & Granta Design, *Circularity Indicators* (2015),
+  multi-material form: V, W0, W_C and W_F are computed per material and summed, then
+  ``LFI = (V + W) / (2M + (W_F - W_C)/2)``, ``X = (L/L_av)(U/U_av)``, ``MCI = max(0, 1 - LFI*0.9/X)``.
+* Circular inflow: WBCSD Circular Transition Indicators (non-virgin inflow / total inflow, by mass).
+* Concentration: Herfindahl-Hirschman Index on a 0-10,000 scale, read against the DOJ/FTC 2010
+  thresholds (1,500 and 2,500).
+* Distance: haversine great-circle distance with the IUGG mean Earth radius 6371.0088 km;
+  weighted average source distance (WASD, Carlsson-Kanyama 1997) by mass.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageError
+from .snapshot import Product, Purchase, Site, Snapshot
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .validate import ValidationReport
+
+EARTH_RADIUS_KM = 6371.0088
+HYPERLOCAL_KM = 100.0
+TIERS: tuple[str, ...] = ("hyperlocal", "domestic", "regional", "global")
+#: Loop strategies in R-ladder order (R3 ... R9, then dispose), as CSV values.
+STRATEGIES: tuple[str, ...] = ("reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle", "recover",
+                               "dispose")
+CIRCULAR_STRATEGIES: frozenset[str] = frozenset(STRATEGIES[:6])
+R_CODES: dict[str, str] = {"reuse": "R3", "repair": "R4", "refurbish": "R5", "remanufacture": "R6",
+                           "repurpose": "R7", "recycle": "R8", "recover": "R9", "dispose": "–"}
+#: DOJ/FTC Horizontal Merger Guidelines 2010, section 5.3.
+HHI_THRESHOLDS: tuple[float, float] = (1500.0, 2500.0)
+M49_REGIONS: dict[str, str] = {"002": "Africa", "019": "Americas", "142": "Asia", "150": "Europe", "009": "Oceania"}
+METHODOLOGY = {
+    "mci": "EMF-MCI-2015 (multi-material: V, W0, W_C, W_F summed over the bill of materials)",
+    "circular_inflow": "WBCSD CTI: (recycled + reused mass) / purchased mass",
+    "hhi": "DOJ-HMG-2010: 0-10,000 scale; < 1,500 unconcentrated, 1,500-2,500 moderate, > 2,500 high",
+    "distance": "haversine, R = 6371.0088 km; WASD weighted by mass",
+    "tiers": "hyperlocal <= 100 km (both sites with coordinates); domestic: same country; "
+             "regional: same UN M49 region; else global",
+}
+#: How many rows of long lists the metrics document keeps for the report.
+MAP_SITES = 1500
+MAP_FLOWS = 400
+VALIDATION_ROWS = 300
+_SEVERITY_ORDER = {"violation": 0, "warning": 1, "info": 2}
+
+
+# ----------------------------------------------------------------------------- distances
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km on a sphere of radius 6371.0088 km (IUGG mean radius)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
+
+
+def site_position(site: Site) -> tuple[float, float] | None:
+    """The site's coordinates, else its country's centroid, else None."""
+    if site.lat is not None and site.lon is not None:
+        return site.lat, site.lon
+    if site.centroid_lat is not None and site.centroid_lon is not None:
+        return site.centroid_lat, site.centroid_lon
+    return None
+
+
+def _has_coords(site: Site) -> bool:
+    return site.lat is not None and site.lon is not None
+
+
+def _pair_distance(a: Site, b: Site) -> float | None:
+    pa, pb = site_position(a), site_position(b)
+    if pa is None or pb is None:
+        return None
+    return haversine_km(pa[0], pa[1], pb[0], pb[1])
+
+
+def _pair_tier(buyer: Site, supplier: Site, distance: float | None) -> str:
+    if _has_coords(buyer) and _has_coords(supplier) and distance is not None and distance <= HYPERLOCAL_KM:
+        return "hyperlocal"
+    if buyer.country and buyer.country == supplier.country:
+        return "domestic"
+    if buyer.region and buyer.region == supplier.region:
+        return "regional"
+    return "global"
+
+
+def distance_km(purchase: Purchase, snapshot: Snapshot) -> float | None:
+    """Distance from the supplier site to the buyer site (country centroids stand in for missing coordinates)."""
+    return _pair_distance(snapshot.sites[purchase.buyer_site], snapshot.sites[purchase.supplier_site])
+
+
+def tier(purchase: Purchase, snapshot: Snapshot) -> str:
+    """hyperlocal, domestic, regional or global (rules in the module docstring)."""
+    buyer, supplier = snapshot.sites[purchase.buyer_site], snapshot.sites[purchase.supplier_site]
+    return _pair_tier(buyer, supplier, _pair_distance(buyer, supplier))
+
+
+# ----------------------------------------------------------------------------- concentration
+def hhi(shares: Iterable[float]) -> float:
+    """Herfindahl-Hirschman Index on the 0-10,000 scale, from shares given as fractions."""
+    return sum((100.0 * s) ** 2 for s in shares)
+
+
+def hhi_band(value: float | None) -> str | None:
+    if value is None:
+        return None
+    low, high = HHI_THRESHOLDS
+    return "unconcentrated" if value < low else "moderate" if value <= high else "high"
+
+
+def _shares(masses: Mapping[str, float]) -> dict[str, float]:
+    total = sum(masses.values())
+    return {k: v / total for k, v in masses.items()} if total > 0 else {}
+
+
+# ----------------------------------------------------------------------------- MCI
+@dataclass(frozen=True)
+class MciMaterial:
+    """One bill-of-materials line of an MCI calculation (masses in kg per unit of product)."""
+
+    material: str
+    mass_kg: float
+    recycled_feedstock: float  # F_R: mass-weighted recycled share of all purchases of the material
+    reused_feedstock: float  # F_U
+    purchased_kg: float  # mass of those purchases (0: no purchase, F_R = F_U = 0)
+    virgin_kg: float  # V
+    waste_kg: float  # W0
+    waste_collection_kg: float  # W_C
+    waste_feedstock_kg: float  # W_F
+
+
+@dataclass(frozen=True)
+class MciResult:
+    """Material Circularity Indicator of one product with every input and intermediate term."""
+
+    product: str
+    methodology: str
+    mass_kg: float  # M
+    materials: tuple[MciMaterial, ...]
+    collection_recycling: float  # C_R
+    collection_reuse: float  # C_U
+    efficiency_eol: float  # E_C
+    efficiency_feedstock: float  # E_F
+    lifetime_ratio: float  # L / L_av
+    use_ratio: float  # U / U_av (1 when use intensities are empty)
+    virgin_kg: float  # V
+    waste_kg: float  # W0
+    waste_collection_kg: float  # W_C
+    waste_feedstock_kg: float  # W_F
+    unrecoverable_kg: float  # W = W0 + (W_F + W_C)/2
+    lfi: float | None
+    utility: float | None  # X
+    mci: float | None  # None when it cannot be computed (see notes)
+    notes: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready inputs and terms (NaN becomes null)."""
+        return _no_nan({
+            "methodology": self.methodology, "M_kg": self.mass_kg, "C_R": self.collection_recycling,
+            "C_U": self.collection_reuse, "E_C": self.efficiency_eol, "E_F": self.efficiency_feedstock,
+            "L_over_Lav": self.lifetime_ratio, "U_over_Uav": self.use_ratio, "V_kg": self.virgin_kg,
+            "W0_kg": self.waste_kg, "W_C_kg": self.waste_collection_kg, "W_F_kg": self.waste_feedstock_kg,
+            "W_kg": self.unrecoverable_kg, "LFI": self.lfi, "X": self.utility, "MCI": self.mci,
+            "materials": [{"material": m.material, "mass_kg": m.mass_kg, "F_R": m.recycled_feedstock,
+                           "F_U": m.reused_feedstock, "purchased_kg": m.purchased_kg} for m in self.materials],
+            "notes": list(self.notes),
+        })
+
+
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nan(v) for v in value]
+    return value
+
+
+def feedstock_shares(snapshot: Snapshot) -> dict[str, tuple[float, float, float]]:
+    """material -> (F_R, F_U, purchased kg): mass-weighted over all purchases; a missing share counts as 0."""
+    mass: dict[str, float] = defaultdict(float)
+    rec: dict[str, float] = defaultdict(float)
+    reu: dict[str, float] = defaultdict(float)
+    for p in snapshot.purchases:
+        mass[p.material] += p.mass_kg
+        rec[p.material] += p.mass_kg * (p.recycled_share or 0.0)
+        reu[p.material] += p.mass_kg * (p.reused_share or 0.0)
+    return {m: ((rec[m] / kg, reu[m] / kg, kg) if kg > 0 else (0.0, 0.0, 0.0)) for m, kg in mass.items()}
+
+
+def material_terms(mass_kg: float, f_r: float, f_u: float, c_r: float, c_u: float, e_c: float,
+                   e_f: float) -> tuple[float, float, float, float]:
+    """(V, W0, W_C, W_F) of one material, EMF 2015 equations (W_F = 0 when F_R = 0; NaN when E_F = 0 < F_R)."""
+    v = mass_kg * (1 - f_r - f_u)
+    w0 = mass_kg * (1 - c_r - c_u)
+    w_c = mass_kg * (1 - e_c) * c_r
+    if f_r <= 0:
+        w_f = 0.0
+    elif e_f <= 0:
+        w_f = math.nan
+    else:
+        w_f = mass_kg * (1 - e_f) * f_r / e_f
+    return v, w0, w_c, w_f
+
+
+def lfi_mci(mass_kg: float, v: float, w0: float, w_c: float, w_f: float, utility: float) -> tuple[float, float]:
+    """(LFI, MCI) from the summed terms: LFI = (V + W)/(2M + (W_F - W_C)/2), MCI = max(0, 1 - LFI*0.9/X)."""
+    w = w0 + (w_f + w_c) / 2
+    lfi = (v + w) / (2 * mass_kg + (w_f - w_c) / 2)
+    return lfi, max(0.0, 1 - lfi * 0.9 / utility)
+
+
+def mci(product: Product, snapshot: Snapshot,
+        _feedstock: Mapping[str, tuple[float, float, float]] | None = None) -> MciResult:
+    """EMF 2015 MCI, multi-material form. F_R/F_U of each material come from the snapshot's purchases.
+
+    C_R, C_U, E_C and E_F are the product's (products.csv) and apply to every material of its
+    bill of materials; a material nobody bought counts as virgin (F_R = F_U = 0, noted).
+    """
+    feed = feedstock_shares(snapshot) if _feedstock is None else _feedstock
+    c_r, c_u = product.collection_recycling_share, product.collection_reuse_share
+    e_c, e_f = product.recycling_efficiency_eol, product.recycling_efficiency_feedstock
+    notes: list[str] = []
+    lines = []
+    for material, m in product.bom:
+        f_r, f_u, bought = feed.get(material, (0.0, 0.0, 0.0))
+        if bought == 0:
+            notes.append(f"no purchase of {material}: F_R = F_U = 0 (treated as virgin)")
+        v, w0, w_c, w_f = material_terms(m, f_r, f_u, c_r, c_u, e_c, e_f)
+        if math.isnan(w_f):
+            notes.append(f"{material}: recycled feedstock but E_F = 0: W_F and MCI cannot be computed")
+        lines.append(MciMaterial(material, m, f_r, f_u, bought, v, w0, w_c, w_f))
+    big_m = sum(x.mass_kg for x in lines)
+    v, w0 = sum(x.virgin_kg for x in lines), sum(x.waste_kg for x in lines)
+    w_c, w_f = sum(x.waste_collection_kg for x in lines), sum(x.waste_feedstock_kg for x in lines)
+    w = w0 + (w_f + w_c) / 2
+    l_ratio = product.lifetime_years / product.industry_lifetime_years if product.industry_lifetime_years else math.nan
+    if product.use_intensity is None or product.industry_use_intensity is None:
+        u_ratio = 1.0
+        if (product.use_intensity is None) != (product.industry_use_intensity is None):
+            notes.append("only one of use_intensity / industry_use_intensity given: U/U_av taken as 1")
+    elif product.industry_use_intensity > 0:
+        u_ratio = product.use_intensity / product.industry_use_intensity
+    else:
+        u_ratio = math.nan
+    x = l_ratio * u_ratio
+    lfi = value = None
+    if big_m <= 0:
+        notes.append("no bill of materials (M = 0): MCI not computed")
+    elif math.isnan(w_f):
+        pass
+    elif not (x > 0):  # also catches NaN
+        notes.append("utility X = (L/L_av)(U/U_av) is not positive: MCI not computed")
+    else:
+        lfi, value = lfi_mci(big_m, v, w0, w_c, w_f, x)
+    return MciResult(product.id, "EMF-MCI-2015", big_m, tuple(lines), c_r, c_u, e_c, e_f, l_ratio, u_ratio,
+                     v, w0, w_c, w_f, w, lfi, x if x == x else None, value, tuple(notes))
+
+
+# ----------------------------------------------------------------------------- spend
+@dataclass(frozen=True)
+class _Spend:
+    rates: dict[str, float] | None  # currency -> factor to the common unit; None: cannot be added up
+    unit: str | None  # the currency spend is added up in
+    currencies: tuple[str, ...]
+    warning: str | None
+
+
+def _spend_plan(purchases: Iterable[Purchase], fx: Mapping[str, float]) -> _Spend:
+    currencies = tuple(sorted({p.currency or "" for p in purchases if p.spend is not None}))
+    if len(currencies) <= 1:
+        return _Spend({c: 1.0 for c in currencies}, currencies[0] if currencies else None, currencies, None)
+    missing = [c for c in currencies if c not in fx]
+    reporting = next((c for c, r in sorted(fx.items()) if r == 1.0), None)
+    if len(missing) == 1 and reporting is None and missing[0]:
+        reporting = missing[0]  # the one currency fx.csv does not list is the reporting currency
+        missing = []
+    if not missing:
+        rates = {c: (1.0 if c == reporting and c not in fx else fx[c]) for c in currencies}
+        return _Spend(rates, reporting or "reporting currency", currencies, None)
+    named = ", ".join(c or "(none)" for c in currencies)
+    return _Spend(None, None, currencies,
+                  f"spend is in several currencies ({named}) and fx.csv does not convert "
+                  f"{', '.join(c or '(none)' for c in missing)}: spend shares are null")
+
+
+# ----------------------------------------------------------------------------- sourcing
+def _sourcing(rows: list[tuple[Purchase, str, float | None]], plan: _Spend) -> dict[str, Any]:
+    mass = dict.fromkeys(TIERS, 0.0)
+    spend = dict.fromkeys(TIERS, 0.0)
+    dist_num = dist_den = 0.0
+    spend_seen = False
+    for p, t, d in rows:
+        mass[t] += p.mass_kg
+        if d is not None:
+            dist_num += p.mass_kg * d
+            dist_den += p.mass_kg
+        if plan.rates is not None and p.spend is not None:
+            spend[t] += p.spend * plan.rates[p.currency or ""]
+            spend_seen = True
+    total_mass, total_spend = sum(mass.values()), sum(spend.values())
+    by_tier = {t: {"mass_kg": mass[t],
+                   "mass_share": mass[t] / total_mass if total_mass > 0 else None,
+                   "spend_share": spend[t] / total_spend if spend_seen and total_spend > 0 else None}
+               for t in TIERS}
+    return {"by_tier": by_tier,
+            "weighted_average_source_distance_km": dist_num / dist_den if dist_den > 0 else None}
+
+
+# ----------------------------------------------------------------------------- filter
+def filter_snapshot(snapshot: Snapshot, *, year: int | None = None, site: str | None = None) -> Snapshot:
+    """Purchases (and loops) of one year and/or one buyer site; everything else unchanged."""
+    if site is not None and site not in snapshot.sites:
+        raise UsageError(f"--site {site}: no site with this id")
+    if year is None and site is None:
+        return snapshot
+    purchases = tuple(p for p in snapshot.purchases
+                      if (year is None or p.date.year == year) and (site is None or p.buyer_site == site))
+    loops = tuple(lp for lp in snapshot.loops
+                  if (year is None or lp.date.year == year) and (site is None or site in (lp.from_site, lp.to_site)))
+    return replace(snapshot, purchases=purchases, loops=loops)
+
+
+# ----------------------------------------------------------------------------- compute
+def _validation_summary(validation: ValidationReport | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    if validation is None:
+        return {"conforms": None, "by_profile": {}}, []
+    counts = validation.counts()
+    by_profile = {prof: {"violations": int(c.get("violations", 0)), "warnings": int(c.get("warnings", 0)),
+                         "infos": int(c.get("infos", 0))} for prof, c in sorted(counts.items())}
+    results = []
+    for r in validation.results:
+        results.append({k: (None if getattr(r, k, None) is None else str(getattr(r, k)))
+                        for k in ("profile", "code", "severity", "focus", "path", "value", "message")})
+    return {"conforms": bool(validation.conforms), "by_profile": by_profile}, results
+
+
+def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
+            validation: ValidationReport | None = None) -> dict[str, Any]:
+    """The metrics.json document. Contract keys: local_sourcing, circularity, resilience, compliance.
+
+    Extra keys for the report: ``meta`` (methodology, filters, counts), ``warnings``,
+    ``data_gaps`` and ``details`` (tables behind the charts).
+    """
+    snap = filter_snapshot(snapshot, year=year, site=site)
+    sites = snap.sites
+    warnings: list[str] = []
+    gaps: list[dict[str, Any]] = []
+
+    def gap(code: str, items: list[str], message: str) -> None:
+        if items:
+            gaps.append({"code": code, "count": len(items), "message": message, "examples": sorted(items)[:10]})
+
+    # --- classify purchases (distances cached per site pair)
+    pair_cache: dict[tuple[str, str], tuple[str, float | None]] = {}
+    rows: list[tuple[Purchase, str, float | None]] = []
+    unknown_sites: set[str] = set()
+    for p in snap.purchases:
+        key = (p.buyer_site, p.supplier_site)
+        hit = pair_cache.get(key)
+        if hit is None:
+            b, s = sites.get(p.buyer_site), sites.get(p.supplier_site)
+            if b is None or s is None:
+                unknown_sites.update(x for x in key if x not in sites)
+                continue
+            d = _pair_distance(b, s)
+            hit = pair_cache[key] = (_pair_tier(b, s, d), d)
+        rows.append((p, hit[0], hit[1]))
+    gap("unknown_site", sorted(unknown_sites),
+        "purchases name sites that have no country in the graph; they are left out of local sourcing")
+
+    plan = _spend_plan(snap.purchases, snap.fx)
+    if plan.warning:
+        warnings.append(plan.warning)
+    local = _sourcing(rows, plan)
+    by_site_rows: dict[str, list[tuple[Purchase, str, float | None]]] = defaultdict(list)
+    for r in rows:
+        by_site_rows[r[0].buyer_site].append(r)
+    local["by_site"] = {}
+    for sid in sorted(by_site_rows):
+        site_plan = _spend_plan((r[0] for r in by_site_rows[sid]), snap.fx)
+        local["by_site"][sid] = _sourcing(by_site_rows[sid], site_plan)
+
+    # --- circularity
+    mat_mass: dict[str, float] = defaultdict(float)
+    mat_rec: dict[str, float] = defaultdict(float)
+    mat_reu: dict[str, float] = defaultdict(float)
+    no_shares: list[str] = []
+    for p in snap.purchases:
+        mat_mass[p.material] += p.mass_kg
+        mat_rec[p.material] += p.mass_kg * (p.recycled_share or 0.0)
+        mat_reu[p.material] += p.mass_kg * (p.reused_share or 0.0)
+        if p.recycled_share is None or p.reused_share is None:
+            no_shares.append(p.id)
+    total_mass = sum(mat_mass.values())
+    circular_mass = sum(mat_rec.values()) + sum(mat_reu.values())
+    by_material = {}
+    for m in sorted(mat_mass):
+        kg = mat_mass[m]
+        by_material[m] = {"circular_inflow_share": (mat_rec[m] + mat_reu[m]) / kg if kg > 0 else None,
+                          "mass_kg": kg,
+                          "recycled_share": mat_rec[m] / kg if kg > 0 else None,
+                          "reused_share": mat_reu[m] / kg if kg > 0 else None}
+    gap("missing_circular_shares", no_shares,
+        "purchases without recycled_share or reused_share: the missing share counts as 0 (virgin)")
+    outflow = dict.fromkeys(STRATEGIES, 0.0)
+    for lp in snap.loops:
+        outflow[lp.strategy] = outflow.get(lp.strategy, 0.0) + lp.mass_kg
+    loop_mass = sum(outflow.values())
+    feed = feedstock_shares(snap)
+    mci_results = {pid: mci(snap.products[pid], snap, feed) for pid in sorted(snap.products)}
+    circularity = {
+        "circular_inflow_share": circular_mass / total_mass if total_mass > 0 else None,
+        "by_material": by_material,
+        "circular_outflow_share": (sum(v for k, v in outflow.items() if k in CIRCULAR_STRATEGIES) / loop_mass
+                                   if loop_mass > 0 else None),
+        "outflow_by_strategy": outflow,
+        "mci": {pid: r.mci for pid, r in mci_results.items()},
+    }
+    if not snap.loops:
+        gap("no_loops", ["loops.csv"], "no end-of-use loops: circular outflow share is null")
+    gap("product_without_bom", [pid for pid, p in snap.products.items() if not p.bom],
+        "products without a bill of materials: MCI not computed")
+
+    # --- resilience
+    org_mass: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    country_mass: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for p, _, _ in rows:
+        s = sites[p.supplier_site]
+        org_mass[p.material][s.organisation or s.id] += p.mass_kg
+        country_mass[p.material][s.country] += p.mass_kg
+    supplier_hhi = {m: hhi(_shares(org_mass[m]).values()) for m in sorted(org_mass) if sum(org_mass[m].values()) > 0}
+    country_hhi = {m: hhi(_shares(country_mass[m]).values()) for m in sorted(country_mass)
+                   if sum(country_mass[m].values()) > 0}
+    critical_mass = sum(p.mass_kg for p in snap.purchases
+                        if (mat := snap.materials.get(p.material)) is not None and mat.critical)
+    resilience = {
+        "single_source_materials": sorted(m for m, orgs in org_mass.items() if len(orgs) == 1),
+        "supplier_hhi": supplier_hhi,
+        "country_hhi": country_hhi,
+        "critical_inflow_share": critical_mass / total_mass if total_mass > 0 else None,
+    }
+
+    # --- compliance
+    compliance, results = _validation_summary(validation)
+
+    # --- data gaps on sites
+    used_sites = {x for p in snap.purchases for x in (p.buyer_site, p.supplier_site)}
+    gap("site_without_coordinates",
+        [s for s in used_sites if s in sites and not _has_coords(sites[s])],
+        "sites without coordinates: their country's centroid is used for distances and they are never hyperlocal")
+    gap("site_without_position",
+        [s for s in used_sites if s in sites and site_position(sites[s]) is None],
+        "sites with neither coordinates nor a country centroid: left out of the weighted distance")
+    gap("purchase_without_spend", [p.id for p in snap.purchases if p.spend is None],
+        "purchases without spend: left out of spend shares")
+    if not snap.purchases:
+        gap("no_purchases", ["purchases.csv"], "no purchases in the selection: shares are null")
+
+    details = _details(snap, rows, mci_results, org_mass, country_mass, plan, results)
+    meta = {
+        "methodology": METHODOLOGY,
+        "filters": {"year": year, "site": site},
+        "hhi_thresholds": list(HHI_THRESHOLDS),
+        "hyperlocal_km": HYPERLOCAL_KM,
+        "earth_radius_km": EARTH_RADIUS_KM,
+        "spend_currency": plan.unit if plan.rates is not None else None,
+        "spend_currencies": list(plan.currencies),
+        "counts": {"purchases": len(snap.purchases), "loops": len(snap.loops), "products": len(snap.products),
+                   "materials": len(snap.materials), "sites": len(snap.sites),
+                   "organisations": len(snap.organisations)},
+        "purchased_mass_kg": total_mass,
+        "loop_mass_kg": loop_mass,
+        "validated": validation is not None,
+    }
+    return {"local_sourcing": local, "circularity": circularity, "resilience": resilience, "compliance": compliance,
+            "meta": meta, "warnings": warnings, "data_gaps": gaps, "details": details}
+
+
+def _details(snap: Snapshot, rows: list[tuple[Purchase, str, float | None]], mci_results: Mapping[str, MciResult],
+             org_mass: Mapping[str, Mapping[str, float]], country_mass: Mapping[str, Mapping[str, float]],
+             plan: _Spend, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Tables behind the report's charts (names resolved, long lists trimmed)."""
+    sites = snap.sites
+    flows: dict[tuple[str, str], list[Any]] = {}
+    for p, t, d in rows:
+        f = flows.setdefault((p.supplier_site, p.buyer_site), [t, d, 0.0])
+        f[2] += p.mass_kg
+    supplier_mass: dict[str, list[Any]] = {}
+    for (sup, _buy), (t, _d, kg) in flows.items():
+        e = supplier_mass.setdefault(sup, [0.0, {}])
+        e[0] += kg
+        e[1][t] = e[1].get(t, 0.0) + kg
+    ranked_sites = sorted(supplier_mass.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    map_sites = []
+    for sid, (kg, tiers) in ranked_sites[:MAP_SITES]:
+        s = sites[sid]
+        pos = site_position(s)
+        if pos is None:
+            continue
+        map_sites.append({"id": sid, "name": s.name, "country": s.country, "lat": pos[0], "lon": pos[1],
+                          "approximate": not _has_coords(s), "mass_kg": kg,
+                          "tier": max(tiers.items(), key=lambda kv: kv[1])[0]})
+    plants = []
+    buyer_mass: dict[str, float] = defaultdict(float)
+    for (_sup, buy), (_t, _d, kg) in flows.items():
+        buyer_mass[buy] += kg
+    for sid in sorted(buyer_mass):
+        s = sites[sid]
+        pos = site_position(s)
+        plants.append({"id": sid, "name": s.name, "country": s.country, "kind": s.kind, "mass_kg": buyer_mass[sid],
+                       "lat": pos[0] if pos else None, "lon": pos[1] if pos else None})
+    map_flows = []
+    for (sup, buy), (t, d, kg) in sorted(flows.items(), key=lambda kv: (-kv[1][2], kv[0]))[:MAP_FLOWS]:
+        a, b = site_position(sites[sup]), site_position(sites[buy])
+        if a and b:
+            map_flows.append({"from": sup, "to": buy, "tier": t, "distance_km": d, "mass_kg": kg,
+                              "from_lat": a[0], "from_lon": a[1], "to_lat": b[0], "to_lon": b[1]})
+    org_names = {o.id: o.name for o in snap.organisations.values()}
+    hhi_rows = []
+    for m in sorted(org_mass):
+        shares = _shares(org_mass[m])
+        cshares = _shares(country_mass[m])
+        if not shares:
+            continue
+        top_org, top_share = max(shares.items(), key=lambda kv: (kv[1], kv[0]))
+        top_cc, top_cshare = max(cshares.items(), key=lambda kv: (kv[1], kv[0]))
+        s_hhi, c_hhi = hhi(shares.values()), hhi(cshares.values())
+        mat = snap.materials.get(m)
+        hhi_rows.append({"material": m, "name": mat.name if mat else m, "suppliers": len(shares),
+                         "countries": len(cshares), "supplier_hhi": s_hhi, "supplier_band": hhi_band(s_hhi),
+                         "country_hhi": c_hhi, "country_band": hhi_band(c_hhi),
+                         "top_supplier": top_org, "top_supplier_name": org_names.get(top_org, top_org),
+                         "top_supplier_share": top_share, "top_country": top_cc, "top_country_share": top_cshare,
+                         "critical": bool(mat and mat.critical), "strategic": bool(mat and mat.strategic)})
+    eu_country = {s.country: s.in_eu for s in sites.values()}
+    critical = []
+    for m in sorted(country_mass):
+        mat = snap.materials.get(m)
+        if not (mat and mat.critical):
+            continue
+        total = sum(country_mass[m].values())
+        for cc, kg in sorted(country_mass[m].items(), key=lambda kv: (-kv[1], kv[0])):
+            critical.append({"material": m, "name": mat.name, "strategic": mat.strategic, "country": cc,
+                             "mass_kg": kg, "share": kg / total if total else None,
+                             "eu": eu_country.get(cc, False)})
+    materials = {m.id: {"name": m.name, "class": m.material_class, "critical": m.critical,
+                        "strategic": m.strategic, "plastic": m.plastic} for m in snap.materials.values()}
+    return {
+        "site_names": {sid: sites[sid].name for sid in sorted({x for k in flows for x in k})},
+        "materials": materials,
+        "plants": plants,
+        "map_sites": map_sites,
+        "map_sites_total": len(supplier_mass),
+        "map_flows": map_flows,
+        "map_flows_total": len(flows),
+        "mci": {pid: r.as_dict() for pid, r in mci_results.items()},
+        "product_names": {pid: p.name for pid, p in snap.products.items()},
+        "hhi": hhi_rows,
+        "critical_by_country": critical,
+        "validation_results": sorted(results, key=lambda r: (_SEVERITY_ORDER.get(r["severity"] or "", 3),
+                                                             r["profile"] or "", r["code"] or ""))[:VALIDATION_ROWS],
+        "validation_results_total": len(results),
+    }
+
+
+__all__ = ["haversine_km", "tier", "distance_km", "hhi", "hhi_band", "mci", "MciResult", "MciMaterial", "compute",
+           "material_terms", "lfi_mci",
+           "filter_snapshot", "feedstock_shares", "site_position", "TIERS", "STRATEGIES", "CIRCULAR_STRATEGIES",
+           "HHI_THRESHOLDS", "EARTH_RADIUS_KM"]

@@ -1,0 +1,596 @@
+"""Query stage: the catalogue of named SPARQL queries, their headers, safe parameters and result formats.
+
+A catalogue query is a ``.rq`` file that starts with a header of ``#+ `` comment lines
+holding YAML (title, description, params, tags). The header is a SPARQL comment, so the
+file stays valid SPARQL and can be pasted into any SPARQL client as it is.
+
+Parameters are converted to RDF terms of their declared type and *bound*, never pasted into
+the query text: the embedded store hands them to Oxigraph's ``substitutions`` (SEP-0007),
+and :func:`substitute` gives a remote endpoint the same semantics by rewriting variable
+*tokens* (found by a SPARQL tokenizer, so that strings, IRIs and comments are never touched)
+into the term's N-Triples form, which pyoxigraph escapes.
+
+Oxigraph only substitutes variables that the top-level SELECT projects, so a catalogue
+query must project each of its parameters (the rows then also say which value was used).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pyoxigraph as ox
+import yaml
+
+from . import resources
+from .errors import QueryError, UsageError
+from .store import GraphStore, SelectResult, Term
+from .vocab import PREFIXES, XSD
+
+PARAM_TYPES = ("string", "integer", "decimal", "boolean", "date", "iri")
+HEADER_KEYS = {"title", "description", "params", "tags"}
+PARAM_KEYS = {"type", "default", "description", "values"}
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV,
+}
+OUTPUT_FORMATS = ("table", *RESULT_FORMATS)
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+QUERY_KEYWORDS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# ----------------------------------------------------------------------------- tokenizer
+@dataclass(frozen=True)
+class Token:
+    kind: str  # ws, comment, string, iri, var, num, word, punct
+    text: str
+    line: int  # 1-based line of the token's first character
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper()
+
+
+# One alternative per SPARQL lexical class that can *contain* characters that would
+# otherwise look like syntax ({ } # ? ") - strings, IRIs, comments - plus variables.
+_TOKEN = re.compile(r"""
+  (?P<ws>\s+)
+| (?P<comment>\#[^\n\r]*)
+| (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+            |'''(?:[^'\\]|\\.|'(?!''))*'''
+            |"(?:[^"\\\n\r]|\\.)*"
+            |'(?:[^'\\\n\r]|\\.)*')
+| (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+| (?P<var>[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+)
+| (?P<num>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+| (?P<word>(?:[^\W\d]|_)[\w\-.\u00B7]*(?::(?:[\w\-.:%\u00B7]|\\.)*)?|:(?:[\w\-.:%\u00B7]|\\.)*)
+| (?P<punct>.)
+""", re.X | re.S)
+
+
+def tokenize(text: str) -> list[Token]:
+    """SPARQL tokens with their lines. Unterminated strings fall through to punctuation."""
+    out: list[Token] = []
+    line = 1
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "punct"
+        s = m.group()
+        if kind == "word" and s.endswith(".") and len(s) > 1:
+            # a prefixed name cannot end with '.': 'ls:id.' is 'ls:id' then the triple's dot
+            stripped = s.rstrip(".")
+            out.append(Token(kind, stripped, line))
+            out.extend(Token("punct", ".", line) for _ in range(len(s) - len(stripped)))
+        else:
+            out.append(Token(kind, s, line))
+        line += s.count("\n")
+    return out
+
+
+def _significant(tokens: Sequence[Token]) -> list[int]:
+    return [i for i, t in enumerate(tokens) if t.kind not in ("ws", "comment")]
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE (any SPARQL Update operation)."""
+    for t in tokenize(text):
+        if t.kind == "word" and t.upper in QUERY_KEYWORDS:
+            return t.upper
+        if t.kind == "word" and t.upper in UPDATE_KEYWORDS:
+            return "UPDATE"
+    raise QueryError("not a SPARQL query: no SELECT, ASK, CONSTRUCT or DESCRIBE found")
+
+
+def declared_prefixes(text: str) -> set[str]:
+    all_tokens = tokenize(text)
+    toks = [all_tokens[i] for i in _significant(all_tokens)]
+    return {toks[i + 1].text.split(":", 1)[0] for i, t in enumerate(toks[:-1])
+            if t.kind == "word" and t.upper == "PREFIX" and toks[i + 1].kind == "word"}
+
+
+# ----------------------------------------------------------------------------- catalogue
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None  # lexical form; None: the parameter is required
+    description: str
+    values: tuple[str, ...] = ()  # allowed values, when the parameter is an enumeration
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    tags: tuple[str, ...]
+    text: str
+    source: str  # file the query came from, for messages
+    form: str  # SELECT, ASK, CONSTRUCT, DESCRIBE, UPDATE
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def _header(text: str, source: str) -> tuple[dict[str, object], int]:
+    """The YAML of the leading '#+' lines, and the number of header lines."""
+    lines = text.splitlines()
+    body: list[str] = []
+    for line in lines:
+        if line.startswith("#+ ") or line.rstrip() == "#+":
+            body.append(line[3:] if line.startswith("#+ ") else "")
+        else:
+            break
+    if not body:
+        return {}, 0
+    try:
+        data = yaml.safe_load("\n".join(body))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(e, "problem", None) or str(e)
+        raise QueryError(f"{source}:{line}: malformed query header: {problem}") from None
+    if data is None:
+        return {}, len(body)
+    if not isinstance(data, dict):
+        raise QueryError(f"{source}:1: malformed query header: expected 'key: value' lines")
+    return data, len(body)
+
+
+def _header_line(text: str, key: str, default: int = 1) -> int:
+    """Line of a header key, so that messages point at it."""
+    pat = re.compile(r"^#\+\s+" + re.escape(key) + r"\s*:")
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#+"):
+            break
+        if pat.match(line):
+            return n
+    return default
+
+
+def parse_query(text: str, source: str, name: str | None = None) -> NamedQuery:
+    """Parse and check a query file: header, parameters declared and used, form."""
+    data, nheader = _header(text, source)
+    name = name or Path(source).stem
+    unknown = set(data) - HEADER_KEYS
+    if unknown:
+        key = sorted(unknown)[0]
+        raise QueryError(f"{source}:{_header_line(text, key)}: unknown header key {key!r} "
+                         f"(expected {', '.join(sorted(HEADER_KEYS))})")
+    if nheader and not isinstance(data.get("title"), str):
+        raise QueryError(f"{source}:1: the query header needs a 'title' (text)")
+    for key in ("description",):
+        if key in data and not isinstance(data[key], str):
+            raise QueryError(f"{source}:{_header_line(text, key)}: '{key}' must be text")
+    tags = data.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise QueryError(f"{source}:{_header_line(text, 'tags')}: 'tags' must be a list of words")
+    raw_params = data.get("params") or {}
+    if not isinstance(raw_params, dict):
+        raise QueryError(f"{source}:{_header_line(text, 'params')}: 'params' must map names to "
+                         "{type, default, description}")
+    params = []
+    for pname, spec in raw_params.items():
+        line = _header_line(text, str(pname), _header_line(text, "params"))
+        params.append(_param(str(pname), spec, f"{source}:{line}"))
+    form = query_form(text)
+    _check_param_use(text, params, source, form)
+    return NamedQuery(name=name, title=str(data.get("title") or name), description=str(data.get("description") or ""),
+                      params=tuple(params), tags=tuple(tags), text=text, source=source, form=form)
+
+
+def _param(name: str, spec: object, where: str) -> Param:
+    if not _NAME.match(name):
+        raise QueryError(f"{where}: parameter name {name!r} is not a SPARQL variable name")
+    if not isinstance(spec, dict):
+        raise QueryError(f"{where}: parameter {name!r} needs a mapping with 'type' (and 'default', 'description')")
+    unknown = set(spec) - PARAM_KEYS
+    if unknown:
+        raise QueryError(f"{where}: parameter {name!r}: unknown key {sorted(unknown)[0]!r}")
+    ptype = spec.get("type")
+    if ptype not in PARAM_TYPES:
+        raise QueryError(f"{where}: parameter {name!r}: type must be one of {', '.join(PARAM_TYPES)}, not {ptype!r}")
+    values = spec.get("values") or []
+    if not isinstance(values, list):
+        raise QueryError(f"{where}: parameter {name!r}: 'values' must be a list")
+    default = spec.get("default")
+    if isinstance(default, bool):  # YAML reads true/false as booleans; keep the SPARQL spelling
+        default = "true" if default else "false"
+    param = Param(name, ptype, None if default is None else str(default), str(spec.get("description") or ""),
+                  tuple(str(v) for v in values))
+    if param.default is not None:
+        try:
+            to_term(param, param.default)
+        except QueryError as e:
+            raise QueryError(f"{where}: default of {e}") from None
+    return param
+
+
+def _check_param_use(text: str, params: Sequence[Param], source: str, form: str) -> None:
+    """Every declared parameter is used, projected (Oxigraph needs it) and never re-assigned."""
+    tokens = tokenize(text)
+    sig = [tokens[i] for i in _significant(tokens)]
+    # a use in the top-level projection alone only echoes the value: the body must read it
+    proj = _top_projection(sig) if form == "SELECT" else None
+    body = sig[proj.open_brace:] if proj is not None else sig
+    used = {t.text[1:] for t in body if t.kind == "var"}
+    for p in params:
+        if p.name not in used:
+            raise QueryError(f"{source}:{_header_line(text, p.name)}: parameter {p.name!r} is declared "
+                             f"but the query does not use ?{p.name}")
+    names = {p.name for p in params}
+    for i, t in enumerate(sig):
+        if t.kind != "var" or t.text[1:] not in names:
+            continue
+        prev = sig[i - 1] if i else None
+        if prev is not None and prev.kind == "word" and prev.upper == "AS":
+            raise QueryError(f"{source}:{t.line}: parameter ?{t.text[1:]} is assigned with AS; "
+                             "a parameter can only be read")
+        j = i - 1
+        while j >= 0 and (sig[j].kind == "var" or sig[j].text == "("):
+            j -= 1
+        if j >= 0 and sig[j].kind == "word" and sig[j].upper == "VALUES":
+            raise QueryError(f"{source}:{t.line}: parameter ?{t.text[1:]} is listed in VALUES; "
+                             "a parameter can only be read")
+    if names:
+        if proj is not None and not proj.star:
+            for p in params:
+                if p.name not in proj.variables:
+                    raise QueryError(f"{source}:{_header_line(text, p.name)}: parameter ?{p.name} must be in the "
+                                     "SELECT projection (Oxigraph binds only projected variables)")
+
+
+def catalogue() -> dict[str, NamedQuery]:
+    """Every query shipped in queries/, by name."""
+    folder = resources.queries_dir()
+    out: dict[str, NamedQuery] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".rq"):
+            name = entry.name[:-3]
+            out[name] = parse_query(entry.read_text(encoding="utf-8"), f"queries/{entry.name}", name)
+    return out
+
+
+def resolve(name_or_file: str) -> NamedQuery:
+    """A catalogue name, or a path to a .rq file of the user's own."""
+    path = Path(name_or_file)
+    if name_or_file.endswith((".rq", ".ru", ".sparql")) or path.is_file():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"{name_or_file}: cannot read the query file: {e.strerror or e}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{name_or_file}: the query file is not UTF-8 text") from None
+        return parse_query(text, str(path), path.stem)
+    cat = catalogue()
+    if name_or_file not in cat:
+        raise UsageError(f"unknown query {name_or_file!r}; 'loopsource queries' lists them "
+                         f"({', '.join(cat)}), or give a .rq file")
+    return cat[name_or_file]
+
+
+# ----------------------------------------------------------------------------- parameters
+def to_term(param: Param, value: str) -> Term:
+    """The RDF term of a parameter value, checked against the declared type."""
+    def bad(why: str) -> QueryError:
+        return QueryError(f"parameter {param.name!r} ({param.type}): {value!r} {why}")
+
+    if param.values and value not in param.values:
+        raise bad(f"is not one of {', '.join(param.values)}")
+    t = param.type
+    if t == "string":
+        return ox.Literal(value)
+    if t == "integer":
+        if not re.fullmatch(r"[+-]?\d+", value.strip()):
+            raise bad("is not an integer")
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
+    if t == "decimal":
+        try:
+            d = Decimal(value.strip())
+        except InvalidOperation:
+            raise bad("is not a decimal number") from None
+        if not d.is_finite():
+            raise bad("is not a finite decimal number")
+        text = format(d, "f")
+        return ox.Literal(text if "." in text else text + ".0", datatype=ox.NamedNode(XSD + "decimal"))
+    if t == "boolean":
+        v = value.strip().lower()
+        if v not in ("true", "false", "1", "0"):
+            raise bad("is not a boolean (true or false)")
+        return ox.Literal("true" if v in ("true", "1") else "false", datatype=ox.NamedNode(XSD + "boolean"))
+    if t == "date":
+        try:
+            d = date.fromisoformat(value.strip())
+        except ValueError:
+            raise bad("is not a date (YYYY-MM-DD)") from None
+        return ox.Literal(d.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+    if t == "iri":
+        v = value.strip()
+        if v.startswith("<") and v.endswith(">"):
+            v = v[1:-1]
+        prefix, sep, local = v.partition(":")
+        if sep and prefix in PREFIXES and not local.startswith("//"):
+            v = PREFIXES[prefix] + local  # region:CN, ls:Lithium
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", v):
+            raise bad(f"is not an absolute IRI (or a prefixed name with one of {', '.join(sorted(PREFIXES))})")
+        try:
+            return ox.NamedNode(v)
+        except ValueError as e:
+            raise bad(f"is not a valid IRI: {e}") from None
+    raise bad("has an unknown type")  # pragma: no cover - types are checked when the header is read
+
+
+def bind(query: NamedQuery, given: Sequence[tuple[str, str]]) -> dict[str, Term]:
+    """Terms for every parameter: the given values, else the defaults. Unknown or missing: an error."""
+    values: dict[str, str] = {}
+    for name, value in given:
+        if query.param(name) is None:
+            known = ", ".join(p.name for p in query.params) or "none"
+            raise QueryError(f"query {query.name!r} has no parameter {name!r} (parameters: {known})")
+        if name in values:
+            raise QueryError(f"parameter {name!r} is given twice")
+        values[name] = value
+    out: dict[str, Term] = {}
+    for p in query.params:
+        value = values.get(p.name, p.default)
+        if value is None:
+            raise QueryError(f"query {query.name!r} needs a value for parameter {p.name!r} ({p.type}): "
+                             f"-p {p.name} VALUE")
+        out[p.name] = to_term(p, value)
+    return out
+
+
+# ----------------------------------------------------------------------------- substitution
+@dataclass(frozen=True)
+class _Projection:
+    variables: frozenset[str]
+    star: bool
+    open_brace: int  # index (in the significant-token list) of the WHERE group's '{'
+
+
+def _top_projection(sig: Sequence[Token], start: int = 0) -> _Projection | None:
+    """Projection of the SELECT at or after ``start`` (None when there is none)."""
+    i = start
+    while i < len(sig) and not (sig[i].kind == "word" and sig[i].upper == "SELECT"):
+        i += 1
+    if i == len(sig):
+        return None
+    depth = 0
+    variables: set[str] = set()
+    star = False
+    j = i + 1
+    while j < len(sig):
+        t = sig[j]
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+        elif depth == 0 and (t.text == "{" or (t.kind == "word" and t.upper in ("WHERE", "FROM"))):
+            break
+        elif depth == 0 and t.kind == "var":
+            variables.add(t.text[1:])
+        elif depth == 0 and t.text == "*":
+            star = True
+        elif depth > 0 and t.kind == "var" and j >= 1 and sig[j - 1].kind == "word" and sig[j - 1].upper == "AS":
+            variables.add(t.text[1:])
+        j += 1
+    while j < len(sig) and sig[j].text != "{":
+        j += 1
+    return _Projection(frozenset(variables), star, j)
+
+
+def _match(sig: Sequence[Token], open_index: int) -> int:
+    depth = 0
+    for k in range(open_index, len(sig)):
+        if sig[k].text == "{":
+            depth += 1
+        elif sig[k].text == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+    raise QueryError("unbalanced braces in the query")
+
+
+def substitute(text: str, substitutions: Mapping[str, Term]) -> str:
+    """The query with each variable bound to its term, with Oxigraph's (SEP-0007) semantics, as text.
+
+    Only variable *tokens* are rewritten, to the term's N-Triples form (escaped by pyoxigraph).
+    In a SELECT the variable must be projected; its occurrences in the WHERE clause become the
+    term, and a final ``BIND(term AS ?v)`` keeps it bound for the projection, GROUP BY and
+    ORDER BY. Sub-SELECTs that do not project the variable have their own variable of that
+    name and are left alone. A substituted query is re-tokenised and checked before use.
+    """
+    if not substitutions:
+        return text
+    tokens = tokenize(text)
+    idx = _significant(tokens)
+    sig = [tokens[i] for i in idx]
+    terms = {name: str(term) for name, term in substitutions.items()}
+    for name, term in substitutions.items():
+        if isinstance(term, ox.BlankNode):
+            raise QueryError(f"parameter {name!r}: a blank node cannot be bound into a query text")
+    repl: dict[int, str] = {}  # significant index -> replacement text
+    append: dict[int, str] = {}  # significant index of a '}' -> text to insert before it
+    form = query_form(text)
+    if form == "UPDATE":
+        raise QueryError("parameters cannot be bound into a SPARQL Update")
+    for s, t in enumerate(sig):
+        if t.kind == "var" and t.text[1:] in terms and s and sig[s - 1].kind == "word" and sig[s - 1].upper == "AS":
+            raise QueryError(f"line {t.line}: parameter ?{t.text[1:]} is assigned with AS; a parameter can only be read")
+
+    def scope(lo: int, hi: int, names: set[str]) -> set[str]:
+        """Replace variables in sig[lo:hi]; recurse into sub-SELECTs. Returns names a sub-SELECT projects."""
+        exported: set[str] = set()
+        k = lo
+        while k < hi:
+            t = sig[k]
+            if t.text == "{" and k + 1 < hi and sig[k + 1].kind == "word" and sig[k + 1].upper == "SELECT":
+                end = _match(sig, k)
+                proj = _top_projection(sig, k + 1)
+                assert proj is not None
+                inner = {n for n in names if proj.star or n in proj.variables}
+                if inner:
+                    select_scope(k + 1, proj, inner)
+                    exported |= {n for n in inner if n in proj.variables or proj.star}
+                k = end + 1
+                continue
+            if t.kind == "var" and t.text[1:] in names:
+                repl[k] = " " + terms[t.text[1:]] + " "
+            k += 1
+        return exported
+
+    def select_scope(select_at: int, proj: _Projection, names: set[str]) -> None:
+        if proj.open_brace >= len(sig):
+            raise QueryError("the SELECT query has no WHERE group")
+        close = _match(sig, proj.open_brace)
+        exported = scope(proj.open_brace + 1, close, names)
+        binds = "".join(f" BIND({terms[n]} AS ?{n})" for n in sorted(names - exported))
+        if binds:
+            append[close] = append.get(close, "") + binds + " "
+
+    if form == "SELECT":
+        proj = _top_projection(sig)
+        assert proj is not None
+        missing = [n for n in terms if not proj.star and n not in proj.variables]
+        if missing:
+            raise QueryError(f"the query does not contain variable ?{missing[0]} in its SELECT projection")
+        select_scope(0, proj, set(terms))
+    else:
+        first = next(k for k, t in enumerate(sig) if t.kind == "word" and t.upper == form)
+        scope(first + 1, len(sig), set(terms))
+    out: list[str] = []
+    pos = {i: s for s, i in enumerate(idx)}
+    for i, tok in enumerate(tokens):
+        s = pos.get(i)
+        if s is not None and s in append:
+            out.append(append[s])
+        out.append(repl.get(s, tok.text) if s is not None else tok.text)
+    result = "".join(out)
+    _check_substituted(result, terms)
+    return result
+
+
+def _check_substituted(text: str, terms: Mapping[str, str]) -> None:
+    """Defence in depth: each term is one string or IRI token (plus ^^<datatype> or @lang), and the
+    substituted query still has balanced braces, so no value can change the query's structure."""
+    for term_text in terms.values():
+        toks = [t for t in tokenize(term_text) if t.kind != "ws"]
+        kinds = [t.kind for t in toks]
+        ok = (kinds == ["iri"] or kinds == ["string"] or kinds == ["string", "punct", "punct", "iri"]
+              or (kinds[:2] == ["string", "punct"] and toks[1].text == "@" and len(toks) == 3))
+        if not ok or "".join(t.text for t in toks) != term_text:
+            raise QueryError(f"cannot bind {term_text!r}: not a single RDF term")
+    depth = 0
+    for t in tokenize(text):
+        depth += (t.text == "{") - (t.text == "}")
+        if depth < 0:
+            break
+    if depth:
+        raise QueryError("binding the parameters would change the query structure")
+
+
+# ----------------------------------------------------------------------------- running
+@dataclass(frozen=True)
+class QueryOutput:
+    data: bytes
+    rows: int | None  # SELECT rows, for the summary line; None for other forms
+
+
+def run(store: GraphStore, query: NamedQuery, substitutions: Mapping[str, Term], fmt: str) -> QueryOutput:
+    """Run a read-only query and serialise its result (``table`` or a SPARQL 1.1 results format)."""
+    if query.form == "UPDATE":
+        raise UsageError(f"{query.source} is a SPARQL Update; queries are read-only unless --update is given")
+    if fmt not in OUTPUT_FORMATS:
+        raise UsageError(f"unknown format {fmt!r}: one of {', '.join(OUTPUT_FORMATS)}")
+    if query.form == "SELECT" and fmt == "table":
+        res = store.select(query.text, substitutions)
+        return QueryOutput(format_table(res).encode("utf-8"), len(res.rows))
+    if query.form == "ASK" and fmt == "table":
+        return QueryOutput(b"true\n" if store.ask(query.text, substitutions) else b"false\n", None)
+    rf = RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON)
+    data = store.raw_query(query.text, substitutions, rf)
+    return QueryOutput(data.encode("utf-8") if isinstance(data, str) else bytes(data), None)
+
+
+def run_update(store: GraphStore, query: NamedQuery, given: Sequence[tuple[str, str]]) -> None:
+    if query.form != "UPDATE":
+        raise UsageError(f"{query.source} is a {query.form} query, not a SPARQL Update: drop --update")
+    if given or query.params:
+        raise UsageError("parameters cannot be bound into a SPARQL Update; write the values into the update")
+    store.update(query.text)
+
+
+def _short(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        v = term.value
+        for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+            if v.startswith(ns) and re.fullmatch(r"[\w\-.]*", v[len(ns):]):
+                return f"{prefix}:{v[len(ns):]}"
+        return f"<{v}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    dt = term.datatype.value
+    if dt in (XSD + "double", XSD + "float", XSD + "decimal"):
+        try:
+            x = float(term.value)
+        except ValueError:
+            return term.value
+        if math.isfinite(x):
+            # arithmetic gives 17-18 digits; a table shows what a person reads (json/csv keep all)
+            return f"{x:.6f}".rstrip("0").rstrip(".") if abs(x) < 1e15 else f"{x:.6g}"
+    return term.value
+
+
+def format_table(result: SelectResult) -> str:
+    """A plain text table: IRIs shortened with the usual prefixes, doubles to 6 decimals."""
+    header = list(result.variables)
+    rows = [[_short(t) for t in row] for row in result.rows]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    numeric = [all(_is_num(r[i]) or r[i] == "" for r in rows) and rows != [] for i in range(len(header))]
+
+    def fmt(cells: Iterable[str]) -> str:
+        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
+
+    lines = [fmt(header), "  ".join("-" * w for w in widths)]
+    lines += [fmt(r) for r in rows]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _is_num(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+__all__ = ["NamedQuery", "Param", "catalogue", "resolve", "parse_query", "bind", "to_term", "substitute", "run",
+           "run_update", "format_table", "tokenize", "query_form", "RESULT_FORMATS", "OUTPUT_FORMATS"]

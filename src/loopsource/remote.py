@@ -1,0 +1,288 @@
+"""A remote SPARQL 1.1 endpoint as a :class:`GraphStore` (``--endpoint QUERY_URL``).
+
+Everything goes through the SPARQL 1.1 Protocol, so any conforming server works (tested
+against ``oxigraph serve``):
+
+* queries: POST ``application/x-www-form-urlencoded`` with ``query=`` and one
+  ``default-graph-uri`` and ``named-graph-uri`` per loopsource graph, so that a query sees
+  the union of the loopsource graphs as its default graph (what the embedded store does)
+  and ``GRAPH <…/meta>`` still works. Results are read as SPARQL JSON / N-Triples and parsed
+  by pyoxigraph, then re-serialised by pyoxigraph, so both stores give byte-identical output.
+* parameters: bound by rewriting variable tokens into N-Triples terms with the same
+  semantics as Oxigraph's substitutions (see :func:`loopsource.query.substitute`); values
+  are never pasted into the query text.
+* writes: POST ``update=`` to the update URL. :meth:`RemoteStore.replace_graphs` loads each
+  graph into a fresh temporary graph with ``INSERT DATA`` in batches of ``BATCH`` triples
+  (blank nodes that share a triple stay in one batch, so they stay one node), then swaps all
+  graphs in *one* update request (``MOVE``), which a transactional server such as Oxigraph
+  applies all or nothing.
+
+Credentials come only from the environment (``LOOPSOURCE_ENDPOINT_USER`` and
+``LOOPSOURCE_ENDPOINT_PASSWORD`` for HTTP basic, or ``LOOPSOURCE_ENDPOINT_TOKEN`` for a
+bearer token); they are never logged, printed or put in a message.
+"""
+from __future__ import annotations
+
+import base64
+import http.client
+import logging
+import os
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+
+import pyoxigraph as ox
+
+from .errors import EndpointError, StoreError
+from .store import GraphStore, SelectResult, Term
+from .vocab import GRAPHS, PREFIXES
+
+log = logging.getLogger(__name__)
+
+BATCH = 10_000  # triples per INSERT DATA request: a few MB, well under common request limits
+_ALL_GRAPHS = (GRAPHS.ontology, GRAPHS.asserted, GRAPHS.inferred, GRAPHS.meta)
+_JSON = "application/sparql-results+json"
+_NT = "application/n-triples"
+
+
+def _redact(url: str) -> str:
+    """A URL without any user:password part, for messages."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+        parts = parts._replace(netloc=host)
+    return urllib.parse.urlunsplit(parts)
+
+
+class RemoteStore(GraphStore):
+    """A SPARQL 1.1 Protocol endpoint (query URL, optional update URL)."""
+
+    def __init__(self, query_url: str, update_url: str | None = None, *, timeout: float = 60.0):
+        for url in (query_url, update_url):
+            if url is not None and urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+                raise StoreError(f"{_redact(url)}: an endpoint must be an http:// or https:// URL")
+        self.query_url = query_url
+        self.update_url = update_url
+        self.timeout = timeout
+
+    @property
+    def description(self) -> str:
+        return _redact(self.query_url)
+
+    # ------------------------------------------------------------------ HTTP
+    def _headers(self, accept: str) -> dict[str, str]:
+        headers = {"Accept": accept, "User-Agent": "loopsource"}
+        token = os.environ.get("LOOPSOURCE_ENDPOINT_TOKEN")
+        user = os.environ.get("LOOPSOURCE_ENDPOINT_USER")
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        elif user is not None:
+            password = os.environ.get("LOOPSOURCE_ENDPOINT_PASSWORD", "")
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        return headers
+
+    def _post(self, url: str, form: Sequence[tuple[str, str]], accept: str) -> bytes:
+        body = urllib.parse.urlencode(form).encode("utf-8")
+        headers = self._headers(accept)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        where = _redact(url)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                return resp.read()
+        except urllib.error.HTTPError as e:
+            detail = _first_line(e.read())
+            if e.code in (401, 403):
+                raise EndpointError(
+                    f"{where}: HTTP {e.code} {e.reason}: the endpoint refused the credentials; set "
+                    "LOOPSOURCE_ENDPOINT_USER and LOOPSOURCE_ENDPOINT_PASSWORD, or LOOPSOURCE_ENDPOINT_TOKEN") from None
+            raise EndpointError(f"{where}: HTTP {e.code} {e.reason}{': ' + detail if detail else ''}") from None
+        except urllib.error.URLError as e:
+            reason = e.reason
+            if isinstance(reason, (socket.timeout, TimeoutError)):
+                raise EndpointError(f"{where}: no answer within {self.timeout:g} s (--timeout)") from None
+            if isinstance(reason, ConnectionRefusedError):
+                raise EndpointError(f"{where}: connection refused; is the SPARQL server running?") from None
+            if isinstance(reason, socket.gaierror):
+                raise EndpointError(f"{where}: unknown host") from None
+            raise EndpointError(f"{where}: cannot connect: {reason}") from None
+        except (TimeoutError, socket.timeout):
+            raise EndpointError(f"{where}: no answer within {self.timeout:g} s (--timeout)") from None
+        except (ConnectionError, http.client.HTTPException, OSError) as e:
+            raise EndpointError(f"{where}: connection failed: {type(e).__name__}: {e}") from None
+
+    def _dataset(self, graphs: Sequence[str] | None) -> list[tuple[str, str]]:
+        default = list(graphs) if graphs is not None else list(_ALL_GRAPHS)
+        return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in _ALL_GRAPHS]
+
+    def _prepare(self, query: str, substitutions: Mapping[str, Term] | None) -> str:
+        from .query import declared_prefixes, substitute
+
+        if substitutions:
+            query = substitute(query, substitutions)
+        # the embedded store offers vocab.PREFIXES to every query; declare the missing ones
+        declared = declared_prefixes(query)
+        missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
+        return missing + query
+
+    def _query(self, query: str, substitutions: Mapping[str, Term] | None, graphs: Sequence[str] | None,
+               accept: str) -> bytes:
+        text = self._prepare(query, substitutions)
+        return self._post(self.query_url, [("query", text), *self._dataset(graphs)], accept)
+
+    def _form(self, query: str) -> str:
+        from .query import query_form
+
+        return query_form(query)
+
+    # ------------------------------------------------------------------ reads
+    def select(self, query, substitutions=None, graphs=None) -> SelectResult:
+        data = self._query(query, substitutions, graphs, _JSON)
+        res = _parse_results(data, self.description)
+        if not isinstance(res, ox.QuerySolutions):
+            raise StoreError("expected a SELECT query")
+        variables = tuple(v.value for v in res.variables)
+        return SelectResult(variables, tuple(tuple(sol[i] for i in range(len(variables))) for sol in res))
+
+    def ask(self, query, substitutions=None) -> bool:
+        res = _parse_results(self._query(query, substitutions, None, _JSON), self.description)
+        return bool(res)
+
+    def construct(self, query, substitutions=None, graphs=None) -> list[ox.Triple]:
+        data = self._query(query, substitutions, graphs, _NT)
+        try:
+            return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        except SyntaxError as e:
+            raise EndpointError(f"{self.description}: the endpoint sent unreadable N-Triples: {e}") from None
+
+    def raw_query(self, query, substitutions, result_format):
+        if self._form(query) in ("CONSTRUCT", "DESCRIBE"):
+            triples = self.construct(query, substitutions)
+            return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        res = _parse_results(self._query(query, substitutions, None, _JSON), self.description)
+        # re-serialised by pyoxigraph, so that both stores write the same bytes
+        return res.serialize(format=result_format)
+
+    def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
+        if graph is not None:
+            triples = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+            return ox.serialize(triples, format=fmt) or b""
+        quads: list[ox.Quad] = []
+        for g in _ALL_GRAPHS:
+            node = ox.NamedNode(g)
+            quads += [ox.Quad(t.subject, t.predicate, t.object, node) for t in self.construct(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
+        return ox.serialize(quads, format=fmt) or b""
+
+    def count(self, graph: str) -> int:
+        res = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(res.rows[0][0].value)  # type: ignore[union-attr]
+
+    # ------------------------------------------------------------------ writes
+    def _update_url(self) -> str:
+        if not self.update_url:
+            raise StoreError(f"{self.description}: writing needs --update-endpoint UPDATE_URL")
+        return self.update_url
+
+    def update(self, sparql_update: str) -> None:
+        declared = _declared(sparql_update)
+        missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
+        self._post(self._update_url(), [("update", missing + sparql_update)], "*/*")
+
+    def replace_graphs(self, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> None:
+        url = self._update_url()
+        tag = uuid.uuid4().hex
+        staging = {g: f"{g}#loading-{tag}" for g in graphs}
+        try:
+            for g, parts in graphs.items():
+                for batch in _batches(_triples(parts), BATCH):
+                    body = ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
+                    self._post(url, [("update", f"INSERT DATA {{ GRAPH <{staging[g]}> {{\n"
+                                                + body.decode("utf-8") + "}}")], "*/*")
+            # one request: a transactional server swaps every graph at once or not at all
+            swap = " ;\n".join(f"DROP SILENT GRAPH <{g}> ;\nMOVE SILENT GRAPH <{staging[g]}> TO GRAPH <{g}>"
+                               for g in graphs)
+            self._post(url, [("update", swap)], "*/*")
+        except BaseException:
+            try:
+                self._post(url, [("update", " ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in staging.values()))],
+                           "*/*")
+            except EndpointError:
+                log.warning("could not remove the temporary graphs %s", ", ".join(staging.values()))
+            raise
+
+
+def _declared(text: str) -> set[str]:
+    from .query import declared_prefixes
+
+    return declared_prefixes(text)
+
+
+def _first_line(body: bytes) -> str:
+    text = body.decode("utf-8", "replace").strip()
+    return text.splitlines()[0][:300] if text else ""
+
+
+def _parse_results(data: bytes, where: str) -> ox.QuerySolutions | ox.QueryBoolean:
+    try:
+        return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+    except (SyntaxError, ValueError) as e:
+        raise EndpointError(f"{where}: the endpoint sent unreadable SPARQL JSON results: {e}") from None
+
+
+def _triples(parts: Iterable[tuple[str, ox.RdfFormat]]) -> list[ox.Triple]:
+    out: list[ox.Triple] = []
+    for text, fmt in parts:
+        try:
+            out += [q.triple for q in ox.parse(text, format=fmt)]
+        except SyntaxError as e:
+            raise StoreError(f"cannot parse data for the endpoint: {e}") from None
+    return out
+
+
+def _batches(triples: list[ox.Triple], size: int) -> Iterable[list[ox.Triple]]:
+    """Batches of about ``size`` triples in which blank nodes linked by triples stay together.
+
+    Each INSERT DATA request makes fresh blank nodes, so a blank node split over two
+    requests would become two nodes (an OWL restriction would lose its property).
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def bnodes(t: ox.Triple) -> list[str]:
+        return [n.value for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
+
+    for t in triples:
+        bs = bnodes(t)
+        for b in bs[1:]:
+            parent[find(b)] = find(bs[0])
+        if bs:
+            find(bs[0])
+    groups: dict[str, list[ox.Triple]] = {}
+    batch: list[ox.Triple] = []
+    for t in triples:
+        bs = bnodes(t)
+        if bs:
+            groups.setdefault(find(bs[0]), []).append(t)
+        else:
+            batch.append(t)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    for group in groups.values():
+        if batch and len(batch) + len(group) > size:
+            yield batch
+            batch = []
+        batch += group
+    if batch:
+        yield batch

@@ -1,0 +1,303 @@
+"""Render the metrics document as one self-contained HTML file (and as JSON).
+
+The HTML has no script and makes no network request: CSS and SVG are inline, and a
+Content-Security-Policy meta tag forbids everything else, so a report can be mailed and
+opened safely. Jinja2 autoescaping is on: every name that comes from the data is escaped.
+Chart geometry is computed here (numbers only); the template draws it and puts the numbers
+in a table beside every chart.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+
+from . import __version__, resources
+from .metrics import HHI_THRESHOLDS, R_CODES, STRATEGIES, TIERS
+from .worldmap import OUTLINE
+
+TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E69F00", "global": "#D55E00"}
+TIER_LABELS = {"hyperlocal": "Hyperlocal (≤ 100 km)", "domestic": "Domestic", "regional": "Regional (M49)",
+               "global": "Global"}
+SECTIONS = (("headline", "Headline"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
+            ("resilience", "Resilience"), ("compliance", "Compliance"), ("data-gaps", "Data gaps"),
+            ("methodology", "Methodology"))
+
+
+# ----------------------------------------------------------------------------- formatting
+def fmt_pct(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None else f"{100 * x:,.{digits}f} %"
+
+
+def fmt_mass(kg: float | None) -> str:
+    if kg is None:
+        return "–"
+    if abs(kg) >= 1000:
+        return f"{kg / 1000:,.1f} t"
+    return f"{kg:,.1f} kg" if kg % 1 else f"{kg:,.0f} kg"
+
+
+def fmt_num(x: float | None, digits: int = 0) -> str:
+    return "–" if x is None else f"{x:,.{digits}f}"
+
+
+def _loader(name: str) -> str:
+    return resources.read_text(resources.templates_dir(), name)
+
+
+def _env() -> Environment:
+    env = Environment(loader=FunctionLoader(_loader), autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(pct=fmt_pct, mass=fmt_mass, num=fmt_num)
+    return env
+
+
+# ----------------------------------------------------------------------------- charts
+def _hbars(rows: Sequence[Mapping[str, Any]], vmax: float, *, width: float = 500, bar: float = 18,
+           gap: float = 8, label_w: float = 180, markers: Sequence[tuple[float, str]] = ()) -> dict[str, Any]:
+    """Horizontal bars: rows have label, value (may be None), text, and optional colour."""
+    plot_w = width - label_w - 70
+    vmax = vmax if vmax > 0 else 1.0
+    bars = []
+    for i, r in enumerate(rows):
+        v = r.get("value")
+        y = 10 + i * (bar + gap)
+        w = 0.0 if v is None else max(0.0, min(1.0, v / vmax)) * plot_w
+        bars.append({**r, "y": y, "w": w, "ty": y + bar * 0.72})
+    h = 20 + len(rows) * (bar + gap)
+    marks = [{"x": label_w + min(1.0, v / vmax) * plot_w, "label": text, "anchor": "end" if i % 2 == 0 else "start",
+              "dx": -3 if i % 2 == 0 else 3} for i, (v, text) in enumerate(markers) if v <= vmax * 1.0001]
+    return {"width": width, "height": max(h, 40), "bar": bar, "label_w": label_w, "plot_w": plot_w, "bars": bars,
+            "markers": marks}
+
+
+def _stacked(rows: Sequence[tuple[str, Mapping[str, float | None]]], keys: Sequence[str],
+             colours: Mapping[str, str], *, width: float = 500, bar: float = 20, gap: float = 10,
+             label_w: float = 180) -> dict[str, Any]:
+    """100 % stacked bars: one row per (label, {key: share})."""
+    plot_w = width - label_w - 10
+    out = []
+    for i, (label, shares) in enumerate(rows):
+        y = 10 + i * (bar + gap)
+        x = float(label_w)
+        segs = []
+        for k in keys:
+            s = shares.get(k) or 0.0
+            if s > 0:
+                segs.append({"x": x, "w": s * plot_w, "colour": colours.get(k, "#888"), "key": k, "share": s})
+                x += s * plot_w
+        out.append({"label": label, "y": y, "ty": y + bar * 0.72, "segments": segs})
+    return {"width": width, "height": 20 + len(rows) * (bar + gap), "bar": bar, "label_w": label_w, "rows": out}
+
+
+def _map(details: Mapping[str, Any], width: float = 900) -> dict[str, Any]:
+    """Equirectangular projection fitted to the plotted sites, with the coarse world outline."""
+    pts = [(s["lon"], s["lat"]) for s in details["map_sites"]]
+    pts += [(p["lon"], p["lat"]) for p in details["plants"] if p["lat"] is not None]
+    if pts:
+        lon0, lon1 = min(p[0] for p in pts) - 12, max(p[0] for p in pts) + 12
+        lat0, lat1 = min(p[1] for p in pts) - 8, max(p[1] for p in pts) + 8
+    else:
+        lon0, lon1, lat0, lat1 = -180.0, 180.0, -60.0, 85.0
+    # keep a pleasant aspect (between 2.2:1 and 1.4:1) and stay on the globe
+    span_lon, span_lat = max(lon1 - lon0, 30.0), max(lat1 - lat0, 18.0)
+    if span_lon / span_lat > 2.2:
+        span_lat = span_lon / 2.2
+    elif span_lon / span_lat < 1.4:
+        span_lon = span_lat * 1.4
+    c_lon, c_lat = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+    span_lon, span_lat = min(span_lon, 360.0), min(span_lat, 145.0)
+    lon0 = max(-180.0, min(c_lon - span_lon / 2, 180.0 - span_lon))
+    lat0 = max(-60.0, min(c_lat - span_lat / 2, 85.0 - span_lat))
+    lon1, lat1 = lon0 + span_lon, lat0 + span_lat
+    k = width / span_lon
+    height = span_lat * k
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return round((lon - lon0) * k, 1), round((lat1 - lat) * k, 1)
+
+    land = []
+    for poly in OUTLINE:
+        if max(p[0] for p in poly) < lon0 or min(p[0] for p in poly) > lon1 or \
+                max(p[1] for p in poly) < lat0 or min(p[1] for p in poly) > lat1:
+            continue
+        land.append("M" + " L".join(f"{x},{y}" for x, y in (xy(*p) for p in poly)) + " Z")
+    step = 30 if span_lon > 120 else 10 if span_lon > 40 else 5
+    grid = []
+    for lon in range(-180, 181, step):
+        if lon0 <= lon <= lon1:
+            x, _ = xy(lon, 0)
+            grid.append({"x1": x, "y1": 0, "x2": x, "y2": round(height, 1), "label": f"{abs(lon)}°{'E' if lon > 0 else 'W' if lon < 0 else ''}"})
+    hgrid = []
+    for lat in range(-90, 91, step):
+        if lat0 <= lat <= lat1:
+            _, y = xy(0, lat)
+            hgrid.append({"x1": 0, "y1": y, "x2": width, "y2": y, "label": f"{abs(lat)}°{'N' if lat > 0 else 'S' if lat < 0 else ''}"})
+    max_kg = max([f["mass_kg"] for f in details["map_flows"]] + [1.0])
+    flows = []
+    for f in reversed(details["map_flows"]):  # the largest flows are drawn last (on top)
+        x1, y1 = xy(f["from_lon"], f["from_lat"])
+        x2, y2 = xy(f["to_lon"], f["to_lat"])
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        dx, dy = x2 - x1, y2 - y1
+        cx, cy = round(mx - dy * 0.15, 1), round(my + dx * 0.15, 1)
+        flows.append({"d": f"M{x1},{y1} Q{cx},{cy} {x2},{y2}", "colour": TIER_COLOURS[f["tier"]],
+                      "w": round(0.6 + 3.4 * math.sqrt(f["mass_kg"] / max_kg), 2), "flow": f})
+    max_site = max([s["mass_kg"] for s in details["map_sites"]] + [1.0])
+    dots = []
+    for s in reversed(details["map_sites"]):
+        x, y = xy(s["lon"], s["lat"])
+        dots.append({"x": x, "y": y, "r": round(2.2 + 5 * math.sqrt(s["mass_kg"] / max_site), 1),
+                     "colour": TIER_COLOURS[s["tier"]], "site": s})
+    plants = []
+    placed: list[tuple[float, float, float, float]] = []
+    for p in sorted(details["plants"], key=lambda p: (-p["mass_kg"], p["id"])):
+        if p["lat"] is None:
+            continue
+        x, y = xy(p["lon"], p["lat"])
+        right = x > width * 0.75
+        label_w = 6.2 * min(len(p["name"]), 34)
+        box = (x - 9 - label_w if right else x + 9, y - 8, label_w, 16)
+        overlaps = any(box[0] < b[0] + b[2] and b[0] < box[0] + box[2] and box[1] < b[1] + b[3] and b[1] < box[1] + box[3]
+                       for b in placed)
+        if not overlaps:
+            placed.append(box)
+        plants.append({"x": x, "y": y, "plant": p, "anchor": "end" if right else "start",
+                       "tx": x - 9 if right else x + 9, "label": not overlaps})
+    return {"width": width, "height": round(height, 1), "land": land, "grid": grid, "hgrid": hgrid,
+            "flows": flows, "dots": dots, "plants": plants,
+            "bounds": [round(lon0, 1), round(lat0, 1), round(lon1, 1), round(lat1, 1)]}
+
+
+# ----------------------------------------------------------------------------- view model
+def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> dict[str, Any]:
+    d = metrics["details"]
+    local, circ, res, comp = (metrics["local_sourcing"], metrics["circularity"], metrics["resilience"],
+                              metrics["compliance"])
+    site_names = d["site_names"]
+    mats = d["materials"]
+
+    def mat_name(m: str) -> str:
+        return (mats.get(m) or {}).get("name") or m
+
+    local_share = None
+    if local["by_tier"]["hyperlocal"]["mass_share"] is not None:
+        local_share = local["by_tier"]["hyperlocal"]["mass_share"] + local["by_tier"]["domestic"]["mass_share"]
+    mcis = [v for v in circ["mci"].values() if v is not None]
+    n_viol = sum(p["violations"] for p in comp["by_profile"].values())
+    n_warn = sum(p["warnings"] for p in comp["by_profile"].values())
+    headline = [
+        {"label": "Circular inflow", "value": fmt_pct(circ["circular_inflow_share"]),
+         "note": "recycled + reused share of purchased mass"},
+        {"label": "Circular outflow", "value": fmt_pct(circ["circular_outflow_share"]),
+         "note": "loop mass reused, repaired … recycled (R3–R8)"},
+        {"label": "Sourced locally", "value": fmt_pct(local_share),
+         "note": "hyperlocal + domestic share of purchased mass"},
+        {"label": "Weighted source distance", "value": fmt_num(local["weighted_average_source_distance_km"]) + " km"
+         if local["weighted_average_source_distance_km"] is not None else "–", "note": "mass-weighted (WASD)"},
+        {"label": "MCI", "value": (f"{min(mcis):.2f}–{max(mcis):.2f}" if len(mcis) > 1 else f"{mcis[0]:.2f}")
+         if mcis else "–", "note": f"Material Circularity Indicator, {len(circ['mci'])} product(s)"},
+        {"label": "Single-source materials", "value": f"{len(res['single_source_materials'])} / {len(d['hhi'])}",
+         "note": "bought from exactly one supplier organisation"},
+        {"label": "Critical raw materials", "value": fmt_pct(res["critical_inflow_share"]),
+         "note": "share of purchased mass (CRMA Annex II)"},
+        {"label": "Compliance", "value": ("–" if comp["conforms"] is None else "conforms" if comp["conforms"]
+                                          else f"{n_viol:,} violation{'s' if n_viol != 1 else ''}"),
+         "note": "not checked" if comp["conforms"] is None else f"{n_warn:,} warning{'s' if n_warn != 1 else ''}",
+         "bad": comp["conforms"] is False},
+    ]
+
+    # local sourcing per plant
+    tier_rows = [("All sites", {t: local["by_tier"][t]["mass_share"] for t in TIERS})]
+    tier_rows += [(site_names.get(sid, sid), {t: v["by_tier"][t]["mass_share"] for t in TIERS})
+                  for sid, v in local["by_site"].items()]
+    tiers_chart = _stacked(tier_rows, TIERS, TIER_COLOURS)
+    tier_table = [{"id": None, "name": "All sites", **local}]
+    tier_table += [{"id": sid, "name": site_names.get(sid, sid), **v} for sid, v in local["by_site"].items()]
+
+    # circularity
+    inflow_rows = sorted(circ["by_material"].items(), key=lambda kv: (-(kv[1]["circular_inflow_share"] or 0), kv[0]))
+    inflow_chart = _hbars([{"label": mat_name(m), "value": v["circular_inflow_share"],
+                            "text": fmt_pct(v["circular_inflow_share"]), "colour": "#0072B2"}
+                           for m, v in inflow_rows], 1.0)
+    outflow = circ["outflow_by_strategy"]
+    out_max = max(list(outflow.values()) + [0.0])
+    outflow_chart = _hbars([{"label": f"{R_CODES.get(s, '')} {s}".strip(), "value": outflow.get(s, 0.0),
+                             "text": fmt_mass(outflow.get(s, 0.0)),
+                             "colour": "#009E73" if s in STRATEGIES[:6] else "#999999"}
+                            for s in outflow], out_max)
+    mci_chart = _hbars([{"label": d["product_names"].get(p, p), "value": v, "text": "–" if v is None else f"{v:.3f}",
+                         "colour": "#CC79A7"} for p, v in circ["mci"].items()], 1.0)
+
+    # resilience
+    hhi_rows = sorted(d["hhi"], key=lambda r: (-r["supplier_hhi"], r["material"]))
+    hhi_chart = _hbars([{"label": r["name"], "value": r["supplier_hhi"], "text": fmt_num(r["supplier_hhi"]),
+                         "colour": {"high": "#D55E00", "moderate": "#E69F00"}.get(r["supplier_band"], "#009E73")}
+                        for r in hhi_rows], 10000.0,
+                       markers=[(HHI_THRESHOLDS[0], "1,500"), (HHI_THRESHOLDS[1], "2,500")])
+    country_chart = _hbars([{"label": r["name"], "value": r["country_hhi"], "text": fmt_num(r["country_hhi"]),
+                             "colour": {"high": "#D55E00", "moderate": "#E69F00"}.get(r["country_band"], "#009E73")}
+                            for r in sorted(d["hhi"], key=lambda r: (-r["country_hhi"], r["material"]))], 10000.0,
+                           markers=[(HHI_THRESHOLDS[0], "1,500"), (HHI_THRESHOLDS[1], "2,500")])
+    critical: dict[str, dict[str, Any]] = {}
+    for r in d["critical_by_country"]:
+        c = critical.setdefault(r["material"], {"material": r["material"], "name": r["name"],
+                                                "strategic": r["strategic"], "countries": [], "total": 0.0})
+        c["countries"].append(r)
+        c["total"] += r["mass_kg"]
+    crit_list = sorted(critical.values(), key=lambda c: (-c["total"], c["material"]))
+    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
+    crit_rows = []
+    for c in crit_list:
+        top = c["countries"][:5]
+        shares = {r["country"]: r["share"] for r in top}
+        other = 1.0 - sum(r["share"] or 0 for r in top)
+        if other > 1e-9:
+            shares["other"] = other
+        c["top"] = top
+        c["other_share"] = other if other > 1e-9 else 0.0
+        c["other_countries"] = len(c["countries"]) - len(top)
+        crit_rows.append((c["name"], shares))
+    country_keys: list[str] = []
+    for c in crit_list:
+        for r in c["top"]:
+            if r["country"] not in country_keys:
+                country_keys.append(r["country"])
+    country_colours = {cc: palette[i % len(palette)] for i, cc in enumerate(country_keys)}
+    country_colours["other"] = "#BBBBBB"
+    crit_chart = _stacked(crit_rows, country_keys + ["other"], country_colours)
+
+    return {
+        "title": title or "Circular procurement report", "source": source, "version": __version__,
+        "sections": SECTIONS, "headline": headline, "m": metrics, "d": d, "meta": metrics["meta"],
+        "tiers": TIERS, "tier_colours": TIER_COLOURS, "tier_labels": TIER_LABELS,
+        "tiers_chart": tiers_chart, "tier_table": tier_table, "map": _map(d),
+        "inflow_chart": inflow_chart, "inflow_rows": [(m, mat_name(m), v) for m, v in inflow_rows],
+        "outflow_chart": outflow_chart, "r_codes": R_CODES, "circular_strategies": STRATEGIES[:6],
+        "mci_chart": mci_chart, "hhi_chart": hhi_chart, "hhi_rows": hhi_rows, "country_chart": country_chart,
+        "critical": crit_list, "crit_chart": crit_chart, "country_colours": country_colours,
+        "mat_name": mat_name, "site_name": lambda s: site_names.get(s, s),
+        "n_violations": n_viol, "n_warnings": n_warn,
+    }
+
+
+def render(metrics: Mapping[str, Any], snapshot: object = None, validation: object = None, *,
+           title: str | None = None, source: str | None = None) -> str:
+    """report.html as a string. ``metrics`` is the output of :func:`loopsource.metrics.compute`.
+
+    ``snapshot`` and ``validation`` are accepted for symmetry with ``compute``; everything the
+    page shows is already in ``metrics`` (``details`` holds the tables behind the charts).
+    """
+    del snapshot, validation
+    return _env().get_template("report.html.j2").render(**_view(metrics, title, source))
+
+
+def to_json(metrics: Mapping[str, Any]) -> str:
+    """metrics.json: stable key order as computed, UTF-8, no NaN."""
+    return json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+__all__ = ["render", "to_json", "fmt_pct", "fmt_mass", "fmt_num", "TIER_COLOURS"]
