@@ -205,8 +205,11 @@ class _Index:
 class Loader:
     """Checks and converts one data directory. Use :func:`load_directory`."""
 
-    def __init__(self, data_dir: Path, *, skip_invalid: bool = False, codes: CodeLists | None = None):
+    def __init__(self, data_dir: Path, *, skip_invalid: bool = False, codes: CodeLists | None = None,
+                 sink: Callable[[bytes], None] | None = None):
         self.dir = data_dir
+        self.sink = sink
+        self.flushed = 0
         self.skip_invalid = skip_invalid
         self.codes = codes or code_lists()
         self.index = _Index()
@@ -545,6 +548,9 @@ class Loader:
             handler = handlers[spec.name]
             for row in records:
                 handler(row)
+                if self.sink is not None and len(self.out) >= 100_000:
+                    self._flush()
+            self._flush()
         known = {s.name for s in CONTRACT}
         user_rdf = []
         for path in sorted(self.dir.iterdir()):
@@ -557,14 +563,23 @@ class Loader:
             problems.extend(p for r in self.rejected for p in r.problems)
         if problems:
             raise InputError(problems)
+        self._flush()
         return LoadResult(
             ntriples="".join(self.out),
             user_rdf=tuple(u for u in user_rdf if u is not None),
             rows=dict(self.rows),
             rejected=tuple(self.rejected),
             warnings=tuple(self.warnings),
-            triples=len(self.out),
+            triples=self.flushed + len(self.out),
         )
+
+    def _flush(self) -> None:
+        """Hand the triples made so far to the sink (the store loads them while we go on)."""
+        if self.sink is None or not self.out:
+            return
+        self.sink("".join(self.out).encode("utf-8"))
+        self.flushed += len(self.out)
+        self.out.clear()
 
     def _user_rdf(self, path: Path) -> tuple[str, str, ox.RdfFormat] | None:
         fmt = RDF_SUFFIXES[path.suffix]
@@ -591,7 +606,12 @@ def _line_of(error: SyntaxError) -> int | None:
     return getattr(error, "lineno", None)
 
 
-def load_directory(data_dir: Path, *, skip_invalid: bool = False) -> LoadResult:
+def load_directory(data_dir: Path, *, skip_invalid: bool = False,
+                   sink: Callable[[bytes], None] | None = None) -> LoadResult:
     """Check and convert a data directory. Raises InputError with every problem found,
-    unless ``skip_invalid``, in which case bad rows come back in ``rejected``."""
-    return Loader(Path(data_dir), skip_invalid=skip_invalid).run()
+    unless ``skip_invalid``, in which case bad rows come back in ``rejected``.
+
+    With ``sink``, CSV-derived N-Triples are handed over in chunks as they are made (and
+    ``ntriples`` comes back empty), so that a store can load them while the rest is checked.
+    """
+    return Loader(Path(data_dir), skip_invalid=skip_invalid, sink=sink).run()

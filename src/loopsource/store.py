@@ -16,8 +16,9 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,17 +200,17 @@ class EmbeddedStore(GraphStore):
         parts.update({g: list(p) for g, p in graphs.items()})
         self._store_fresh(parts)
 
-    def _store_fresh(self, graphs) -> None:
+    def _store_fresh(self, graphs, stream: Stream | None = None) -> None:
         """A brand-new generation holding only ``graphs``, with their N-Triples side-cars."""
         current, self._store = self._store, None
         try:
-            self._write_generation(None, graphs)
+            self._write_generation(None, graphs, stream)
         except BaseException:
             self._store = current
             raise
 
-    def _write_generation(self, change, fresh: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]] | None = None
-                          ) -> None:
+    def _write_generation(self, change, fresh: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]] | None = None,
+                          stream: Stream | None = None) -> None:
         """Make a new generation (copy-on-write via ``change``, or ``fresh`` graphs) and switch to it."""
         self.root.mkdir(parents=True, exist_ok=True)
         new = Path(tempfile.mkdtemp(prefix="db-", suffix=".tmp", dir=self.root))
@@ -220,18 +221,20 @@ class EmbeddedStore(GraphStore):
             s = ox.Store(str(db))
             try:
                 if fresh is not None:
-                    index = {}
+                    index: dict[str, str] = {}
                     (new / "graphs").mkdir()
-                    for i, (g, parts) in enumerate(sorted(fresh.items())):
+                    if stream is not None:  # first, so that the other graphs may describe it
+                        name = index[stream.graph] = "g0.nt"
+                        _stream_load(s, stream, new / "graphs" / name)
+                    for g, parts in sorted(fresh.items()):
                         parts = list(parts)
                         if not parts:
                             continue
-                        chunks = [_as_ntriples(text, fmt) for text, fmt in parts]
+                        chunks = [as_ntriples(text() if callable(text) else text, fmt) for text, fmt in parts]
                         nt = chunks[0] if len(chunks) == 1 else b"".join(
                             dict.fromkeys(line for c in chunks for line in c.splitlines(True)))  # one line a triple
-                        name = f"g{i}.nt"
+                        name = index[g] = f"g{len(index)}.nt"
                         (new / "graphs" / name).write_bytes(nt)
-                        index[g] = name
                         s.bulk_load(nt, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
                     (new / "graphs" / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
                 else:
@@ -262,13 +265,15 @@ class EmbeddedStore(GraphStore):
             shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def create(cls, root: Path, graphs: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]]) -> EmbeddedStore:
-        """Build a brand-new generation holding only ``graphs`` and switch to it atomically."""
+    def create(cls, root: Path, graphs: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]],
+               stream: Stream | None = None) -> EmbeddedStore:
+        """Build a brand-new generation holding only ``graphs`` (and the ``stream``ed graph)
+        and switch to it atomically. Nothing is switched if the producer raises."""
         root = Path(root)
         if root.exists() and not (root / "current").exists() and any(root.iterdir()):
             raise UsageError(f"{root} exists and is not a loopsource store; choose another --store")
         store = cls(root, must_exist=False)
-        store._store_fresh(graphs)
+        store._store_fresh(graphs, stream)
         return store
 
     def _sidecar(self, graph: str) -> Path | None:
@@ -294,10 +299,6 @@ class EmbeddedStore(GraphStore):
         return self.store.dump(format=fmt, from_graph=ox.NamedNode(graph), **pretty)
 
     def count(self, graph: str) -> int:
-        side = self._sidecar(graph)
-        if side is not None:
-            with side.open("rb") as f:
-                return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
         res = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return int(res.rows[0][0].value)  # type: ignore[union-attr]
 
@@ -309,12 +310,53 @@ class EmbeddedStore(GraphStore):
         self._store = None
 
 
+@dataclass(frozen=True)
+class Stream:
+    """A graph whose N-Triples are produced while the store loads them: ``producer(write)``
+    calls ``write(chunk)`` as often as it likes, in the calling thread."""
+
+    graph: str
+    producer: Callable[[Callable[[bytes], None]], object]
+
+
+def _stream_load(s: ox.Store, stream: Stream, sidecar: Path) -> None:
+    """Bulk-load from a pipe in a thread (pyoxigraph releases the GIL while it loads) while the
+    producer runs here: CSV checking and RDF loading overlap on two cores."""
+    r, w = os.pipe()
+    failure: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            s.bulk_load(path=f"/dev/fd/{r}", format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(stream.graph))
+        except BaseException as e:  # noqa: BLE001 - handed to the producer's thread below
+            failure.append(e)
+        finally:
+            os.close(r)  # a producer still writing then gets EPIPE instead of blocking
+
+    thread = threading.Thread(target=consume, name="bulk-load", daemon=True)
+    thread.start()
+    try:
+        with os.fdopen(w, "wb") as pipe, sidecar.open("wb") as side:
+            def write(chunk: bytes) -> None:
+                side.write(chunk)
+                pipe.write(chunk)
+            try:
+                stream.producer(write)
+            except BrokenPipeError:
+                pass  # the loader failed: its error is raised below
+    finally:
+        thread.join()
+    if failure:
+        err = failure[0]
+        raise StoreError(f"cannot write the store: {err}") from err
+
+
 def database_dir(root: Path) -> Path:
     """The Oxigraph database of a store's current generation, found without opening it."""
     return (Path(root) / "current").resolve() / "oxigraph"
 
 
-def _as_ntriples(text: str | bytes, fmt: ox.RdfFormat) -> bytes:
+def as_ntriples(text: str | bytes, fmt: ox.RdfFormat) -> bytes:
     """Every side-car is N-Triples, one triple a line, so that counting and reading are cheap."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     if fmt == ox.RdfFormat.N_TRIPLES:
