@@ -19,16 +19,16 @@ rough size estimate (``GenerateSummary.estimated_triples``) for calibration.
 from __future__ import annotations
 
 import csv
+import io
 import math
-import os
 import random
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 
 from .cities import CITIES, COUNTRY_REGION, City
+from .files import atomic_write
 
 # ---------------------------------------------------------------------------------------
 # Contract and tunables
@@ -754,18 +754,9 @@ def _num(v: float | None) -> str:
 
 
 def _write(out_dir: Path, name: str, rows: Iterable[Sequence[object]]) -> None:
-    """Write one contract file atomically: temp file in the same folder, then ``os.replace``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(CONTRACT_COLUMNS[name])
-            writer.writerows(rows)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; data files are meant to be shared
-        os.replace(tmp, out_dir / name)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Write one contract file atomically (files.atomic_write)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CONTRACT_COLUMNS[name])
+    writer.writerows(rows)
+    atomic_write(out_dir / name, buf.getvalue())
