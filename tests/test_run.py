@@ -46,7 +46,7 @@ WARNING = FakeResult("esrs-e5", "E5-SHARE", "warning", "PO-3", "ls:recycledShare
 
 
 def fake_validate(results: list[FakeResult]):
-    return lambda store: FakeReport(results)
+    return lambda store, policy=None: FakeReport(results)
 
 
 def run(args: list[str]):
@@ -106,15 +106,21 @@ def test_run_failure_in_a_late_stage_keeps_previous_outputs(mini_dir: Path, tmp_
     out = tmp_path / "out"
     assert run([str(mini_dir), "--out", str(out)]).exit_code == 0
     before = {n: (out / n).read_bytes() for n in ("report.html", "metrics.json", "validation.json")}
+    generation = (out / "store" / "current").resolve()
+    store_files = sorted(p.relative_to(out) for p in (out / "store").rglob("*"))
 
-    def broken(store):
+    def broken(store, policy=None):
         raise LoopsourceError("shapes are broken")
 
     monkeypatch.setattr(cli_report, "_validate", broken)
+    (mini_dir / "purchases.csv").write_text((mini_dir / "purchases.csv").read_text().replace("PO-3", "PO-9"))
     r = run([str(mini_dir), "--out", str(out)])
     assert r.exit_code == 2 and "shapes are broken" in r.stderr
     assert {n: (out / n).read_bytes() for n in before} == before
-    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    # the previous store is untouched: same generation, same files, no half-built one left
+    assert (out / "store" / "current").resolve() == generation
+    assert sorted(p.relative_to(out) for p in (out / "store").rglob("*")) == store_files
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp") or p.name.startswith(".store")]
 
 
 def test_run_missing_data_dir(tmp_path: Path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,11 @@ from ..store import EmbeddedStore, open_store
 from . import main, progress, store_options
 
 
-def _validate(store: Any) -> Any:
+def _validate(store: Any, policy: Path | None = None) -> Any:
     """Every SHACL profile (the validate stage); imported late so that report works without it."""
     from ..validate import validate
 
-    return validate(store)
+    return validate(store, policy=policy)
 
 
 def _validation_json(validation: Any) -> str:
@@ -87,38 +88,50 @@ def _n(n: int, word: str) -> str:
               help="Exit 1 when validation results reach this severity (the outputs are written anyway).")
 @click.option("--engine", type=click.Choice(list(ENGINES)), default=DEFAULT_ENGINE, show_default=True,
               help="Reasoning engine.")
-def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str) -> None:
+@click.option("--policy", type=click.Path(path_type=Path),
+              help="Company policy file for the 'policy' profile [default: DATA_DIR/policy.yaml if it exists].")
+def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, policy: Path | None) -> None:
     """The main job: build, reason, validate (all profiles) and report, from DATA_DIR into --out.
 
-    Nothing in --out is replaced until every stage has succeeded: a failed run leaves the
-    previous report, metrics and validation files as they were.
+    Nothing in --out is replaced until every stage has succeeded: the store is built beside
+    the old one and swapped in at the end, so a failed run leaves the previous store, report,
+    metrics and validation files as they were.
     """
     from ..build import build
     from ..reason import reason
     from ..report import render, to_json
 
     t_all = time.perf_counter()
-    store_dir = out_dir / "store"
-    progress(f"[1/4] building {store_dir} from {data_dir} ...")
-    built = build(data_dir, store_dir)
-    for w in built.warnings:
-        click.echo(f"warning: {w}", err=True)
-    gs = EmbeddedStore(store_dir)
-    progress(f"[2/4] reasoning with {engine} ...")
-    reasoned = reason(gs, engine)
-    if reasoned.note:
-        click.echo(f"warning: {reasoned.note}", err=True)
-    progress("[3/4] validating (all profiles) ...")
-    t = time.perf_counter()
-    validation = _validate(gs)
-    t_validate = time.perf_counter() - t
-    progress("[4/4] reporting ...")
-    t = time.perf_counter()
-    metrics = _metrics(gs, year=None, site=None, validation=validation)
-    html = render(metrics, source=str(data_dir))
-    metrics_json = to_json(metrics)
-    validation_json = _validation_json(validation)
-    t_report = time.perf_counter() - t
+    store_dir, work_dir = out_dir / "store", out_dir / ".store.new"
+    shutil.rmtree(work_dir, ignore_errors=True)  # left by an interrupted run
+    if policy is None and (Path(data_dir) / "policy.yaml").is_file():
+        policy = Path(data_dir) / "policy.yaml"
+    try:
+        progress(f"[1/4] building {store_dir} from {data_dir} ...")
+        built = build(data_dir, work_dir)
+        for w in built.warnings:
+            click.echo(f"warning: {w}", err=True)
+        gs = EmbeddedStore(work_dir)
+        progress(f"[2/4] reasoning with {engine} ...")
+        reasoned = reason(gs, engine)
+        if reasoned.note:
+            click.echo(f"warning: {reasoned.note}", err=True)
+        progress("[3/4] validating (all profiles) ...")
+        t = time.perf_counter()
+        validation = _validate(gs, policy)
+        t_validate = time.perf_counter() - t
+        progress("[4/4] reporting ...")
+        t = time.perf_counter()
+        metrics = _metrics(gs, year=None, site=None, validation=validation)
+        html = render(metrics, source=str(data_dir))
+        metrics_json = to_json(metrics)
+        validation_json = _validation_json(validation)
+        t_report = time.perf_counter() - t
+        gs.close()
+    except BaseException:
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise
+    _swap_store(work_dir, store_dir)
     for w in metrics["warnings"]:
         click.echo(f"warning: {w}", err=True)
     report_path, metrics_path, validation_path = out_dir / "report.html", out_dir / "metrics.json", \
@@ -155,3 +168,14 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str) -> 
         if worst >= _SEVERITY_RANK[fail_on]:
             click.echo(f"failing: validation results reach '{fail_on}' (--fail-on {fail_on})", err=True)
             click.get_current_context().exit(1)
+
+
+def _swap_store(new: Path, target: Path) -> None:
+    """Put the freshly built store in place of the previous one (two renames; the old one is
+    removed only once the new one is in place)."""
+    old = target.with_name(".store.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
