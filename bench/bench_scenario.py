@@ -40,7 +40,7 @@ def main() -> int:
         generate(data, args.suppliers, args.seed)
         if root.exists():
             shutil.rmtree(root)
-        result = build(data, root)
+        build(data, root)
         setup = time.perf_counter() - t
         store = EmbeddedStore(root)
         triples = sum(store.count(graph_name(g)) for g in ("ontology", "asserted"))

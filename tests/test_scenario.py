@@ -24,7 +24,7 @@ from loopsource import metrics
 from loopsource.cli import main
 from loopsource.errors import ScenarioError
 from loopsource.scenario import (apply_scenario, compare, crma, indicators, load_factors, load_scenario,
-                                 parse_scenario, render_html)
+                                 render_html)
 from loopsource.snapshot import read_snapshot
 
 PARIS = (48.8567, 2.3508)

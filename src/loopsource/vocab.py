@@ -57,9 +57,6 @@ PREFIXES: dict[str, str] = {
     "dcterms": DCTERMS, "region": REGION,
 }
 
-ENTITY_KINDS = ("org", "site", "material", "product", "bom", "purchase", "loop", "upstream", "candidate", "fx")
-
-
 def entity_iri(kind: str, *ids: str) -> str:
     """IRI of a CSV entity. Ids are percent-encoded so that any CSV id gives a valid IRI."""
     return ID + kind + "/" + "/".join(quote(i, safe="-._~") for i in ids)

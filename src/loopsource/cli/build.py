@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from ..build import build
 from ..files import atomic_write
-from ..store import DEFAULT_STORE, EmbeddedStore, open_store, graph_name
+from ..store import DEFAULT_STORE, graph_name, open_store
 from . import main, progress, store_options
 
 
