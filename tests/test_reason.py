@@ -180,3 +180,16 @@ def test_unsupported_schema_falls_back_to_owlrl(mini_dir: Path, build_store) -> 
     result = RulesEngine().infer(onto, data)
     assert "owlrl" in result.note
     assert result.triples == OwlrlEngine().infer(onto, data).triples
+
+
+def test_readers_say_when_inferred_graph_is_stale(mini_dir: Path, tmp_path: Path) -> None:
+    root = str(tmp_path / "s")
+    runner = CliRunner()
+    assert runner.invoke(main, ["build", str(mini_dir), "--store", root]).exit_code == 0
+    for args in (["query", "loops-by-strategy", "--store", root], ["report", "--store", root, "--format", "json"]):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 0, res.output
+        assert "inferred graph is stale" in res.stderr and "asserted data only" in res.stderr
+    assert runner.invoke(main, ["reason", "--store", root]).exit_code == 0
+    res = runner.invoke(main, ["query", "loops-by-strategy", "--store", root])
+    assert res.exit_code == 0 and "stale" not in res.stderr

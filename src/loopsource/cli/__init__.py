@@ -82,6 +82,16 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def note_if_stale(store: Any, what: str) -> None:
+    """Say on stderr when the inferred graph is not current: results then rest on asserted data."""
+    from ..reason import inferred_status
+
+    status = inferred_status(store)
+    if status != "current":
+        click.echo(f"note: the inferred graph is {status} (run 'loopsource reason'); {what} uses the "
+                   "ontology and asserted data only", err=True)
+
+
 def progress(message: str) -> None:
     """One line of progress on stderr (results stay on stdout)."""
     click.echo(message, err=True)

@@ -12,7 +12,7 @@ from ..errors import StoreError, UsageError
 from ..files import atomic_write
 from ..query import OUTPUT_FORMATS, NamedQuery, bind, catalogue, resolve, run, run_update
 from ..store import database_dir, DEFAULT_STORE, open_store
-from . import main, progress, store_options
+from . import main, note_if_stale, progress, store_options
 
 
 def _describe(q: NamedQuery, full: bool) -> str:
@@ -63,6 +63,7 @@ def query_cmd(name: str, store: Path | None, endpoint: str | None, update_endpoi
         return
     substitutions = bind(q, params)  # checks names and types before the store is touched
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    note_if_stale(gs, "this query")
     out = run(gs, q, substitutions, fmt)
     if output:
         atomic_write(output, out.data)

@@ -12,7 +12,7 @@ import click
 from ..files import atomic_write
 from ..reason import DEFAULT_ENGINE, ENGINES
 from ..store import EmbeddedStore, open_store
-from . import main, progress, store_options
+from . import main, note_if_stale, progress, store_options
 
 
 def _validate(store: Any, policy: Path | None = None) -> Any:
@@ -54,6 +54,7 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     from ..report import render, to_json
 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    note_if_stale(gs, "the report")
     validation = None
     if run_validation:
         progress("validating (all profiles) ...")

@@ -11,7 +11,7 @@ from ..files import atomic_write
 from ..scenario import check_scenario, compare, load_factors, parse_scenario, render_html
 from ..snapshot import read_snapshot
 from ..store import open_store
-from . import main, progress, store_options
+from . import main, note_if_stale, progress, store_options
 
 
 @main.command("scenario")
@@ -33,6 +33,7 @@ def scenario_cmd(files: tuple[Path, ...], store: Path | None, endpoint: str | No
     scenarios = [parse_scenario(f) for f in files]
     emission_factors = load_factors(factors)
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    note_if_stale(gs, "the scenario")
     progress(f"reading {gs.description} ...")
     snapshot = read_snapshot(gs)
     for sc in scenarios:
