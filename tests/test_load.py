@@ -191,3 +191,17 @@ def test_build_from_another_directory(tmp_path: Path, monkeypatch: pytest.Monkey
     res = CliRunner().invoke(main, ["build", "data"])
     assert res.exit_code == 0, res.output
     assert (tmp_path / ".loopsource" / "current").exists()
+
+
+def test_user_jsonld_and_nt_are_loaded_and_remote_contexts_are_not_fetched(mini_dir: Path, build_store) -> None:
+    (mini_dir / "cert.jsonld").write_text(
+        '{"@id": "https://w3id.org/loopsource/id/site/S-SUP1", '
+        '"https://schema.org/hasCertification": {"@id": "https://example.org/cert/ISO14001"}}')
+    (mini_dir / "extra.nt").write_text(
+        '<https://example.org/cert/ISO14001> <https://schema.org/name> "ISO 14001" .\n')
+    store = build_store(mini_dir, reason=False)
+    assert store.ask('ASK { <https://w3id.org/loopsource/id/site/S-SUP1> schema:hasCertification ?c . '
+                     '?c schema:name "ISO 14001" }')
+    (mini_dir / "remote.jsonld").write_text('{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:x", "p": 1}')
+    problems = _problems(mini_dir)
+    assert {p[0] for p in problems} == {"remote.jsonld"}
