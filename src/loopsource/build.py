@@ -19,7 +19,7 @@ from . import __version__, resources
 from .files import atomic_write
 from .load import LoadResult, load_directory
 from .store import EmbeddedStore, GraphStore, Stream, as_ntriples
-from .vocab import GRAPHS, LS, PROV, RDF_TYPE, RUN, XSD
+from .vocab import GRAPHS, LS, PROV, RDF_TYPE, RUN, XSD, xsd_datetime
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ def status_triples(activity: str, status: str, counts: dict[str, int], started: 
     run = f"<{RUN}{activity}>"
     lines = [
         f"{run} <{RDF_TYPE}> <{PROV}Activity> .",
-        f'{run} <{PROV}startedAtTime> "{started.isoformat()}"^^<{XSD}dateTime> .',
-        f'{run} <{PROV}endedAtTime> "{ended.isoformat()}"^^<{XSD}dateTime> .',
+        f'{run} <{PROV}startedAtTime> "{xsd_datetime(started)}"^^<{XSD}dateTime> .',
+        f'{run} <{PROV}endedAtTime> "{xsd_datetime(ended)}"^^<{XSD}dateTime> .',
         f'{run} <{LS}softwareVersion> "loopsource {__version__}" .',
         f'<{GRAPHS.inferred}> <{LS}status> "{status}" .',
     ]

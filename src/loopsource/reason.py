@@ -36,7 +36,7 @@ import pyoxigraph as ox
 from .errors import LoopsourceError, UsageError
 from .files import atomic_write
 from .store import GraphStore
-from .vocab import GRAPHS, LS, OWL, PROV, RDF_TYPE, RDFS, RUN, XSD
+from .vocab import GRAPHS, LS, OWL, PROV, RDF_TYPE, RDFS, RUN, XSD, xsd_datetime
 
 log = logging.getLogger(__name__)
 
@@ -467,8 +467,8 @@ def reason(store: GraphStore, engine: str = DEFAULT_ENGINE) -> ReasonResult:
     run = f"<{RUN}reason>"
     meta = [
         f"{run} <{RDF_TYPE}> <{PROV}Activity> .",
-        f'{run} <{PROV}startedAtTime> "{started.isoformat()}"^^<{XSD}dateTime> .',
-        f'{run} <{PROV}endedAtTime> "{ended.isoformat()}"^^<{XSD}dateTime> .',
+        f'{run} <{PROV}startedAtTime> "{xsd_datetime(started)}"^^<{XSD}dateTime> .',
+        f'{run} <{PROV}endedAtTime> "{xsd_datetime(ended)}"^^<{XSD}dateTime> .',
         f'{run} <{LS}engine> "{result.engine}" .',
         f'{run} <{LS}engineVersion> "{result.engine_version}" .',
         f'{run} <{LS}seconds> "{result.seconds:.3f}"^^<{XSD}decimal> .',

@@ -351,6 +351,12 @@ def _stream_load(s: ox.Store, stream: Stream, sidecar: Path) -> None:
         raise StoreError(f"cannot write the store: {err}") from err
 
 
+def drop_graph_copies(root: Path) -> None:
+    """Forget the current generation's N-Triples copies (before something changes it in place)."""
+    index = (Path(root) / "current").resolve() / "graphs" / "index.json"
+    index.unlink(missing_ok=True)
+
+
 def database_dir(root: Path) -> Path:
     """The Oxigraph database of a store's current generation, found without opening it."""
     return (Path(root) / "current").resolve() / "oxigraph"

@@ -6,6 +6,7 @@ the ontology files themselves, so that the ontology is the single source of trut
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from urllib.parse import quote
@@ -56,6 +57,12 @@ PREFIXES: dict[str, str] = {
     "skos": SKOS, "schema": SCHEMA, "org": ORG, "prov": PROV, "geo": GEO, "qudt": QUDT, "unit": UNIT,
     "dcterms": DCTERMS, "region": REGION,
 }
+
+def xsd_datetime(moment: datetime) -> str:
+    """The lexical form Oxigraph keeps for an xsd:dateTime (whole seconds, UTC as Z), so that a
+    graph's N-Triples copy and the database say the same."""
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
 
 def entity_iri(kind: str, *ids: str) -> str:
     """IRI of a CSV entity. Ids are percent-encoded so that any CSV id gives a valid IRI."""

@@ -11,7 +11,7 @@ import click
 from ..errors import StoreError, UsageError
 from ..files import atomic_write
 from ..query import OUTPUT_FORMATS, NamedQuery, bind, catalogue, resolve, run, run_update
-from ..store import database_dir, DEFAULT_STORE, open_store
+from ..store import database_dir, drop_graph_copies, DEFAULT_STORE, open_store
 from . import main, note_if_stale, progress, store_options
 
 
@@ -99,6 +99,10 @@ def serve_cmd(store: Path | None, bind_to: str, writable: bool) -> None:
     host, sep, port = bind_to.rpartition(":")
     if not sep or not port.isdigit() or not host:
         raise UsageError(f"--bind {bind_to!r}: expected HOST:PORT, e.g. 127.0.0.1:7878")
+    if writable:
+        # Updates change the database in place; the generation's N-Triples copies of its graphs
+        # would then be out of date, so readers must go back to the database itself.
+        drop_graph_copies(root)
     cmd = [oxigraph_binary(), "serve" if writable else "serve-read-only", "--location", str(location),
            "--bind", bind_to, "--union-default-graph"]
     shown = f"[{host}]" if ":" in host else host
