@@ -43,6 +43,18 @@ def chromium() -> str:
     pytest.skip(message)
 
 
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory) -> Path:
     """`loopsource run` on a copy of data/demo (or the mini fixture) with a supplier named <script>."""
@@ -50,23 +62,15 @@ def report_html(tmp_path_factory) -> Path:
     src = DEMO if (DEMO / "purchases.csv").is_file() else FIXTURES / "mini"
     data = base / "data"
     shutil.copytree(src, data)
-    path = data / "organisations.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
-    supplier = next(r for r in rows if r["role"] == "supplier")
+    orgs = _read(data / "organisations.csv")
+    supplier = next(r for r in orgs if r["role"] == "supplier")
     supplier["name"] = EVIL
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    site_path = data / "sites.csv"
-    sites = list(csv.DictReader(site_path.open(encoding="utf-8")))
+    _write(data / "organisations.csv", orgs)
+    sites = _read(data / "sites.csv")
     for s in sites:
         if s["organisation"] == supplier["id"]:
             s["name"] = EVIL
-    with site_path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(sites[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(sites)
+    _write(data / "sites.csv", sites)
     out = base / "out"
     r = CliRunner().invoke(main, ["run", str(data), "--out", str(out)])
     assert r.exit_code == 0, r.output
