@@ -44,3 +44,18 @@ def test_update_makes_a_new_generation_without_stale_copies(mini_dir: Path, buil
     after = (store.root / "current").resolve()
     assert after != before and not before.exists()
     assert b'<urn:y> <urn:p> "new" .' in store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES)
+
+
+def test_readers_run_beside_a_writer_and_a_second_writer_is_told_why(mini_dir: Path, build_store) -> None:
+    import subprocess
+    import sys
+
+    store = build_store(mini_dir, reason=False)  # this process holds the database open for writing
+    cmd = [sys.executable, "-m", "loopsource"]
+    q = subprocess.run(cmd + ["query", "loops-by-strategy", "--store", str(store.root), "--format", "csv"],
+                       capture_output=True, text=True, timeout=120)
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.splitlines()[0].startswith("strategy,")
+    r = subprocess.run(cmd + ["reason", "--store", str(store.root)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "has it open for writing" in r.stderr and "Traceback" not in r.stderr

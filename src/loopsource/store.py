@@ -139,7 +139,9 @@ class EmbeddedStore(GraphStore):
             path = str(self._generation / "oxigraph")
             self._store = ox.Store.read_only(path) if read_only else ox.Store(path)
         except OSError as e:
-            raise StoreError(f"{self.root}: cannot open the store: {e}") from e
+            hint = (" (another loopsource command or 'loopsource serve' has it open for writing)"
+                    if "lock" in str(e).lower() else "")
+            raise StoreError(f"{self.root}: cannot open the store{hint}: {e}") from e
 
     @property
     def description(self) -> str:
@@ -377,7 +379,7 @@ def _next_generation(root: Path) -> str:
 
 
 def open_store(store: Path | None = None, endpoint: str | None = None, update_endpoint: str | None = None,
-               *, must_exist: bool = True, timeout: float = 60.0) -> GraphStore:
+               *, must_exist: bool = True, timeout: float = 60.0, read_only: bool = False) -> GraphStore:
     """The one place that turns ``--store`` / ``--endpoint`` options into a store."""
     if endpoint:
         if store is not None:
@@ -387,7 +389,9 @@ def open_store(store: Path | None = None, endpoint: str | None = None, update_en
         return RemoteStore(endpoint, update_endpoint, timeout=timeout)
     if update_endpoint:
         raise UsageError("--update-endpoint needs --endpoint")
-    return EmbeddedStore(store or DEFAULT_STORE, must_exist=must_exist)
+    # Reading commands open the database read-only: RocksDB allows one writer, and any number
+    # of readers beside it, so several queries and reports can run at once.
+    return EmbeddedStore(store or DEFAULT_STORE, must_exist=must_exist, read_only=read_only)
 
 
 def graph_name(name: str) -> str:

@@ -52,7 +52,7 @@ def export_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     fmt = fmt or ("nq" if graph == "all" else "ttl")
     if graph == "all" and fmt in ("ttl", "nt"):
         raise click.UsageError("--graph all holds several named graphs: use --format nq or trig")
-    gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     data = gs.export(None if graph == "all" else graph_name(graph), _EXPORT_FORMATS[fmt])
     if output:
         atomic_write(output, data)

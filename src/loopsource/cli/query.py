@@ -62,7 +62,7 @@ def query_cmd(name: str, store: Path | None, endpoint: str | None, update_endpoi
         progress(f"updated {gs.description}")
         return
     substitutions = bind(q, params)  # checks names and types before the store is touched
-    gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     note_if_stale(gs, "this query")
     out = run(gs, q, substitutions, fmt)
     if output:

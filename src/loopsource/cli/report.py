@@ -53,7 +53,7 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     """Circularity, local sourcing, resilience and compliance, as HTML or JSON."""
     from ..report import render, to_json
 
-    gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     note_if_stale(gs, "the report")
     validation = None
     if run_validation:

@@ -32,7 +32,7 @@ def scenario_cmd(files: tuple[Path, ...], store: Path | None, endpoint: str | No
     # Form errors first (they need no store), then the data, then references to the data.
     scenarios = [parse_scenario(f) for f in files]
     emission_factors = load_factors(factors)
-    gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     note_if_stale(gs, "the scenario")
     progress(f"reading {gs.description} ...")
     snapshot = read_snapshot(gs)

@@ -49,7 +49,7 @@ def validate_cmd(store: Path | None, endpoint: str | None, update_endpoint: str 
     if unknown:
         raise UsageError(f"unknown profile {unknown[0]!r}: one of {', '.join(PROFILES)} (see 'loopsource profiles')")
     day = _as_of(as_of)
-    gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
+    gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     try:
         progress(f"validating {gs.description} as of {day} ...")
         report = validate(gs, list(profiles) or None, shapes_files, day, policy)
