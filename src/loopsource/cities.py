@@ -416,13 +416,3 @@ CITIES: tuple[City, ...] = (
     City("Nouméa", "NC", -22.2741, 166.4488),
     City("Suva", "FJ", -18.1368, 178.4253),
 )
-
-
-def cities_in(country: str) -> tuple[City, ...]:
-    """All table cities of one country (used to place domestic sites)."""
-    return tuple(c for c in CITIES if c.country == country)
-
-
-def region_of(country: str) -> str:
-    """UN M49 macro-region of a country in the table; KeyError if unknown."""
-    return COUNTRY_REGION[country]

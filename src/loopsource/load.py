@@ -191,7 +191,6 @@ class _Index:
 
     valid: dict[str, dict[str, int]] = field(default_factory=dict)
     seen: dict[str, dict[str, int]] = field(default_factory=dict)
-    site_country: dict[str, str] = field(default_factory=dict)
 
     def register(self, kind: str, key: str, row: _Row, column: str) -> bool:
         seen = self.seen.setdefault(kind, {})
@@ -353,8 +352,6 @@ class Loader:
             row.emit(T_NAME, _str(name))
         if country:
             row.emit(_iri(LS + "locatedIn"), _iri(country))
-            if key:
-                self.index.site_country[key] = country
         if lat is not None and lon is not None:
             row.emit(_iri(GEO + "lat"), _dec(lat))
             row.emit(_iri(GEO + "long"), _dec(lon))

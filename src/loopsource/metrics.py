@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import UsageError
 from .snapshot import Product, Purchase, Site, Snapshot
+from .vocab import code_lists
 
 if TYPE_CHECKING:  # pragma: no cover
     from .validate import ValidationReport
@@ -32,12 +33,11 @@ if TYPE_CHECKING:  # pragma: no cover
 EARTH_RADIUS_KM = 6371.0088
 HYPERLOCAL_KM = 100.0
 TIERS: tuple[str, ...] = ("hyperlocal", "domestic", "regional", "global")
-#: Loop strategies in R-ladder order (R3 ... R9, then dispose), as CSV values.
-STRATEGIES: tuple[str, ...] = ("reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle", "recover",
-                               "dispose")
-CIRCULAR_STRATEGIES: frozenset[str] = frozenset(STRATEGIES[:6])
-R_CODES: dict[str, str] = {"reuse": "R3", "repair": "R4", "refurbish": "R5", "remanufacture": "R6",
-                           "repurpose": "R7", "recycle": "R8", "recover": "R9", "dispose": "–"}
+#: Loop strategies in R-ladder order (R3 ... R9, then dispose), as CSV values: read from the
+#: ontology's R-ladder scheme (vocabularies.ttl), the one source of the list.
+STRATEGIES: tuple[str, ...] = tuple(code_lists().strategies)
+CIRCULAR_STRATEGIES: frozenset[str] = code_lists().circular_strategies
+R_CODES: dict[str, str] = {k: ("–" if v == "D" else v) for k, v in code_lists().strategy_notations.items()}
 #: DOJ/FTC Horizontal Merger Guidelines 2010, section 5.3.
 HHI_THRESHOLDS: tuple[float, float] = (1500.0, 2500.0)
 M49_REGIONS: dict[str, str] = {"002": "Africa", "019": "Americas", "142": "Asia", "150": "Europe", "009": "Oceania"}

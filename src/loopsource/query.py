@@ -455,7 +455,7 @@ def substitute(text: str, substitutions: Mapping[str, Term]) -> str:
                 assert proj is not None
                 inner = {n for n in names if proj.star or n in proj.variables}
                 if inner:
-                    select_scope(k + 1, proj, inner)
+                    select_scope(proj, inner)
                     exported |= {n for n in inner if n in proj.variables or proj.star}
                 k = end + 1
                 continue
@@ -464,7 +464,7 @@ def substitute(text: str, substitutions: Mapping[str, Term]) -> str:
             k += 1
         return exported
 
-    def select_scope(select_at: int, proj: _Projection, names: set[str]) -> None:
+    def select_scope(proj: _Projection, names: set[str]) -> None:
         if proj.open_brace >= len(sig):
             raise QueryError("the SELECT query has no WHERE group")
         close = _match(sig, proj.open_brace)
@@ -479,7 +479,7 @@ def substitute(text: str, substitutions: Mapping[str, Term]) -> str:
         missing = [n for n in terms if not proj.star and n not in proj.variables]
         if missing:
             raise QueryError(f"the query does not contain variable ?{missing[0]} in its SELECT projection")
-        select_scope(0, proj, set(terms))
+        select_scope(proj, set(terms))
     else:
         first = next(k for k, t in enumerate(sig) if t.kind == "word" and t.upper == form)
         scope(first + 1, len(sig), set(terms))

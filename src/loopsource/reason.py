@@ -41,7 +41,7 @@ from .vocab import GRAPHS, LS, OWL, PROV, RDF_TYPE, RDFS, RUN, XSD, xsd_datetime
 log = logging.getLogger(__name__)
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-BUILTIN = (RDF, RDFS, OWL, XSD)
+BUILTIN = tuple("<" + ns for ns in (RDF, RDFS, OWL, XSD))  # IRIs of the built-in vocabularies
 TYPE = f"<{RDF_TYPE}>"
 Triple = tuple[str, str, str]  # N-Triples terms: "<iri>", "_:b", '"lit"^^<dt>'
 
@@ -71,9 +71,9 @@ def is_noise(s: str, p: str, o: str) -> bool:
     """True for triples that OWL 2 RL derives but no user needs (see module docstring)."""
     if s[0] != "<" or o[0] == "_" or s[0] == "_":
         return True  # literal or blank-node subjects, blank-node objects (restriction membership)
-    if s.startswith(("<" + RDF, "<" + RDFS, "<" + OWL, "<" + XSD)):
+    if s.startswith(BUILTIN):
         return True  # axiomatic and datatype-axiom triples about the built-in vocabulary
-    if p == TYPE and o.startswith(("<" + RDF, "<" + RDFS, "<" + OWL, "<" + XSD)):
+    if p == TYPE and o.startswith(BUILTIN):
         return True  # typing with owl:Thing, rdfs:Resource, owl:Class, rdf:Property, ...
     if s == o and p in _REFLEXIVE_NOISE:
         return True

@@ -23,12 +23,11 @@ import yaml
 from . import metrics
 from .errors import ScenarioError
 from .resources import emission_factors_text
+from .metrics import STRATEGIES, TIERS
 from .snapshot import Candidate, Loop, Product, Purchase, Site, Snapshot
+from .vocab import code_lists
 
-TRANSPORT_MODES: tuple[str, ...] = ("road", "rail", "sea", "air", "inland_waterway", "pipeline")
-STRATEGIES: tuple[str, ...] = ("reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle",
-                               "recover", "dispose")
-TIERS: tuple[str, ...] = ("hyperlocal", "domestic", "regional", "global")
+TRANSPORT_MODES: tuple[str, ...] = tuple(code_lists().transport_modes)
 #: CRMA (Regulation (EU) 2024/1252, Art. 5(1)(d)): no more than 65 % of the Union's annual
 #: consumption of each strategic raw material from a single third country. Applied here to
 #: the buyer's own purchases as a benchmark, per material and calendar year.

@@ -40,9 +40,6 @@ class SelectResult:
     variables: tuple[str, ...]
     rows: tuple[tuple[Term | None, ...], ...]
 
-    def dicts(self) -> list[dict[str, Term | None]]:
-        return [dict(zip(self.variables, r)) for r in self.rows]
-
     def values(self) -> list[dict[str, object]]:
         """Rows with literals converted to Python values (numbers, strings), IRIs as strings."""
         return [{v: python_value(t) for v, t in zip(self.variables, r)} for r in self.rows]

@@ -69,17 +69,14 @@ def entity_iri(kind: str, *ids: str) -> str:
     return ID + kind + "/" + "/".join(quote(i, safe="-._~") for i in ids)
 
 
-def country_iri(alpha2: str) -> str:
-    return REGION + alpha2
-
-
 @dataclass(frozen=True)
 class CodeLists:
     """Values the CSV contract accepts, mapped to ontology IRIs."""
 
     units: dict[str, tuple[str, Decimal]]  # csv value -> (unit IRI, kg per unit)
-    strategies: dict[str, str]  # csv value -> strategy concept IRI
+    strategies: dict[str, str]  # csv value -> strategy concept IRI, in R-ladder order (ls:rank)
     circular_strategies: frozenset[str]  # csv values of R3-R8
+    strategy_notations: dict[str, str]  # csv value -> skos:notation ("R3" ... "R9", "D")
     transport_modes: dict[str, str]
     material_classes: dict[str, str]  # local name -> class IRI
     countries: dict[str, str]  # ISO alpha-2 -> region IRI
@@ -98,16 +95,22 @@ def code_lists() -> CodeLists:
     csv_value: dict[str, str] = {}
     multiplier: dict[str, Decimal] = {}
     types: dict[str, set[str]] = {}
+    rank: dict[str, int] = {}
+    notation: dict[str, str] = {}
     for t in vocab:
         s = t.subject.value
         if t.predicate.value == LS + "csvValue":
             csv_value[s] = t.object.value
+        elif t.predicate.value == LS + "rank":
+            rank[s] = int(t.object.value)
+        elif t.predicate.value == SKOS + "notation":
+            notation[s] = t.object.value
         elif t.predicate.value == QUDT + "conversionMultiplier":
             multiplier[s] = Decimal(t.object.value)
         elif t.predicate.value == RDF_TYPE:
             types.setdefault(s, set()).add(t.object.value)
     units, strategies, modes, circular = {}, {}, {}, set()
-    for iri, value in csv_value.items():
+    for iri, value in sorted(csv_value.items(), key=lambda kv: rank.get(kv[0], 0)):
         kinds = types.get(iri, set())
         if QUDT + "Unit" in kinds:
             units[value] = (iri, multiplier[iri])
@@ -131,6 +134,7 @@ def code_lists() -> CodeLists:
         units=units,
         strategies=strategies,
         circular_strategies=frozenset(circular),
+        strategy_notations={value: notation[iri] for value, iri in strategies.items()},
         transport_modes=modes,
         material_classes=classes,
         countries=countries,
