@@ -171,6 +171,32 @@ def test_concentration(store: EmbeddedStore) -> None:
     }
 
 
+def test_concentration_large_masses(tmp_path: Path, build_store) -> None:
+    """HHI stays defined for masses of millions of kg (xsd:decimal products overflowed in Oxigraph)."""
+    from .conftest import write_csvs
+
+    data = write_csvs(tmp_path / "d", {
+        "organisations.csv": [{"id": "B", "name": "B", "role": "buyer", "country": "FR"},
+                              {"id": "S1", "name": "S1", "role": "supplier", "country": "FR"},
+                              {"id": "S2", "name": "S2", "role": "supplier", "country": "DE"}],
+        "sites.csv": [
+            {"id": "PAR", "organisation": "B", "name": "Paris", "country": "FR", "lat": 48.8567, "lon": 2.3508, "kind": "plant"},
+            {"id": "LYO", "organisation": "S1", "name": "Lyon", "country": "FR", "lat": 45.7597, "lon": 4.8422, "kind": "supplier_site"},
+            {"id": "MUC", "organisation": "S2", "name": "Munich", "country": "DE", "lat": 48.1351, "lon": 11.582, "kind": "supplier_site"}],
+        "materials.csv": [{"id": "M", "name": "m", "class": "Steel"}],
+        "purchases.csv": "id,date,buyer_site,supplier_site,material,quantity,unit,spend,currency,recycled_share,"
+                         "reused_share,transport_mode\n1,2024-01-01,PAR,LYO,M,200000000.25,kg,,,,,\n"
+                         "2,2024-01-01,PAR,MUC,M,300000000.125,kg,,,,,\n3,2024-02-01,PAR,MUC,M,500000000.5,kg,,,,,\n",
+    })
+    s = build_store(data, reason=False)
+    (r,) = s.select(resolve("concentration").text, bind(resolve("concentration"), [])).values()
+    total = 1_000_000_000.875
+    hhi = 10000 * ((200_000_000.25 / total) ** 2 + (800_000_000.625 / total) ** 2)
+    assert (r["suppliers"], r["countries"]) == (2, 2)
+    assert r["supplier_hhi"] == pytest.approx(hhi, rel=1e-12) and r["country_hhi"] == pytest.approx(hhi, rel=1e-12)
+    assert r["mass_kg"] == pytest.approx(total, rel=1e-12)
+
+
 def test_critical_materials_by_country(store: EmbeddedStore) -> None:
     got = [(r["material"], r["strategic"], r["country"], r["mass_kg"], r["share"], r["above_65"])
            for r in rows(store, "critical-materials-by-country")]
@@ -191,6 +217,11 @@ def test_hyperlocal_candidates(store: EmbeddedStore) -> None:
     assert [r["supplier_site"] for r in rows(store, "hyperlocal-candidates", km="20")] == ["SA1"]
     far = [(r["plant_site"], r["supplier_site"]) for r in rows(store, "hyperlocal-candidates", km="300", plant="P1")]
     assert far == [("P1", "SA1"), ("P1", "SF1")]
+    # 210 km: latitude bands 1.89 degrees wide put Paris (48.86) in band 25 and Lille (50.63,
+    # 204 km away) in band 26; the neighbouring band is searched too
+    assert [r["supplier_site"] for r in rows(store, "hyperlocal-candidates", km="210", plant="P1")] == ["SA1", "SF1"]
+    assert [r["supplier_site"] for r in rows(store, "hyperlocal-candidates", km="203", plant="P1")] == ["SA1"]
+    assert rows(store, "hyperlocal-candidates", km="0") == []
 
 
 def test_supply_exposure(store: EmbeddedStore) -> None:
