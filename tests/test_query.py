@@ -269,3 +269,17 @@ def test_result_formats(store: EmbeddedStore, fmt: str) -> None:
                                               "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[fmt])
     assert [v.value for v in res.variables][:2] == ["material", "name"]
     assert len(list(res)) == 2
+
+
+def test_distance_block_is_the_same_in_every_query() -> None:
+    """The haversine in SPARQL arithmetic is copied into each distance query (a catalogue query is
+    one self-contained file); the copies must not drift. Only the first line may differ (it may
+    skip pairs that are too far apart in latitude)."""
+    blocks = {}
+    for name, q in catalogue().items():
+        if "# ---- great-circle distance" not in q.text:
+            continue
+        block = q.text[q.text.index("BIND(xsd:double(?lat2)"):q.text.index("# ---- end of distance")]
+        blocks[name] = [" ".join(line.split()) for line in block.splitlines()]
+    assert set(blocks) == {"hyperlocal-candidates", "local-sourcing-tiers", "source-distance", "sourcing-mix-by-year"}
+    assert len({tuple(b) for b in blocks.values()}) == 1

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,3 +143,22 @@ def test_run_with_real_validation(mini_dir: Path, tmp_path: Path):
         assert {"violations", "warnings"} <= set(counts)
     n_viol = sum(c["violations"] for c in m["compliance"]["by_profile"].values())
     assert n_viol == sum(1 for x in v["results"] if x["severity"] == "violation")
+
+
+def test_commands_load_lazily_and_all_are_listed() -> None:
+    """Each command's module is imported only when it runs, so `loopsource query` does not pay for
+    pySHACL or the report code; --help still lists every command, and the name -> module map is
+    exactly what the modules define."""
+    code = ("import sys; from loopsource.cli import main; from click.testing import CliRunner; "
+            "r = CliRunner().invoke(main, ['queries']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyshacl', 'owlrl', 'jinja2', 'rdflib')))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+    from loopsource.cli import _COMMANDS, main
+
+    r = CliRunner().invoke(main, ["--help"])
+    assert r.exit_code == 0
+    listed = {line.split()[0] for line in r.output.split("Commands:")[1].splitlines() if line.strip()}
+    assert listed == set(_COMMANDS)
+    for name, module in _COMMANDS.items():
+        assert main.commands[name].callback.__module__ == f"loopsource.cli.{module}"

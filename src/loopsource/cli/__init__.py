@@ -7,7 +7,6 @@ go to stderr. Each command group lives in its own module, registered below.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -23,8 +22,29 @@ from ..errors import InputError, LoopsourceError
 log = logging.getLogger("loopsource")
 
 
+# Command name -> the module (one per pipeline stage) that defines it on ``main``. A command's
+# module, and with it its stage's libraries, is imported only when that command runs (or for
+# --help): `loopsource query` then starts without importing pySHACL, rdflib or the report code.
+_COMMANDS = {
+    "build": "build", "export": "build", "generate": "build",
+    "reason": "reason",
+    "validate": "validate", "profiles": "validate",
+    "queries": "query", "query": "query", "serve": "query",
+    "report": "report", "run": "report",
+    "scenario": "scenario",
+}
+
+
 class _Group(click.Group):
-    """Maps library errors to messages and exit codes; never shows a traceback to a user."""
+    """Loads commands lazily; maps library errors to messages and exit codes; never shows a traceback to a user."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            importlib.import_module(f"{__name__}.{_COMMANDS[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -95,10 +115,3 @@ def note_if_stale(store: Any, what: str) -> None:
 def progress(message: str) -> None:
     """One line of progress on stderr (results stay on stdout)."""
     click.echo(message, err=True)
-
-
-# Command modules, one per pipeline stage. Each defines commands on ``main``.
-_COMMAND_MODULES = ("build", "reason", "validate", "query", "report", "scenario")
-for _name in _COMMAND_MODULES:
-    if importlib.util.find_spec(f"{__name__}.{_name}") is not None:
-        importlib.import_module(f"{__name__}.{_name}")
