@@ -2,7 +2,8 @@
 
 Only this package maps errors to exit codes: 0 ok / conforms, 1 violations found,
 2 bad usage or input. Results go to stdout or the named output file; logging and progress
-go to stderr. Each command group lives in its own module, registered below.
+go to stderr. Each stage's commands live in their own module, imported when one of them runs
+(see ``_COMMANDS``).
 """
 from __future__ import annotations
 
