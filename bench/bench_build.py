@@ -4,7 +4,7 @@ the same triples, in one run.
     python bench/bench_build.py [--sizes 2000,20000] [--work DIR] [--rdflib-timeout 900]
 
 For each size: generate data (`loopsource generate`, seed 1), then in separate processes
-(1) `loopsource.build.build` into a fresh embedded store (CSV checks + Oxigraph bulk load),
+(1) `loopsource.load.build` into a fresh embedded store (CSV checks + Oxigraph bulk load),
 (2) the naive baseline: rdflib `Graph().parse()` of the same asserted triples as N-Triples
 (exported from the store beforehand, not timed). Target: about 1M triples in <= 20 s with
 peak RSS <= 2 GB.
@@ -30,12 +30,12 @@ def main() -> int:
     ok = True
     for n in [int(x) for x in args.sizes.split(",")]:
         data, store, nt = work / f"data{n}", work / f"store{n}", work / f"asserted{n}.nt"
-        run(f"from pathlib import Path; from loopsource.generate import generate; "
+        run(f"from pathlib import Path; from loopsource.devdata.generate import generate; "
             f"generate(Path({str(data)!r}), {n}, 1)", 600)
         shutil.rmtree(store, ignore_errors=True)
         ours = run(f"""
             from pathlib import Path
-            from loopsource.build import build
+            from loopsource.load.build import build
             r = build(Path({str(data)!r}), Path({str(store)!r}))
             result["triples"] = r.triples["asserted"]
             """, 900)
@@ -43,7 +43,7 @@ def main() -> int:
             from pathlib import Path
             import pyoxigraph as ox
             from loopsource.store import EmbeddedStore
-            from loopsource.vocab import GRAPHS
+            from loopsource.rdf.vocab import GRAPHS
             Path({str(nt)!r}).write_bytes(EmbeddedStore(Path({str(store)!r})).export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES))
             """, 900)
         naive = run(f"""

@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python bench/bench_query.py [--suppliers 20000] [--rdflib-suppliers 200] [--timeout 120] [--last-timeout 400] [--rounds 5] [--skip-rdflib]
 
-Data: loopsource.generate.generate(dir, suppliers, seed=1), built and reasoned. The catalogue
+Data: loopsource.devdata.generate.generate(dir, suppliers, seed=1), built and reasoned. The catalogue
 runs --rounds times on the embedded store, every query once per round; the best and the median
 time are reported (the first round warms the RocksDB block cache). The target is the best time. rdflib runs the same query text (parameters bound with
 loopsource.query.substitute, as for a remote endpoint) on a smaller generated data set in a
@@ -26,12 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from loopsource.build import build  # noqa: E402
-from loopsource.generate import generate  # noqa: E402
-from loopsource.query import bind, catalogue, substitute  # noqa: E402
+from loopsource.load.build import build  # noqa: E402
+from loopsource.devdata.generate import generate  # noqa: E402
+from loopsource.query import bind, catalogue  # noqa: E402
+from loopsource.rdf.sparql import substitute  # noqa: E402
 from loopsource.reason import reason  # noqa: E402
 from loopsource.store import EmbeddedStore  # noqa: E402
-from loopsource.vocab import GRAPHS  # noqa: E402
+from loopsource.rdf.vocab import GRAPHS  # noqa: E402
 
 LIMIT_S = 2.0
 

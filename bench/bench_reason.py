@@ -27,7 +27,7 @@ from pathlib import Path
 os.environ["XDG_CACHE_HOME"] = {cache!r}
 from loopsource.reason import get_engine, read_graph
 from loopsource.store import EmbeddedStore
-from loopsource.vocab import GRAPHS
+from loopsource.rdf.vocab import GRAPHS
 store = EmbeddedStore(Path({store!r}))
 onto, data = read_graph(store, GRAPHS.ontology), read_graph(store, GRAPHS.asserted)
 store.close()
@@ -62,7 +62,7 @@ def main() -> int:
 
     def prepare(n: int) -> Path:
         data, store = work / f"data{n}", work / f"store{n}"
-        run(f"from pathlib import Path; from loopsource.generate import generate; from loopsource.build import build; "
+        run(f"from pathlib import Path; from loopsource.devdata.generate import generate; from loopsource.load.build import build; "
             f"generate(Path({str(data)!r}), {n}, 1); build(Path({str(data)!r}), Path({str(store)!r}))", 1800)
         return store
 

@@ -5,7 +5,7 @@
 
 Limits (issue 6): `loopsource report` <= 20 s; `loopsource run` <= 120 s with peak RSS <= 4 GB.
 
-Generates data (loopsource.generate; not timed), then times, each in its own child process
+Generates data (loopsource.devdata.generate; not timed), then times, each in its own child process
 (wall clock, and peak RSS from os.wait4 of that child):
 
 1. ``loopsource run DATA --out WORK/out`` (build, reason, validate, report);
@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from loopsource.generate import generate
+from loopsource.devdata.generate import generate
 from loopsource.store import EmbeddedStore, graph_name
 
 REPORT_LIMIT_S = 20.0

@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python bench/bench_scenario.py [--suppliers 20000] [--seed 1] [--work DIR]
 
-Generates data (loopsource.generate), builds a store (loopsource.build; not timed), then
+Generates data (loopsource.devdata.generate), builds a store (loopsource.load.build; not timed), then
 times what `loopsource scenario` does: read the snapshot, parse and check the scenario,
 apply it, measure baseline and scenario, and render JSON and HTML. The scenario nearshores
 every candidate material and disrupts one supplier country, so that the candidate ranking,
@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from loopsource.build import build
-from loopsource.generate import generate
+from loopsource.load.build import build
+from loopsource.devdata.generate import generate
 from loopsource.scenario import compare, load_factors, load_scenario, render_html
-from loopsource.snapshot import read_snapshot
+from loopsource.analysis.snapshot import read_snapshot
 from loopsource.store import EmbeddedStore, graph_name
 
 LIMIT_S = 30.0

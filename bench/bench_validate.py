@@ -2,8 +2,8 @@
 
     python bench/bench_validate.py [--sizes 200,1000] [--big 20000] [--work DIR] [--baseline-timeout 900]
 
-Data: loopsource.generate.generate(out_dir, suppliers=N, seed=1), built with
-loopsource.build.build (skip_invalid, see README) and reasoned with loopsource.reason.reason
+Data: loopsource.devdata.generate.generate(out_dir, suppliers=N, seed=1), built with
+loopsource.load.build (skip_invalid, see README) and reasoned with loopsource.reason.reason
 (neither timed). For each size in --sizes, and at --big (about 1.16M asserted + 0.67M
 inferred triples at 20,000 suppliers):
 
@@ -26,8 +26,8 @@ from _child import fmt_mb, fmt_s, run
 
 PREPARE = """
 from pathlib import Path
-from loopsource.generate import generate
-from loopsource.build import build
+from loopsource.devdata.generate import generate
+from loopsource.load.build import build
 from loopsource.reason import reason
 from loopsource.store import EmbeddedStore
 data, store = Path({data!r}), Path({store!r})
@@ -36,7 +36,7 @@ if not (store / "current").exists():
     build(data, store, skip_invalid=True)
     reason(EmbeddedStore(store))
 s = EmbeddedStore(store)
-from loopsource.vocab import GRAPHS
+from loopsource.rdf.vocab import GRAPHS
 result["triples"] = sum(s.count(g) for g in (GRAPHS.ontology, GRAPHS.asserted, GRAPHS.inferred))
 """
 
@@ -55,7 +55,7 @@ import pyoxigraph as ox, pyshacl, rdflib
 from pathlib import Path
 from loopsource import resources
 from loopsource.store import EmbeddedStore
-from loopsource.vocab import GRAPHS
+from loopsource.rdf.vocab import GRAPHS
 s = EmbeddedStore(Path({store!r}))
 g = rdflib.Graph()
 for name in (GRAPHS.ontology, GRAPHS.asserted):

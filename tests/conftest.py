@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loopsource.build import build
+from loopsource.load.build import build
 from loopsource.store import EmbeddedStore
 
 HERE = Path(__file__).resolve().parent

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from loopsource.cities import CITIES, COUNTRY_REGION, EU_COUNTRIES
-from loopsource.generate import CONTRACT_COLUMNS, GenerateSummary, generate
+from loopsource.devdata.cities import CITIES, COUNTRY_REGION, EU_COUNTRIES
+from loopsource.devdata.generate import CONTRACT_COLUMNS, GenerateSummary, generate
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 

@@ -14,7 +14,7 @@ from loopsource.cli import main
 from loopsource.errors import InputError
 from loopsource.load import load_directory
 from loopsource.store import EmbeddedStore
-from loopsource.vocab import GRAPHS
+from loopsource.rdf.vocab import GRAPHS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from loopsource.errors import UsageError
-from loopsource.metrics import (
+from loopsource.analysis.metrics import (
     EARTH_RADIUS_KM, compute, distance_km, haversine_km, hhi, lfi_mci, material_terms, mci, tier,
 )
-from loopsource.snapshot import Loop, Material, Organisation, Product, Purchase, Site, Snapshot, read_snapshot
+from loopsource.analysis.snapshot import Loop, Material, Organisation, Product, Purchase, Site, Snapshot, read_snapshot
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # along the equator
 

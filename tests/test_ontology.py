@@ -7,7 +7,7 @@ import pytest
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS
 
 from loopsource import resources
-from loopsource.vocab import LS, code_lists
+from loopsource.rdf.vocab import LS, code_lists
 
 FILES = [*resources.ONTOLOGY_FILES, "alignments.ttl", *(f"shapes/{p}.ttl" for p in (
     "data-quality", "eu-crma", "eu-batteries", "eu-ppwr", "esrs-e5"))]

@@ -41,7 +41,7 @@ def cn_centroid() -> tuple[float, float]:
 @pytest.fixture(scope="module", params=[False, True], ids=["asserted-only", "reasoned"])
 def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
     """The fixture store, before and after reasoning: answers must not depend on it."""
-    from loopsource.build import build
+    from loopsource.load.build import build
     from loopsource.reason import reason
 
     root = tmp_path_factory.mktemp("qstore") / "store"

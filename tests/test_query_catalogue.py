@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from loopsource.cli import main
 from loopsource.errors import QueryError
-from loopsource.query import (PARAM_TYPES, bind, catalogue, parse_query, query_form, resolve, substitute,
-                              to_term, Param)
+from loopsource.query import PARAM_TYPES, Param, bind, catalogue, parse_query, resolve, to_term
+from loopsource.rdf.sparql import query_form, substitute
 from loopsource.store import EmbeddedStore
-from loopsource.vocab import GRAPHS
+from loopsource.rdf.vocab import GRAPHS
 
 from .conftest import FIXTURES
 
@@ -103,7 +103,7 @@ def test_bind_unknown_missing_and_enumerations() -> None:
 
 @pytest.fixture(scope="module")
 def mini_store(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
-    from loopsource.build import build
+    from loopsource.load.build import build
 
     root = tmp_path_factory.mktemp("mini") / "store"
     build(FIXTURES / "query", root)
@@ -172,7 +172,7 @@ def test_substitute_refuses_what_it_cannot_bind() -> None:
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store that no object of this process keeps open (RocksDB allows one opener)."""
-    from loopsource.build import build
+    from loopsource.load.build import build
 
     root = tmp_path_factory.mktemp("cli") / "store"
     build(FIXTURES / "query", root)

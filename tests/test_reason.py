@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from loopsource.cli import main
 from loopsource.reason import OwlrlEngine, RulesEngine, inferred_status, is_noise, read_graph, reason
 from loopsource.store import EmbeddedStore
-from loopsource.vocab import GRAPHS, ID, LS, REGION
+from loopsource.rdf.vocab import GRAPHS, ID, LS, REGION
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
 
@@ -141,7 +141,7 @@ def test_differential_demo(build_store) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_differential_generated(seed: int, tmp_path: Path, build_store) -> None:
-    from loopsource.generate import generate
+    from loopsource.devdata.generate import generate
 
     generate(tmp_path / "gen", suppliers=10, seed=seed)
     fast, ref = _closures(build_store(tmp_path / "gen", reason=False))

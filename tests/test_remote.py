@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from loopsource.cli import main
 from loopsource.errors import EndpointError
 from loopsource.query import bind, catalogue, parse_query
-from loopsource.remote import RemoteStore, _batches
+from loopsource.store.remote import RemoteStore, _batches
 from loopsource.store import EmbeddedStore
-from loopsource.vocab import GRAPHS
+from loopsource.rdf.vocab import GRAPHS
 
 from .conftest import FIXTURES, _free_port
 from .test_query_catalogue import ECHO, INJECTION

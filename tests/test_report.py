@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from loopsource.cli import main
-from loopsource.metrics import compute
-from loopsource.report import render, to_json
-from loopsource.snapshot import read_snapshot
+from loopsource.analysis.metrics import compute
+from loopsource.render.report import render, to_json
+from loopsource.analysis.snapshot import read_snapshot
 
 EVIL = "<script>alert(1)</script>"
 SECTIONS = ("headline", "local-sourcing", "circularity", "resilience", "compliance", "data-gaps")

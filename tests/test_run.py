@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import loopsource.cli.report as cli_report
+import loopsource.pipeline as pipeline
 from loopsource.cli import main
 from loopsource.errors import LoopsourceError
 
@@ -48,7 +48,7 @@ WARNING = FakeResult("esrs-e5", "E5-SHARE", "warning", "PO-3", "ls:recycledShare
 
 
 def fake_validate(results: list[FakeResult]):
-    return lambda store, policy=None: FakeReport(results)
+    return lambda store, policy=None, **_kw: FakeReport(results)
 
 
 def run(args: list[str]):
@@ -56,7 +56,7 @@ def run(args: list[str]):
 
 
 def test_run_writes_outputs_and_summary(mini_dir: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(cli_report, "_validate", fake_validate([WARNING]))
+    monkeypatch.setattr(pipeline, "validate", fake_validate([WARNING]))
     out = tmp_path / "out"
     r = run([str(mini_dir), "--out", str(out)])
     assert r.exit_code == 0, r.output
@@ -82,7 +82,7 @@ def test_run_writes_outputs_and_summary(mini_dir: Path, tmp_path: Path, monkeypa
     ([], "warning", 0),
 ])
 def test_run_fail_on(mini_dir: Path, tmp_path: Path, monkeypatch, results, fail_on, code):
-    monkeypatch.setattr(cli_report, "_validate", fake_validate(results))
+    monkeypatch.setattr(pipeline, "validate", fake_validate(results))
     args = [str(mini_dir), "--out", str(tmp_path / "out")] + (["--fail-on", fail_on] if fail_on else [])
     r = run(args)
     assert r.exit_code == code, r.output
@@ -90,7 +90,7 @@ def test_run_fail_on(mini_dir: Path, tmp_path: Path, monkeypatch, results, fail_
 
 
 def test_run_bad_input_keeps_previous_outputs(mini_dir: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(cli_report, "_validate", fake_validate([]))
+    monkeypatch.setattr(pipeline, "validate", fake_validate([]))
     out = tmp_path / "out"
     assert run([str(mini_dir), "--out", str(out)]).exit_code == 0
     before = {n: (out / n).read_bytes() for n in ("report.html", "metrics.json", "validation.json")}
@@ -104,7 +104,7 @@ def test_run_bad_input_keeps_previous_outputs(mini_dir: Path, tmp_path: Path, mo
 
 
 def test_run_failure_in_a_late_stage_keeps_previous_outputs(mini_dir: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(cli_report, "_validate", fake_validate([]))
+    monkeypatch.setattr(pipeline, "validate", fake_validate([]))
     out = tmp_path / "out"
     assert run([str(mini_dir), "--out", str(out)]).exit_code == 0
     before = {n: (out / n).read_bytes() for n in ("report.html", "metrics.json", "validation.json")}
@@ -114,7 +114,7 @@ def test_run_failure_in_a_late_stage_keeps_previous_outputs(mini_dir: Path, tmp_
     def broken(store, policy=None):
         raise LoopsourceError("shapes are broken")
 
-    monkeypatch.setattr(cli_report, "_validate", broken)
+    monkeypatch.setattr(pipeline, "validate", broken)
     (mini_dir / "purchases.csv").write_text((mini_dir / "purchases.csv").read_text().replace("PO-3", "PO-9"))
     r = run([str(mini_dir), "--out", str(out)])
     assert r.exit_code == 2 and "shapes are broken" in r.stderr

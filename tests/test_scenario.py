@@ -20,12 +20,12 @@ try:  # tests/ may or may not be a package, depending on the checkout
     from conftest import write_csvs
 except ImportError:  # pragma: no cover
     from tests.conftest import write_csvs
-from loopsource import metrics
+from loopsource.analysis import metrics
 from loopsource.cli import main
 from loopsource.errors import ScenarioError
 from loopsource.scenario import (apply_scenario, compare, crma, indicators, load_factors, load_scenario,
                                  render_html)
-from loopsource.snapshot import read_snapshot
+from loopsource.analysis.snapshot import read_snapshot
 
 PARIS = (48.8567, 2.3508)
 ORGS = [
@@ -93,7 +93,7 @@ LOOPS = [
 
 @pytest.fixture(scope="module")
 def snap(tmp_path_factory: pytest.TempPathFactory):
-    from loopsource.build import build
+    from loopsource.load.build import build
     from loopsource.store import EmbeddedStore
 
     d = write_csvs(tmp_path_factory.mktemp("glocal") / "data", {
@@ -316,7 +316,7 @@ def test_malformed_scenario_names_file_and_line(snap, tmp_path, body, line, word
 
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from loopsource.build import build
+    from loopsource.load.build import build
 
     d = write_csvs(tmp_path_factory.mktemp("glocal-cli") / "data", {
         "organisations.csv": ORGS, "sites.csv": SITES, "materials.csv": MATERIALS, "purchases.csv": PURCHASES,

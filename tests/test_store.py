@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from loopsource.store import EmbeddedStore, drop_graph_copies
-from loopsource.vocab import GRAPHS
+from loopsource.rdf.vocab import GRAPHS
 
 
 def _lines(data: bytes) -> set[bytes]:

@@ -40,7 +40,7 @@ def queries_dir() -> Traversable:
 
 
 def templates_dir() -> Traversable:
-    return resources.files(_PACKAGE) / "templates"
+    return resources.files(_PACKAGE) / "render" / "templates"
 
 
 def package_data_dir() -> Traversable:

@@ -36,6 +36,10 @@ _COMMANDS = {
 }
 
 
+class FindingsExit(Exception):
+    """Raised by a command whose results reach --fail-on: the one way a command exits 1."""
+
+
 class _Group(click.Group):
     """Loads commands lazily; maps library errors to messages and exit codes; never shows a traceback to a user."""
 
@@ -50,6 +54,8 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except FindingsExit:
+            ctx.exit(1)
         except InputError as e:
             for p in e.problems:
                 click.echo(f"error: {p}", err=True)
@@ -105,7 +111,7 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def note_if_stale(store: Any, what: str) -> None:
     """Say on stderr when the inferred graph is not current: results then rest on asserted data."""
-    from ..reason import inferred_status
+    from ..store.meta import inferred_status
 
     status = inferred_status(store)
     if status != "current":

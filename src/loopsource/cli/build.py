@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from ..build import build
+from ..load.build import build
 from ..files import atomic_write
 from ..store import DEFAULT_STORE, graph_name, open_store
 from . import main, progress, store_options
@@ -66,7 +66,7 @@ def export_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
 @click.option("--seed", type=int, default=0, show_default=True)
 def generate_cmd(out_dir: Path, suppliers: int, seed: int) -> None:
     """Write realistic generated data (same CSV contract) to OUT_DIR; same seed, same bytes."""
-    from ..generate import generate
+    from ..devdata.generate import generate
 
     summary = generate(out_dir, suppliers, seed)
     progress(f"generated {out_dir} with seed {seed}")

@@ -9,7 +9,7 @@ import click
 
 from ..files import atomic_write
 from ..scenario import check_scenario, compare, load_factors, parse_scenario, render_html
-from ..snapshot import read_snapshot
+from ..analysis.snapshot import read_snapshot
 from ..store import open_store
 from . import main, note_if_stale, progress, store_options
 

@@ -10,7 +10,7 @@ from ..errors import UsageError
 from ..files import atomic_write
 from ..store import open_store
 from ..validate import FORMATS, PROFILES, render, summary_line, validate
-from . import main, progress, store_options
+from . import FindingsExit, main, progress, store_options
 
 
 def _as_of(value: str | None) -> date:
@@ -64,7 +64,7 @@ def validate_cmd(store: Path | None, endpoint: str | None, update_endpoint: str 
     else:
         click.echo(text, nl=False)
     if report.at_or_above(fail_on):
-        raise SystemExit(1)
+        raise FindingsExit()
 
 
 @main.command("profiles")

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import InputError, Problem
-from .vocab import (
-    GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, XSD, CodeLists, code_lists, entity_iri,
+from ..errors import InputError, Problem
+from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
+from ..rdf.vocab import (
+    GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, CodeLists, code_lists, entity_iri,
 )
 
 log = logging.getLogger(__name__)
@@ -76,35 +77,13 @@ class LoadResult:
     triples: int  # CSV-derived triple count
 
 
-# ------------------------------------------------------------------ term writers (N-Triples)
-# The same escapes as pyoxigraph's canonical N-Triples, so that a literal has one spelling
-# whichever component wrote it (the reasoners compare triples as text).
-_ESC = {i: f"\\u{i:04X}" for i in (*range(0x20), 0x7F)}
-_ESC.update({ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
-             ord("\b"): "\\b", ord("\f"): "\\f"})
-_DEC = "^^<" + XSD + "decimal>"
-_DATE = "^^<" + XSD + "date>"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
-def _str(value: str) -> str:
-    return '"' + value.translate(_ESC) + '"'
-
-
-def _dec(value: Decimal) -> str:
-    # One lexical form per value ("2000", "0.3"), so equal numbers are equal terms.
-    text = format(value.normalize(), "f")
-    return '"' + ("0" if text in ("-0", "") else text) + '"' + _DEC
-
-
-def _iri(value: str) -> str:
-    return "<" + value + ">"
-
-
-T_TYPE = _iri(RDF_TYPE)
-T_ID = _iri(LS + "id")
-T_NAME = _iri(SCHEMA + "name")
-T_PROV = _iri(PROV + "wasDerivedFrom")
+T_TYPE = iri(RDF_TYPE)
+T_ID = iri(LS + "id")
+T_NAME = iri(SCHEMA + "name")
+T_PROV = iri(PROV + "wasDerivedFrom")
 
 
 class _Row:
@@ -285,7 +264,7 @@ class Loader:
         if row.problems:
             self.rejected.append(RejectedRow(row.file, row.line, tuple(row.problems), dict(row.values)))
             return False
-        row.emit(T_PROV, _iri(f"{SOURCE}{row.file}#L{row.line}"))
+        row.emit(T_PROV, iri(f"{SOURCE}{row.file}#L{row.line}"))
         self.out.extend(row.lines)
         self.rows[row.file] = self.rows.get(row.file, 0) + 1
         return True
@@ -316,8 +295,8 @@ class Loader:
             return None
         row.subject = entity_iri(kind, key)
         if cls:
-            row.emit(T_TYPE, _iri(cls))
-        row.emit(T_ID, _str(key))
+            row.emit(T_TYPE, iri(cls))
+        row.emit(T_ID, string_literal(key))
         return key
 
     def _accept(self, row: _Row, kind: str, key: str | None) -> None:
@@ -331,9 +310,9 @@ class Loader:
         name = row.text("name")
         country = row.choice("country", self.codes.countries, "country code (ISO 3166-1 alpha-2)")
         if name is not None:
-            row.emit(T_NAME, _str(name))
+            row.emit(T_NAME, string_literal(name))
         if country:
-            row.emit(_iri(LS + "country"), _iri(country))
+            row.emit(iri(LS + "country"), iri(country))
         self._accept(row, "org", key)
 
     def sites(self, row: _Row) -> None:
@@ -347,14 +326,14 @@ class Loader:
         if (row.values["lat"].strip() == "") != (row.values["lon"].strip() == ""):
             row.bad("lat" if row.values["lat"].strip() == "" else "lon", "lat and lon must be given together or both left empty")
         if org:
-            row.emit(_iri(ORG + "siteOf"), _iri(org))
+            row.emit(iri(ORG + "siteOf"), iri(org))
         if name is not None:
-            row.emit(T_NAME, _str(name))
+            row.emit(T_NAME, string_literal(name))
         if country:
-            row.emit(_iri(LS + "locatedIn"), _iri(country))
+            row.emit(iri(LS + "locatedIn"), iri(country))
         if lat is not None and lon is not None:
-            row.emit(_iri(GEO + "lat"), _dec(lat))
-            row.emit(_iri(GEO + "long"), _dec(lon))
+            row.emit(iri(GEO + "lat"), decimal_literal(lat))
+            row.emit(iri(GEO + "long"), decimal_literal(lon))
         self._accept(row, "site", key)
 
     def materials(self, row: _Row) -> None:
@@ -362,7 +341,7 @@ class Loader:
         key = self._entity(row, "material", cls)
         name = row.text("name")
         if name is not None:
-            row.emit(T_NAME, _str(name))
+            row.emit(T_NAME, string_literal(name))
         self._accept(row, "material", key)
 
     _PRODUCT_NUMBERS = (
@@ -380,18 +359,18 @@ class Loader:
         key = self._entity(row, "product", LS + "Product")
         name = row.text("name")
         if name is not None:
-            row.emit(T_NAME, _str(name))
+            row.emit(T_NAME, string_literal(name))
         got: dict[str, Decimal] = {}
         for column, prop, opts in self._PRODUCT_NUMBERS:
             d = row.number(column, **opts)  # type: ignore[arg-type]
             if d is not None:
                 got[column] = d
-                row.emit(_iri(LS + prop), _dec(d))
+                row.emit(iri(LS + prop), decimal_literal(d))
         if got.get("collection_recycling_share", 0) + got.get("collection_reuse_share", 0) > 1:
             row.bad("collection_reuse_share", "collection_recycling_share + collection_reuse_share is more than 1")
         category = row.text("category", required=False)
         if category:
-            row.emit(_iri(LS + "category"), _str(category))
+            row.emit(iri(LS + "category"), string_literal(category))
         self._accept(row, "product", key)
 
     def bom(self, row: _Row) -> None:
@@ -404,11 +383,11 @@ class Loader:
             if self.index.register("bom", f"{pid}\x00{mid}", row, "material"):
                 key = f"{pid}\x00{mid}"
             row.subject = entity_iri("bom", pid, mid)
-            row.emit(T_TYPE, _iri(LS + "BomLine"))
-            row.emit(_iri(LS + "bomLineOf"), _iri(product))
-            row.emit(_iri(LS + "material"), _iri(material))
+            row.emit(T_TYPE, iri(LS + "BomLine"))
+            row.emit(iri(LS + "bomLineOf"), iri(product))
+            row.emit(iri(LS + "material"), iri(material))
         if mass is not None:
-            row.emit(_iri(LS + "massKg"), _dec(mass))
+            row.emit(iri(LS + "massKg"), decimal_literal(mass))
         self._accept(row, "bom", key)
 
     def _quantity(self, row: _Row) -> None:
@@ -416,9 +395,9 @@ class Loader:
         unit = row.choice("unit", {k: v[0] for k, v in self.codes.units.items()}, "unit")
         if q is not None and unit is not None:
             factor = self.codes.units[row.values["unit"].strip()][1]
-            row.emit(_iri(LS + "quantity"), _dec(q))
-            row.emit(_iri(LS + "unit"), _iri(unit))
-            row.emit(_iri(LS + "massKg"), _dec(q * factor))
+            row.emit(iri(LS + "quantity"), decimal_literal(q))
+            row.emit(iri(LS + "unit"), iri(unit))
+            row.emit(iri(LS + "massKg"), decimal_literal(q * factor))
 
     def purchases(self, row: _Row) -> None:
         key = self._entity(row, "purchase", LS + "Purchase")
@@ -440,15 +419,15 @@ class Loader:
         mode = row.choice("transport_mode", self.codes.transport_modes, "transport mode", required=False)
         lead = row.number("lead_time_days", required=False, non_negative=True)
         if day:
-            row.emit(_iri(LS + "date"), '"' + day.isoformat() + '"' + _DATE)
+            row.emit(iri(LS + "date"), '"' + day.isoformat() + '"' + DATE_SUFFIX)
         for p, v in (("buyerSite", buyer), ("supplierSite", supplier), ("material", material), ("transportMode", mode)):
             if v:
-                row.emit(_iri(LS + p), _iri(v))
+                row.emit(iri(LS + p), iri(v))
         for p, d in (("spend", spend), ("recycledShare", rec), ("reusedShare", reu), ("leadTimeDays", lead)):
             if d is not None:
-                row.emit(_iri(LS + p), _dec(d))
+                row.emit(iri(LS + p), decimal_literal(d))
         if currency:
-            row.emit(_iri(LS + "currency"), _str(currency))
+            row.emit(iri(LS + "currency"), string_literal(currency))
         self._accept(row, "purchase", key)
 
     def loops(self, row: _Row) -> None:
@@ -460,10 +439,10 @@ class Loader:
         strategy = row.choice("strategy", self.codes.strategies, "strategy")
         self._quantity(row)
         if day:
-            row.emit(_iri(LS + "date"), '"' + day.isoformat() + '"' + _DATE)
+            row.emit(iri(LS + "date"), '"' + day.isoformat() + '"' + DATE_SUFFIX)
         for p, v in (("fromSite", src), ("toSite", dst), ("material", material), ("strategy", strategy)):
             if v:
-                row.emit(_iri(LS + p), _iri(v))
+                row.emit(iri(LS + p), iri(v))
         self._accept(row, "loop", key)
 
     def upstream(self, row: _Row) -> None:
@@ -478,10 +457,10 @@ class Loader:
             if self.index.register("upstream", "\x00".join(ids), row, "material"):
                 key = "\x00".join(ids)
             row.subject = entity_iri("upstream", *ids)
-            row.emit(T_TYPE, _iri(LS + "UpstreamSupply"))
-            row.emit(_iri(LS + "site"), _iri(site))
-            row.emit(_iri(LS + "upstreamSite"), _iri(up))
-            row.emit(_iri(LS + "material"), _iri(material))
+            row.emit(T_TYPE, iri(LS + "UpstreamSupply"))
+            row.emit(iri(LS + "site"), iri(site))
+            row.emit(iri(LS + "upstreamSite"), iri(up))
+            row.emit(iri(LS + "material"), iri(material))
             row.lines.append(f"<{site}> <{LS}upstreamSupplier> <{up}> .\n")
         self._accept(row, "upstream", key)
 
@@ -502,14 +481,14 @@ class Loader:
             if self.index.register("candidate", "\x00".join(ids), row, "material"):
                 key = "\x00".join(ids)
             row.subject = entity_iri("candidate", *ids)
-            row.emit(T_TYPE, _iri(LS + "Candidate"))
-            row.emit(_iri(LS + "site"), _iri(site))
-            row.emit(_iri(LS + "material"), _iri(material))
+            row.emit(T_TYPE, iri(LS + "Candidate"))
+            row.emit(iri(LS + "site"), iri(site))
+            row.emit(iri(LS + "material"), iri(material))
             for p, d in (("capacityKg", cap), ("unitPrice", price), ("leadTimeDays", lead)):
                 if d is not None:
-                    row.emit(_iri(LS + p), _dec(d))
+                    row.emit(iri(LS + p), decimal_literal(d))
             if currency:
-                row.emit(_iri(LS + "currency"), _str(currency))
+                row.emit(iri(LS + "currency"), string_literal(currency))
         self._accept(row, "candidate", key)
 
     def fx(self, row: _Row) -> None:
@@ -522,10 +501,10 @@ class Loader:
             elif self.index.register("fx", currency, row, "currency"):
                 key = currency
             row.subject = entity_iri("fx", currency)
-            row.emit(T_TYPE, _iri(LS + "ExchangeRate"))
-            row.emit(_iri(LS + "currency"), _str(currency))
+            row.emit(T_TYPE, iri(LS + "ExchangeRate"))
+            row.emit(iri(LS + "currency"), string_literal(currency))
         if rate is not None:
-            row.emit(_iri(LS + "rate"), _dec(rate))
+            row.emit(iri(LS + "rate"), decimal_literal(rate))
         self._accept(row, "fx", key)
 
     # -------------------------------------------------------------- driver

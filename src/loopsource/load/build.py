@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__, resources
-from .files import atomic_write
-from .load import LoadResult, load_directory
-from .store import EmbeddedStore, GraphStore, Stream, as_ntriples
-from .vocab import GRAPHS, LS, PROV, RDF_TYPE, RUN, XSD, xsd_datetime
+from .. import resources
+from ..files import atomic_write
+from ..rdf.vocab import GRAPHS
+from ..store import EmbeddedStore, GraphStore, Stream, as_ntriples
+from ..store.meta import activity_triples
+from .loader import LoadResult, load_directory
 
 log = logging.getLogger(__name__)
 
@@ -39,21 +40,6 @@ def ontology_graph_parts() -> list[tuple[str, ox.RdfFormat]]:
     return [(text, ox.RdfFormat.TURTLE) for _, text in resources.ontology_texts()]
 
 
-def status_triples(activity: str, status: str, counts: dict[str, int], started: datetime, ended: datetime) -> str:
-    """Meta graph: what produced the store (PROV) and whether the inferred graph is current."""
-    run = f"<{RUN}{activity}>"
-    lines = [
-        f"{run} <{RDF_TYPE}> <{PROV}Activity> .",
-        f'{run} <{PROV}startedAtTime> "{xsd_datetime(started)}"^^<{XSD}dateTime> .',
-        f'{run} <{PROV}endedAtTime> "{xsd_datetime(ended)}"^^<{XSD}dateTime> .',
-        f'{run} <{LS}softwareVersion> "loopsource {__version__}" .',
-        f'<{GRAPHS.inferred}> <{LS}status> "{status}" .',
-    ]
-    for graph, n in counts.items():
-        lines.append(f'{run} <{LS}triples{graph.capitalize()}> "{n}"^^<{XSD}integer> .')
-    return "\n".join(lines) + "\n"
-
-
 def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = False) -> BuildResult:
     """Load ``data_dir`` and replace the store's ontology and asserted graphs (inferred: emptied, stale)."""
     t0 = time.perf_counter()
@@ -63,7 +49,8 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
 
     def meta() -> str:
         # Evaluated after the asserted graph is loaded, so the counts and end time are true.
-        return status_triples("build", "stale", {"asserted": box[0].triples}, started, datetime.now(timezone.utc))
+        return "\n".join(activity_triples("build", "stale", started, datetime.now(timezone.utc),
+                                          counts={"asserted": box[0].triples})) + "\n"
 
     if isinstance(store, Path):
         # Embedded: the store bulk-loads CSV-derived triples while the loader checks the rest.

@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 from .cities import CITIES, COUNTRY_REGION, City
-from .files import atomic_write
+from ..files import atomic_write
 
 # ---------------------------------------------------------------------------------------
 # Contract and tunables

@@ -10,16 +10,15 @@ on the inferred graph being current.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
 
-from .reason import parse_ntriples
-from .store import GraphStore
-from .vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION
+from ..rdf.terms import iri_value, lexical, local_name, number, parse_ntriples
+from ..store import GraphStore
+from ..rdf.vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION
 
 @dataclass(frozen=True)
 class Organisation:
@@ -132,41 +131,6 @@ class Snapshot:
 
 
 
-def _unescape(lex: str) -> str:
-    if "\\" not in lex:
-        return lex
-    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", _esc, lex)
-
-
-_SIMPLE = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _esc(m: re.Match[str]) -> str:
-    x = m.group(1)
-    return chr(int(x[1:], 16)) if x[0] in "uU" and len(x) > 1 else _SIMPLE.get(x, x)
-
-
-def _lit(term: str | None) -> str | None:
-    """The lexical form of an N-Triples literal term (None stays None)."""
-    if term is None:
-        return None
-    end = term.rfind('"')
-    return _unescape(term[1:end])
-
-
-def _num(term: str | None) -> float | None:
-    v = _lit(term)
-    return None if v is None else float(v)
-
-
-def _iri(term: str) -> str:
-    return term[1:-1]
-
-
-def _local(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rstrip(">")
-
-
 def _ancestors(start: str, parents: dict[str, list[str]]) -> set[str]:
     seen: set[str] = set()
     todo = [start]
@@ -203,7 +167,7 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
         return cls == sup or sup in _ancestors(cls, parents)
 
     ID, NAME = L + "id>", "<https://schema.org/name>"
-    csv_value = {s: _lit(v[L + "csvValue>"]) for s, v in props.items() if L + "csvValue>" in v}
+    csv_value = {s: lexical(v[L + "csvValue>"]) for s, v in props.items() if L + "csvValue>" in v}
 
     # regions: for each country its alpha-2, centroid, M49 region and sub-region, EU membership
     region_kind: dict[str, str] = {}
@@ -220,16 +184,16 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
             sub = next((r for r in up if region_kind.get(r) == L + "M49SubRegion>"), None)
             pc = props.get(c, {})
             country_info[c] = (
-                _lit(pc.get(L + "iso3166Alpha2>")) or "",
-                _lit(props[reg].get("<http://www.w3.org/2004/02/skos/core#notation>")) if reg else None,
-                _lit(props[reg].get(NAME)) if reg else None,
-                _lit(props[sub].get("<http://www.w3.org/2004/02/skos/core#notation>")) if sub else None,
+                lexical(pc.get(L + "iso3166Alpha2>")) or "",
+                lexical(props[reg].get("<http://www.w3.org/2004/02/skos/core#notation>")) if reg else None,
+                lexical(props[reg].get(NAME)) if reg else None,
+                lexical(props[sub].get("<http://www.w3.org/2004/02/skos/core#notation>")) if sub else None,
                 f"<{REGION}EU>" in up,
-                _num(pc.get(f"<{GEO}lat>")), _num(pc.get(f"<{GEO}long>")))
+                number(pc.get(f"<{GEO}lat>")), number(pc.get(f"<{GEO}long>")))
         return country_info[c]
 
     def ident(term: str | None) -> str:
-        return _lit(props.get(term, {}).get(ID)) or "" if term else ""
+        return lexical(props.get(term, {}).get(ID)) or "" if term else ""
 
     orgs: dict[str, Organisation] = {}
     sites: dict[str, Site] = {}
@@ -253,73 +217,73 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
         for t in ts:
             if t == L + "Purchase>":
                 purchases.append(Purchase(
-                    id=_lit(v[ID]) or "", date=date.fromisoformat(_lit(v[L + "date>"]) or ""),
+                    id=lexical(v[ID]) or "", date=date.fromisoformat(lexical(v[L + "date>"]) or ""),
                     buyer_site=ident(v.get(L + "buyerSite>")), supplier_site=ident(v.get(L + "supplierSite>")),
-                    material=ident(v.get(L + "material>")), quantity=_num(v[L + "quantity>"]) or 0.0,
-                    unit=_iri(v[L + "unit>"]), mass_kg=_num(v[L + "massKg>"]) or 0.0,
-                    spend=_num(v.get(L + "spend>")), currency=_lit(v.get(L + "currency>")),
-                    recycled_share=_num(v.get(L + "recycledShare>")), reused_share=_num(v.get(L + "reusedShare>")),
+                    material=ident(v.get(L + "material>")), quantity=number(v[L + "quantity>"]) or 0.0,
+                    unit=iri_value(v[L + "unit>"]), mass_kg=number(v[L + "massKg>"]) or 0.0,
+                    spend=number(v.get(L + "spend>")), currency=lexical(v.get(L + "currency>")),
+                    recycled_share=number(v.get(L + "recycledShare>")), reused_share=number(v.get(L + "reusedShare>")),
                     transport_mode=csv_value.get(v.get(L + "transportMode>", "")),
-                    lead_time_days=_num(v.get(L + "leadTimeDays>"))))
+                    lead_time_days=number(v.get(L + "leadTimeDays>"))))
                 break
             if t == L + "Loop>":
                 loops.append(Loop(
-                    _lit(v[ID]) or "", date.fromisoformat(_lit(v[L + "date>"]) or ""), ident(v.get(L + "fromSite>")),
+                    lexical(v[ID]) or "", date.fromisoformat(lexical(v[L + "date>"]) or ""), ident(v.get(L + "fromSite>")),
                     ident(v.get(L + "toSite>")), ident(v.get(L + "material>")),
-                    csv_value.get(v.get(L + "strategy>", ""), "") or "", _num(v[L + "massKg>"]) or 0.0))
+                    csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0))
                 break
             if t in kinds:
                 c = v.get(L + "locatedIn>")
                 cc, reg, regname, sub, eu, clat, clon = country(c) if c else ("", None, None, None, False, None, None)
-                sites[_lit(v[ID]) or ""] = Site(
-                    id=_lit(v[ID]) or "", name=_lit(v.get(NAME)) or "",
+                sites[lexical(v[ID]) or ""] = Site(
+                    id=lexical(v[ID]) or "", name=lexical(v.get(NAME)) or "",
                     organisation=ident(v.get("<http://www.w3.org/ns/org#siteOf>")), kind=kinds[t], country=cc,
                     region=reg, region_name=regname, subregion=sub, in_eu=eu,
-                    lat=_num(v.get(f"<{GEO}lat>")), lon=_num(v.get(f"<{GEO}long>")), centroid_lat=clat,
+                    lat=number(v.get(f"<{GEO}lat>")), lon=number(v.get(f"<{GEO}long>")), centroid_lat=clat,
                     centroid_lon=clon)
                 break
             if t in roles:
                 c = v.get(L + "country>")
-                orgs[_lit(v[ID]) or ""] = Organisation(_lit(v[ID]) or "", _lit(v.get(NAME)) or "", roles[t],
+                orgs[lexical(v[ID]) or ""] = Organisation(lexical(v[ID]) or "", lexical(v.get(NAME)) or "", roles[t],
                                                        country(c)[0] if c else "")
                 break
             if t == L + "Product>":
                 products_raw.append(s)
                 break
             if t == L + "BomLine>":
-                bom[ident(v.get(L + "bomLineOf>"))].append((ident(v.get(L + "material>")), _num(v[L + "massKg>"]) or 0.0))
+                bom[ident(v.get(L + "bomLineOf>"))].append((ident(v.get(L + "material>")), number(v[L + "massKg>"]) or 0.0))
                 break
             if t == L + "Candidate>":
                 candidates.append(Candidate(ident(v.get(L + "site>")), ident(v.get(L + "material>")),
-                                            _num(v[L + "capacityKg>"]) or 0.0, _num(v.get(L + "unitPrice>")),
-                                            _lit(v.get(L + "currency>")), _num(v.get(L + "leadTimeDays>"))))
+                                            number(v[L + "capacityKg>"]) or 0.0, number(v.get(L + "unitPrice>")),
+                                            lexical(v.get(L + "currency>")), number(v.get(L + "leadTimeDays>"))))
                 break
             if t == L + "UpstreamSupply>":
                 upstream.append(Upstream(ident(v.get(L + "site>")), ident(v.get(L + "upstreamSite>")),
                                          ident(v.get(L + "material>"))))
                 break
             if t == L + "ExchangeRate>":
-                fx[_lit(v[L + "currency>"]) or ""] = _num(v[L + "rate>"]) or 0.0
+                fx[lexical(v[L + "currency>"]) or ""] = number(v[L + "rate>"]) or 0.0
                 break
         else:  # no record type matched: a material is an instance of a material class
             classes = [x for x in ts if is_a(x, material_root)]
             if classes and ID in v:
                 # the most specific loopsource class names the material class
                 cls = max(classes, key=lambda x: (x.startswith(L), len(_ancestors(x, parents))))
-                materials[_lit(v[ID]) or ""] = Material(
-                    _lit(v[ID]) or "", _lit(v.get(NAME)) or "", _local(cls),
+                materials[lexical(v[ID]) or ""] = Material(
+                    lexical(v[ID]) or "", lexical(v.get(NAME)) or "", local_name(cls),
                     any(is_a(x, strategic_root) for x in ts), any(is_a(x, critical_root) for x in ts),
                     any(is_a(x, plastic_root) for x in ts))
     products = {}
     for s in products_raw:
         v = props[s]
-        pid = _lit(v[ID]) or ""
+        pid = lexical(v[ID]) or ""
 
         def n(name: str, default: float | None = None) -> float | None:
-            x = _num(v.get(L + name + ">"))
+            x = number(v.get(L + name + ">"))
             return default if x is None else x
         products[pid] = Product(
-            id=pid, name=_lit(v.get(NAME)) or "", category=_lit(v.get(L + "category>")),
+            id=pid, name=lexical(v.get(NAME)) or "", category=lexical(v.get(L + "category>")),
             lifetime_years=n("lifetimeYears", 1.0), industry_lifetime_years=n("industryLifetimeYears", 1.0),  # type: ignore[arg-type]
             use_intensity=n("useIntensity"), industry_use_intensity=n("industryUseIntensity"),
             collection_recycling_share=n("collectionRecyclingShare", 0.0),  # type: ignore[arg-type]

@@ -48,10 +48,10 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
-from . import resources
-from .errors import ShapesError, UsageError
-from .store import GraphStore
-from .vocab import GRAPHS, LS, ORG, PREFIXES, REGION
+from .. import resources
+from ..errors import ShapesError, UsageError
+from ..store import GraphStore
+from ..rdf.vocab import GRAPHS, LS, ORG, PREFIXES, REGION
 
 log = logging.getLogger(__name__)
 
@@ -506,17 +506,7 @@ class _Index:
         self.type_graphs = [g for g in graphs if g != GRAPHS.inferred]
 
     def pattern(self, s: Any, p: Any, o: Any, graphs: list[str] | None = None) -> Iterable[tuple[Any, Any, Any]]:
-        from .store import EmbeddedStore
-
-        graphs = self.graphs if graphs is None else graphs
-        if isinstance(self.store, EmbeddedStore):
-            for g in graphs:
-                for q in self.store.store.quads_for_pattern(s, p, o, ox.NamedNode(g)):
-                    yield q.subject, q.predicate, q.object
-            return
-        subs = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
-        for row in self.store.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", substitutions=subs, graphs=graphs).rows:
-            yield tuple(subs.get(k, row[i]) for i, k in enumerate("spo"))  # type: ignore[misc]
+        return self.store.triples(s, p, o, self.graphs if graphs is None else graphs)
 
     def fetch(self, p: str) -> dict[Any, list[Any]]:
         if p not in self.out:
@@ -1106,7 +1096,7 @@ def _full_graph(store: GraphStore, graphs: list[str]) -> rdflib.Graph:
 
 # ---------------------------------------------------------------------------- validate
 def _graphs_to_use(store: GraphStore, notes: list[str]) -> list[str]:
-    from .reason import inferred_status
+    from ..store.meta import inferred_status
 
     status = inferred_status(store)
     if status == "current":

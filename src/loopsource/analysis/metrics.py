@@ -23,12 +23,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from ..errors import UsageError
 from .snapshot import Product, Purchase, Site, Snapshot
-from .vocab import code_lists
+from ..rdf.vocab import code_lists
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .validate import ValidationReport
+    from ..validate import ValidationReport
 
 EARTH_RADIUS_KM = 6371.0088
 HYPERLOCAL_KM = 100.0

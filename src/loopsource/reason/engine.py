@@ -27,23 +27,22 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+
 from importlib.metadata import version as _pkg_version
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import LoopsourceError, UsageError
-from .files import atomic_write
-from .store import GraphStore
-from .vocab import GRAPHS, LS, OWL, PROV, RDF_TYPE, RDFS, RUN, XSD, xsd_datetime
+from ..errors import UsageError
+from ..files import atomic_write
+from ..rdf.terms import Triple, parse_ntriples, to_ntriples
+from ..rdf.vocab import OWL, RDF_TYPE, RDFS, XSD
 
 log = logging.getLogger(__name__)
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 BUILTIN = tuple("<" + ns for ns in (RDF, RDFS, OWL, XSD))  # IRIs of the built-in vocabularies
 TYPE = f"<{RDF_TYPE}>"
-Triple = tuple[str, str, str]  # N-Triples terms: "<iri>", "_:b", '"lit"^^<dt>'
 
 _SCHEMA_PREDICATES = {f"<{ns}{n}>" for ns, names in (
     (RDFS, ("subClassOf", "subPropertyOf", "domain", "range")),
@@ -84,21 +83,6 @@ def is_noise(s: str, p: str, o: str) -> bool:
 
 _REFLEXIVE_NOISE = {f"<{OWL}sameAs>", f"<{RDFS}subClassOf>", f"<{OWL}equivalentClass>",
                     f"<{RDFS}subPropertyOf>", f"<{OWL}equivalentProperty>"}
-
-
-def parse_ntriples(text: str) -> list[Triple]:
-    """Split pyoxigraph's canonical N-Triples output (one space between terms, ' .' at the end)."""
-    out = []
-    for line in text.splitlines():
-        if not line or line[0] == "#":
-            continue
-        s, p, o = line[:-2].split(" ", 2)
-        out.append((s, p, o))
-    return out
-
-
-def to_ntriples(triples: Iterable[Triple]) -> str:
-    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)
 
 
 @dataclass(frozen=True)
@@ -386,7 +370,7 @@ class RulesEngine(Engine):
     name = "rules"
 
     def __init__(self) -> None:
-        from . import __version__
+        from .. import __version__
 
         self.version = f"loopsource {__version__} (schema closure by owlrl {_pkg_version('owlrl')})"
         self.note = ""
@@ -431,58 +415,3 @@ def get_engine(name: str) -> Engine:
         return ENGINES[name]()
     except KeyError:
         raise UsageError(f"unknown reasoning engine {name!r}: one of {', '.join(ENGINES)}") from None
-
-
-# ---------------------------------------------------------------------------- stage
-@dataclass(frozen=True)
-class ReasonResult:
-    engine: str
-    engine_version: str
-    seconds: float
-    asserted: int
-    inferred: int
-    note: str
-
-
-def read_graph(store: GraphStore, graph: str) -> list[Triple]:
-    return parse_ntriples(store.export(graph, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
-
-
-def inferred_status(store: GraphStore) -> str:
-    """'current' after a reason, 'stale' after a build, 'missing' for an unknown store."""
-    res = store.select(f"SELECT ?s WHERE {{ GRAPH <{GRAPHS.meta}> {{ <{GRAPHS.inferred}> <{LS}status> ?s }} }}")
-    return res.rows[0][0].value if res.rows else "missing"  # type: ignore[union-attr]
-
-
-def reason(store: GraphStore, engine: str = DEFAULT_ENGINE) -> ReasonResult:
-    """Replace the inferred graph with the clean closure of ontology + asserted, atomically."""
-    started = datetime.now(timezone.utc)
-    eng = get_engine(engine)
-    ontology = read_graph(store, GRAPHS.ontology)
-    asserted = read_graph(store, GRAPHS.asserted)
-    if not ontology:
-        raise LoopsourceError(f"{store.description}: the ontology graph is empty; run 'loopsource build' first")
-    result = eng.infer(ontology, asserted)
-    ended = datetime.now(timezone.utc)
-    run = f"<{RUN}reason>"
-    meta = [
-        f"{run} <{RDF_TYPE}> <{PROV}Activity> .",
-        f'{run} <{PROV}startedAtTime> "{xsd_datetime(started)}"^^<{XSD}dateTime> .',
-        f'{run} <{PROV}endedAtTime> "{xsd_datetime(ended)}"^^<{XSD}dateTime> .',
-        f'{run} <{LS}engine> "{result.engine}" .',
-        f'{run} <{LS}engineVersion> "{result.engine_version}" .',
-        f'{run} <{LS}seconds> "{result.seconds:.3f}"^^<{XSD}decimal> .',
-        f'{run} <{LS}triplesAsserted> "{len(asserted)}"^^<{XSD}integer> .',
-        f'{run} <{LS}triplesInferred> "{len(result.triples)}"^^<{XSD}integer> .',
-        f"<{GRAPHS.inferred}> <{PROV}wasGeneratedBy> {run} .",
-        f'<{GRAPHS.inferred}> <{LS}status> "current" .',
-    ]
-    old_meta = [t for t in read_graph(store, GRAPHS.meta)
-                if not t[0] == run and not (t[0] == f"<{GRAPHS.inferred}>")]
-    meta_text = to_ntriples(old_meta) + "\n".join(meta) + "\n"
-    store.replace_graphs({
-        GRAPHS.inferred: [(to_ntriples(sorted(result.triples)), ox.RdfFormat.N_TRIPLES)],
-        GRAPHS.meta: [(meta_text, ox.RdfFormat.N_TRIPLES)],
-    })
-    return ReasonResult(result.engine, result.engine_version, result.seconds, len(asserted), len(result.triples),
-                        result.note)

@@ -1,7 +1,4 @@
-"""Graph stores: the embedded Oxigraph store on disk, and (see remote.py) a SPARQL 1.1 endpoint.
-
-Every stage talks to a :class:`GraphStore`, never to pyoxigraph or HTTP directly, so the
-same commands work on one machine and against a server.
+"""The embedded Oxigraph store on disk (``--store DIR``).
 
 Atomicity of the embedded store: a store folder holds generations ``db-000001``,
 ``db-000002``, ... and a symlink ``current`` to the good one. A write makes a new
@@ -17,93 +14,17 @@ import os
 import shutil
 import tempfile
 import threading
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import StoreError, UsageError
-from .vocab import GRAPHS, PREFIXES
+from ..errors import StoreError, UsageError
+from ..rdf.vocab import PREFIXES
+from .base import GraphStore, SelectResult, Term
 
 log = logging.getLogger(__name__)
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-DEFAULT_STORE = Path(".loopsource")
-
-
-@dataclass(frozen=True)
-class SelectResult:
-    """Rows of a SELECT query as pyoxigraph terms (None for unbound)."""
-
-    variables: tuple[str, ...]
-    rows: tuple[tuple[Term | None, ...], ...]
-
-    def values(self) -> list[dict[str, object]]:
-        """Rows with literals converted to Python values (numbers, strings), IRIs as strings."""
-        return [{v: python_value(t) for v, t in zip(self.variables, r)} for r in self.rows]
-
-
-def python_value(term: Term | None) -> object:
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        dt = term.datatype.value
-        x = term.value
-        try:
-            if dt.endswith(("#integer", "#int", "#long", "#nonNegativeInteger")):
-                return int(x)
-            if dt.endswith(("#decimal", "#double", "#float")):
-                return float(x)
-            if dt.endswith("#boolean"):
-                return x in ("true", "1")
-        except ValueError:
-            return x
-        return x
-    return term.value
-
-
-class GraphStore(ABC):
-    """What every stage needs from a store. Queries see the union of all named graphs."""
-
-    @abstractmethod
-    def select(self, query: str, substitutions: Mapping[str, Term] | None = None,
-               graphs: Sequence[str] | None = None) -> SelectResult: ...
-
-    @abstractmethod
-    def ask(self, query: str, substitutions: Mapping[str, Term] | None = None) -> bool: ...
-
-    @abstractmethod
-    def construct(self, query: str, substitutions: Mapping[str, Term] | None = None,
-                  graphs: Sequence[str] | None = None) -> list[ox.Triple]: ...
-
-    @abstractmethod
-    def raw_query(self, query: str, substitutions: Mapping[str, Term] | None,
-                  result_format: ox.QueryResultsFormat | None) -> bytes | str:
-        """Run a query and serialise its result in a SPARQL results format (or N-Triples for graphs)."""
-
-    @abstractmethod
-    def update(self, sparql_update: str) -> None: ...
-
-    @abstractmethod
-    def replace_graphs(self, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> None:
-        """Replace each named graph with the given serialisations, all or nothing where the store allows."""
-
-    @abstractmethod
-    def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
-        """Serialise one named graph (or, for None, all graphs as N-Quads/TriG)."""
-
-    @abstractmethod
-    def count(self, graph: str) -> int: ...
-
-    @property
-    @abstractmethod
-    def description(self) -> str: ...
-
-    def close(self) -> None:  # pragma: no cover - default no-op
-        pass
-
 
 def _subs(substitutions: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
     if not substitutions:
@@ -297,6 +218,11 @@ class EmbeddedStore(GraphStore):
             return self.store.dump(format=fmt, **pretty)
         return self.store.dump(format=fmt, from_graph=ox.NamedNode(graph), **pretty)
 
+    def triples(self, s, p, o, graphs):
+        for g in graphs:
+            for q in self.store.quads_for_pattern(s, p, o, ox.NamedNode(g)):
+                yield q.subject, q.predicate, q.object
+
     def count(self, graph: str) -> int:
         res = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return int(res.rows[0][0].value)  # type: ignore[union-attr]
@@ -373,26 +299,3 @@ def as_ntriples(text: str | bytes, fmt: ox.RdfFormat) -> bytes:
 def _next_generation(root: Path) -> str:
     numbers = [int(p.name[3:]) for p in root.glob("db-[0-9]*") if p.name[3:].isdigit()]
     return f"db-{max(numbers, default=0) + 1:06d}"
-
-
-def open_store(store: Path | None = None, endpoint: str | None = None, update_endpoint: str | None = None,
-               *, must_exist: bool = True, timeout: float = 60.0, read_only: bool = False) -> GraphStore:
-    """The one place that turns ``--store`` / ``--endpoint`` options into a store."""
-    if endpoint:
-        if store is not None:
-            raise UsageError("give either --store or --endpoint, not both")
-        from .remote import RemoteStore
-
-        return RemoteStore(endpoint, update_endpoint, timeout=timeout)
-    if update_endpoint:
-        raise UsageError("--update-endpoint needs --endpoint")
-    # Reading commands open the database read-only: RocksDB allows one writer, and any number
-    # of readers beside it, so several queries and reports can run at once.
-    return EmbeddedStore(store or DEFAULT_STORE, must_exist=must_exist, read_only=read_only)
-
-
-def graph_name(name: str) -> str:
-    try:
-        return GRAPHS.by_name(name)
-    except KeyError:
-        raise UsageError(f"unknown graph {name!r}: one of ontology, asserted, inferred, meta, all") from None

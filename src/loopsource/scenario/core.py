@@ -20,12 +20,12 @@ from typing import Any
 
 import yaml
 
-from . import metrics
-from .errors import ScenarioError
-from .resources import emission_factors_text
-from .metrics import STRATEGIES, TIERS
-from .snapshot import Candidate, Loop, Product, Purchase, Site, Snapshot
-from .vocab import code_lists
+from ..analysis import metrics
+from ..errors import ScenarioError
+from ..resources import emission_factors_text
+from ..analysis.metrics import STRATEGIES, TIERS
+from ..analysis.snapshot import Candidate, Loop, Product, Purchase, Site, Snapshot
+from ..rdf.vocab import code_lists
 
 TRANSPORT_MODES: tuple[str, ...] = tuple(code_lists().transport_modes)
 #: CRMA (Regulation (EU) 2024/1252, Art. 5(1)(d)): no more than 65 % of the Union's annual
@@ -1048,7 +1048,7 @@ def render_html(doc: Mapping[str, Any]) -> str:
     """One self-contained HTML page (inline CSS, no scripts, every data text escaped)."""
     import jinja2
 
-    from .resources import templates_dir
+    from ..resources import templates_dir
 
     folder = templates_dir()
     env = jinja2.Environment(

@@ -15,8 +15,8 @@ from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
 
-from . import __version__, resources
-from .metrics import HHI_THRESHOLDS, R_CODES, STRATEGIES, TIERS
+from .. import __version__, resources
+from ..analysis.metrics import HHI_THRESHOLDS, R_CODES, STRATEGIES, TIERS
 from .worldmap import OUTLINE
 
 TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E69F00", "global": "#D55E00"}

@@ -36,9 +36,10 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 
-from .errors import EndpointError, StoreError
-from .store import GraphStore, SelectResult, Term
-from .vocab import GRAPHS, PREFIXES
+from ..errors import EndpointError, StoreError
+from ..rdf.sparql import declared_prefixes, query_form, substitute
+from .base import GraphStore, SelectResult, Term
+from ..rdf.vocab import GRAPHS, PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,6 @@ class RemoteStore(GraphStore):
         return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in _ALL_GRAPHS]
 
     def _prepare(self, query: str, substitutions: Mapping[str, Term] | None) -> str:
-        from .query import declared_prefixes, substitute
-
         if substitutions:
             query = substitute(query, substitutions)
         # the embedded store offers vocab.PREFIXES to every query; declare the missing ones
@@ -136,8 +135,6 @@ class RemoteStore(GraphStore):
         return self._post(self.query_url, [("query", text), *self._dataset(graphs)], accept)
 
     def _form(self, query: str) -> str:
-        from .query import query_form
-
         return query_form(query)
 
     # ------------------------------------------------------------------ reads
@@ -218,8 +215,6 @@ class RemoteStore(GraphStore):
 
 
 def _declared(text: str) -> set[str]:
-    from .query import declared_prefixes
-
     return declared_prefixes(text)
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
-from . import resources
+from .. import resources
 
 LS = "https://w3id.org/loopsource/ontology#"
 ID = "https://w3id.org/loopsource/id/"

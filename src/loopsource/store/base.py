@@ -1,0 +1,95 @@
+"""The store interface every stage talks to (never pyoxigraph or HTTP directly), so the same
+commands work on one machine (store.embedded) and against a SPARQL 1.1 server (store.remote).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+DEFAULT_STORE = Path(".loopsource")
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    """Rows of a SELECT query as pyoxigraph terms (None for unbound)."""
+
+    variables: tuple[str, ...]
+    rows: tuple[tuple[Term | None, ...], ...]
+
+    def values(self) -> list[dict[str, object]]:
+        """Rows with literals converted to Python values (numbers, strings), IRIs as strings."""
+        return [{v: python_value(t) for v, t in zip(self.variables, r)} for r in self.rows]
+
+
+def python_value(term: Term | None) -> object:
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value
+        x = term.value
+        try:
+            if dt.endswith(("#integer", "#int", "#long", "#nonNegativeInteger")):
+                return int(x)
+            if dt.endswith(("#decimal", "#double", "#float")):
+                return float(x)
+            if dt.endswith("#boolean"):
+                return x in ("true", "1")
+        except ValueError:
+            return x
+        return x
+    return term.value
+
+
+class GraphStore(ABC):
+    """What every stage needs from a store. Queries see the union of all named graphs."""
+
+    @abstractmethod
+    def select(self, query: str, substitutions: Mapping[str, Term] | None = None,
+               graphs: Sequence[str] | None = None) -> SelectResult: ...
+
+    @abstractmethod
+    def ask(self, query: str, substitutions: Mapping[str, Term] | None = None) -> bool: ...
+
+    @abstractmethod
+    def construct(self, query: str, substitutions: Mapping[str, Term] | None = None,
+                  graphs: Sequence[str] | None = None) -> list[ox.Triple]: ...
+
+    @abstractmethod
+    def raw_query(self, query: str, substitutions: Mapping[str, Term] | None,
+                  result_format: ox.QueryResultsFormat | None) -> bytes | str:
+        """Run a query and serialise its result in a SPARQL results format (or N-Triples for graphs)."""
+
+    @abstractmethod
+    def update(self, sparql_update: str) -> None: ...
+
+    @abstractmethod
+    def replace_graphs(self, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> None:
+        """Replace each named graph with the given serialisations, all or nothing where the store allows."""
+
+    @abstractmethod
+    def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
+        """Serialise one named graph (or, for None, all graphs as N-Quads/TriG)."""
+
+    @abstractmethod
+    def count(self, graph: str) -> int: ...
+
+    def triples(self, s: Term | None, p: Term | None, o: Term | None,
+                graphs: Sequence[str]) -> Iterable[tuple[Term, Term, Term]]:
+        """Triples matching a pattern (None = any) in the given graphs. The default asks a SELECT;
+        the embedded store overrides it with a direct index scan."""
+        subs = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
+        rows = self.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", substitutions=subs, graphs=graphs).rows
+        for row in rows:
+            yield tuple(subs.get(k, row[i]) for i, k in enumerate("spo"))  # type: ignore[misc]
+
+    @property
+    @abstractmethod
+    def description(self) -> str: ...
+
+    def close(self) -> None:  # pragma: no cover - default no-op
+        pass
