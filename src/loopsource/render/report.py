@@ -13,10 +13,9 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
-
-from .. import __version__, resources
+from .. import __version__
 from ..analysis.metrics import HHI_THRESHOLDS, R_CODES, STRATEGIES, TIERS
+from .env import environment, fmt_mass, fmt_num, fmt_pct
 from .worldmap import OUTLINE
 
 TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E69F00", "global": "#D55E00"}
@@ -25,34 +24,6 @@ TIER_LABELS = {"hyperlocal": "Hyperlocal (≤ 100 km)", "domestic": "Domestic", 
 SECTIONS = (("headline", "Headline"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
             ("resilience", "Resilience"), ("compliance", "Compliance"), ("data-gaps", "Data gaps"),
             ("methodology", "Methodology"))
-
-
-# ----------------------------------------------------------------------------- formatting
-def fmt_pct(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None else f"{100 * x:,.{digits}f} %"
-
-
-def fmt_mass(kg: float | None) -> str:
-    if kg is None:
-        return "–"
-    if abs(kg) >= 1000:
-        return f"{kg / 1000:,.1f} t"
-    return f"{kg:,.1f} kg" if kg % 1 else f"{kg:,.0f} kg"
-
-
-def fmt_num(x: float | None, digits: int = 0) -> str:
-    return "–" if x is None else f"{x:,.{digits}f}"
-
-
-def _loader(name: str) -> str:
-    return resources.read_text(resources.templates_dir(), name)
-
-
-def _env() -> Environment:
-    env = Environment(loader=FunctionLoader(_loader), autoescape=select_autoescape(default=True, default_for_string=True),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=fmt_pct, mass=fmt_mass, num=fmt_num)
-    return env
 
 
 # ----------------------------------------------------------------------------- charts
@@ -292,7 +263,7 @@ def render(metrics: Mapping[str, Any], snapshot: object = None, validation: obje
     page shows is already in ``metrics`` (``details`` holds the tables behind the charts).
     """
     del snapshot, validation
-    return _env().get_template("report.html.j2").render(**_view(metrics, title, source))
+    return environment().get_template("report.html.j2").render(**_view(metrics, title, source))
 
 
 def to_json(metrics: Mapping[str, Any]) -> str:
