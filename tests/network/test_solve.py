@@ -292,3 +292,182 @@ def test_capacities_in_the_capacitated_cases_bind() -> None:
         assert any(h.capacity_kg is not None for h in inst.hubs)
         capped = exhaustive(inst, s)
         assert capped is None or capped > exhaustive(free, s) * (1 + 1e-9)
+
+
+# ----------------------------------------------------------------- infeasible settings
+
+
+def test_service_distance_no_server_names_constraint_and_market() -> None:
+    inst = random_instance(11, n_hubs=6, n_markets=6)
+    with pytest.raises(InfeasibleError) as e:
+        solve(inst, exact(objective="cost", service_km=100.0))
+    assert e.value.constraint == "service distance"
+    assert str(e.value).startswith("service distance:")
+    far = [m.id for m in inst.markets
+           if min([hav(p.point, m.point) for p in inst.plants
+                   if any(pp.plant == p.id and pp.product == m.product for pp in inst.plant_products)]
+                  + [hav(h.point, m.point) for h in inst.hubs if h.kind == "distribution_hub"]) > 100]
+    assert far and all(f"market {mid} " in str(e.value) for mid in far[:5])
+    assert isinstance(e.value, LoopsourceError) and e.value.exit_code == 2
+
+
+def test_service_distance_with_max_hubs_zero_counts_only_plants() -> None:
+    """With max_hubs=0 no distribution hub can serve, so a market only a hub could reach is
+    infeasible before solving, and the message names that market."""
+    inst = random_instance(11, n_hubs=6, n_markets=6)
+    with pytest.raises(InfeasibleError, match=r"service distance: .*market K\d") as e:
+        solve(inst, exact(objective="cost", service_km=850.0, max_hubs=0))
+    assert e.value.constraint == "service distance"
+
+
+def test_plant_capacity_below_demand() -> None:
+    inst = random_instance(1)
+    demand = sum(m.units_per_year for m in inst.markets if m.product == "P1")
+    pps = tuple(dataclasses.replace(p, capacity_units_per_year=demand * 0.4) if p.product == "P1" else p
+                for p in inst.plant_products)
+    inst = dataclasses.replace(inst, plant_products=pps)
+    with pytest.raises(InfeasibleError) as e:
+        solve(inst, exact(objective="cost"))
+    msg = str(e.value)
+    assert e.value.constraint == "plant capacity"
+    assert msg.startswith(f"plant capacity: total demand {demand:,.0f} units of P1 exceeds capacity "
+                          f"{demand * 0.8:,.0f} of plants PL0, PL1")
+
+
+def test_plant_capacity_single_sourcing_infeasible_found_by_solver() -> None:
+    """Total capacity covers the demand, but single sourcing cannot split a market: the
+    pre-check passes, the solver says infeasible, and the diagnosis names plant capacity."""
+    inst = random_instance(1)
+    p1 = [m.id for m in inst.markets if m.product == "P1"][:3]
+    assert len(p1) == 3
+    # three markets of 600 units, two plants of 1,000: 2,000 >= 1,800, but each plant fits one
+    markets = tuple(dataclasses.replace(m, units_per_year=600.0) if m.id in p1 else m
+                    for m in inst.markets if m.product == "P2" or m.id in p1)
+    pps = tuple(dataclasses.replace(p, capacity_units_per_year=1000.0) if p.product == "P1" else p
+                for p in inst.plant_products)
+    inst = dataclasses.replace(inst, markets=markets, plant_products=pps)
+    with pytest.raises(InfeasibleError) as e:
+        solve(inst, exact(objective="cost"))
+    assert e.value.constraint == "plant capacity"
+    assert str(e.value).startswith("plant capacity:")
+
+
+def test_product_without_plant() -> None:
+    inst = random_instance(1)
+    inst = dataclasses.replace(inst, plant_products=tuple(p for p in inst.plant_products if p.product != "P2"))
+    with pytest.raises(InfeasibleError, match="production: no plant makes product P2") as e:
+        solve(inst, exact(objective="cost"))
+    assert e.value.constraint == "production"
+
+
+def test_unknown_mode_is_an_input_error() -> None:
+    inst = random_instance(1)
+    flows = (dataclasses.replace(inst.flows[0], mode="teleport"),) + inst.flows[1:]
+    with pytest.raises(NetworkError, match="teleport") as e:
+        solve(dataclasses.replace(inst, flows=flows), exact(objective="cost"))
+    assert e.value.constraint == "input"
+
+
+# ----------------------------------------------------------------- limits and status
+
+
+def test_time_limited_run_is_not_reported_optimal() -> None:
+    """60 hubs, 1,500 flows, 120 markets with hub capacities: HiGHS needs far more than 2 s
+    to prove a 1e-6 gap (measured here: gap 0.6 % after 5 s), so the run stops at the limit
+    and must say so, with the gap and the dual bound."""
+    inst = random_instance(3, n_hubs=60, n_flows=1500, n_markets=120, hub_cap=3e6)
+    try:
+        sol = solve(inst, Settings(objective="cost", time_limit_s=2.0, mip_rel_gap=1e-6))
+    except NetworkError as e:  # a heavily loaded machine may not reach a first incumbent
+        assert e.constraint == "time_limit" and "time limit" in str(e)
+        return
+    assert sol.status == "time_limit"
+    assert sol.optimal is False
+    assert sol.mip_gap is not None and sol.mip_gap > 1e-6
+    assert sol.mip_dual_bound is not None and sol.mip_dual_bound <= sol.solver_objective
+    assert sol.stats is not None and sol.stats.solve_s < 10.0
+
+
+def test_max_hubs_respected() -> None:
+    inst = random_instance(3, n_hubs=12, n_flows=40, n_markets=12)
+    free = solve(inst, exact(objective="cost"))
+    assert len(free.open_hubs) >= 3, "the instance must want more than one hub"
+    one = solve(inst, exact(objective="cost", max_hubs=1))
+    assert len(one.open_hubs) <= 1
+    assert one.objective_value >= free.objective_value * (1 - 1e-9)
+    best, table = brute_force(inst, exact(objective="cost", max_hubs=1))
+    assert one.objective_value == pytest.approx(best, rel=REL)
+    none = solve(inst, exact(objective="cost", max_hubs=0))
+    base = baseline(inst, exact(objective="cost"))
+    assert none.open_hubs == () and all(v is None for v in none.flow_routes.values())
+    assert none.figures.total_cost <= base.figures.total_cost * (1 + 1e-9)
+
+
+def test_candidate_reduction_keeps_k_options_and_is_exact_when_k_large() -> None:
+    inst = random_instance(5, n_hubs=6)
+    exact_sol = solve(inst, exact(objective="cost"))
+    red = solve(inst, dataclasses.replace(exact(objective="cost"), max_hub_options=1,
+                                          max_market_hub_options=1))
+    assert red.stats.flow_hub_options <= len(inst.flows)
+    assert red.stats.flow_hub_improving == exact_sol.stats.flow_hub_improving
+    assert red.objective_value >= exact_sol.objective_value * (1 - 1e-9)
+    big = solve(inst, dataclasses.replace(exact(objective="cost"), max_hub_options=6,
+                                          max_market_hub_options=6))
+    assert big.objective_value == pytest.approx(exact_sol.objective_value, rel=REL)
+
+
+def test_baseline_and_solution_use_the_same_figures() -> None:
+    """Evaluating the baseline routes gives the baseline; the optimum is no worse than it."""
+    inst = random_instance(2)
+    for objective in ("cost", "emissions", "distance", "weighted"):
+        s = exact(objective=objective, max_hubs=2)
+        base, sol = baseline(inst, s), solve(inst, s)
+        assert base.status == "baseline" and base.open_hubs == ()
+        assert sol.objective_value <= base.objective_value * (1 + 1e-9)
+        if objective == "weighted":  # normalised by the baseline: it scores the weight sum
+            assert base.objective_value == pytest.approx(3.0, rel=1e-12)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            sol.status = "x"  # type: ignore[misc]
+
+
+# ----------------------------------------------------------------- ISO 14083 distances
+
+
+def test_iso14083_distance_adjustments() -> None:
+    """One tonne over one degree of longitude on the equator, (0, 0) -> (0, 1):
+    great circle = 6371.0088 x pi / 180 = 111.19508023 km, so one tonne carries
+    * air (additive):           111.19508023 + 95       = 206.19508023 t-km
+    * road (x 1.2 circuity x 1.05 DAF): 111.19508023 x 1.26 = 140.10580109 t-km
+    * sea (x 1.15):             111.19508023 x 1.15     = 127.87434227 t-km
+    * rail (none):              111.19508023 t-km
+    and Paris (48.8566, 2.3522) -> Berlin (52.52, 13.405) by air: 877.46454 + 95 = 972.46454 km."""
+    a, b = Point(0.0, 0.0), Point(0.0, 1.0)
+    assert great_circle_km(a, b) == pytest.approx(111.19508023, abs=1e-7)
+    expected = {"air": 206.19508023, "road": 140.10580109, "sea": 127.87434227, "rail": 111.19508023}
+    plant = Plant("PL", b, "XX", "R")
+    for mode, tkm in expected.items():
+        flow = SupplierFlow("F", "S", "PL", "M", 1000.0, a, "XX", "R", mode)
+        inst = Instance((plant,), (flow,), (), (), (), MODES)
+        fig = baseline(inst, exact(objective="cost")).figures
+        assert fig.tonne_km == pytest.approx(tkm, abs=1e-7)
+        assert fig.transport_cost == pytest.approx(tkm * COST[mode], rel=1e-9)
+        assert fig.kgco2e == pytest.approx(tkm * KG[mode], rel=1e-9)
+    air = MODES["air"].adjusted_km(great_circle_km(Point(48.8566, 2.3522), Point(52.52, 13.405)))
+    assert air == pytest.approx(972.46454, abs=1e-5)
+    # a hub at the plant adds no leg: no +95 km for a zero-length air leg
+    assert MODES["air"].adjusted_km(0.0) == 0.0
+
+
+def test_air_uplift_applies_per_leg_through_a_hub() -> None:
+    """Air through a hub is two legs, each + 95 km (ISO 14083: air GCD per leg); the solver
+    and the brute force agree that the extra leg's uplift is counted."""
+    a, h, b = Point(0.0, 0.0), Point(0.0, 0.5), Point(0.0, 1.0)
+    plant = Plant("PL", b, "XX", "R")
+    flow = SupplierFlow("F", "S", "PL", "M", 1000.0, a, "XX", "R", "air")
+    hub = Hub("H", h, "sourcing_hub", 0.0, None, "XX", "R")
+    inst = Instance((plant,), (flow,), (hub,), (), (), MODES)
+    s = dataclasses.replace(exact(objective="cost"), consolidated_mode="air")
+    sol = solve(inst, s)
+    # via the hub: 2 x (55.59754 + 95) > 111.19508 + 95 direct, so the flow stays direct
+    assert sol.flow_routes["F"] is None and sol.open_hubs == ()
+    assert sol.figures.tonne_km == pytest.approx(206.19508023, abs=1e-7)
