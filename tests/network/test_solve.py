@@ -248,16 +248,20 @@ def exhaustive(inst: Instance, s: Settings) -> float | None:
 
 def capacitated(seed: int) -> tuple[Instance, Instance]:
     """A tiny instance and a copy whose hub and plant capacities are 60 % of what the
-    uncapacitated optimum uses, so that they bind."""
+    uncapacitated weighted optimum uses (sourcing and distribution hubs), so that they bind."""
     inst = random_instance(seed, n_hubs=3, n_flows=5, n_markets=3)
-    free = solve(inst, exact(objective="cost"))
+    free = solve(inst, exact(objective="weighted"))
     load: dict[str, float] = {}
     for f in inst.flows:
         if free.flow_routes[f.id]:
             load[free.flow_routes[f.id]] = load.get(free.flow_routes[f.id], 0.0) + f.mass_kg_per_year
     units: dict[str, float] = {}
+    unit_mass = {(p.plant, p.product): p.unit_mass_kg for p in inst.plant_products}
     for m in inst.markets:
-        units[free.production[m.id]] = units.get(free.production[m.id], 0.0) + m.units_per_year
+        maker, server = free.production[m.id], free.market_assignment[m.id]
+        units[maker] = units.get(maker, 0.0) + m.units_per_year
+        if server != maker:  # through a distribution hub: its throughput counts too
+            load[server] = load.get(server, 0.0) + m.units_per_year * unit_mass[(maker, m.product)]
     hubs = tuple(dataclasses.replace(h, capacity_kg=0.6 * load[h.id]) if h.id in load else h
                  for h in inst.hubs)
     pps = tuple(dataclasses.replace(p, capacity_units_per_year=0.6 * units[p.plant])
@@ -265,8 +269,8 @@ def capacitated(seed: int) -> tuple[Instance, Instance]:
     return inst, dataclasses.replace(inst, hubs=hubs, plant_products=pps)
 
 
-@pytest.mark.parametrize("objective", ["cost", "emissions", "weighted"])
-@pytest.mark.parametrize("seed", [2, 4, 7])
+@pytest.mark.parametrize("objective", ["cost", "emissions", "distance", "weighted"])
+@pytest.mark.parametrize("seed", [2, 4, 5, 7, 12])
 def test_binding_capacity_matches_exhaustive_enumeration(objective: str, seed: int) -> None:
     free, inst = capacitated(seed)
     s = exact(objective=objective)
@@ -278,20 +282,26 @@ def test_binding_capacity_matches_exhaustive_enumeration(objective: str, seed: i
     sol = solve(inst, s)
     assert sol.optimal and sol.objective_value == pytest.approx(best, rel=REL)
     hub_cap = {h.id: h.capacity_kg for h in inst.hubs}
+    unit_mass = {(p.plant, p.product): p.unit_mass_kg for p in inst.plant_products}
     for h in sol.open_hubs:
         load = sum(f.mass_kg_per_year for f in inst.flows if sol.flow_routes[f.id] == h)
+        load += sum(m.units_per_year * unit_mass[(sol.production[m.id], m.product)]
+                    for m in inst.markets if sol.market_assignment[m.id] == h)
         assert hub_cap[h] is None or load <= hub_cap[h] * (1 + 1e-9)
 
 
 def test_capacities_in_the_capacitated_cases_bind() -> None:
     """The capacitated instances are not trivially the uncapacitated ones: for each seed the
-    capacitated optimum is worse (or the capacities make it infeasible)."""
-    for seed in (2, 4, 7):
+    capacitated optimum is worse (or the capacities make it infeasible), and some cases cap
+    a distribution hub."""
+    kinds = set()
+    for seed in (2, 4, 5, 7, 12):
         free, inst = capacitated(seed)
-        s = exact(objective="cost")
-        assert any(h.capacity_kg is not None for h in inst.hubs)
+        s = exact(objective="weighted")
+        kinds |= {h.kind for h in inst.hubs if h.capacity_kg is not None}
         capped = exhaustive(inst, s)
         assert capped is None or capped > exhaustive(free, s) * (1 + 1e-9)
+    assert kinds == {"sourcing_hub", "distribution_hub"}
 
 
 # ----------------------------------------------------------------- infeasible settings

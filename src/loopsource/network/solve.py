@@ -377,7 +377,8 @@ def _capacity_rows(inst: Instance, rows: _Rows, used: np.ndarray, local: np.ndar
     hub_of = np.concatenate([ib.hub, ob.hub[via]])
     col = np.concatenate([x0 + np.arange(len(ib.flow)), w0 + via])
     mass = np.concatenate([ib.mass, ob.mass[via]])
-    # the most a hub can carry: every flow option, and each market's heaviest option
+    # an upper bound on what a hub can carry: all its options (a market's options from
+    # several plants all count, which only overestimates)
     load = np.bincount(hub_of, weights=mass, minlength=len(inst.hubs))
     caps = [(i, inst.hubs[i].capacity_kg) for i in used]
     binding = [(i, cap) for i, cap in caps if cap is not None and load[i] > cap]
