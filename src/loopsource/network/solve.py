@@ -34,7 +34,7 @@ from typing import Mapping
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
 from .errors import InfeasibleError, NetworkError
 from .figures import (NetworkFigures, ObjectiveWeights, evaluate, nearest_makers,
@@ -417,7 +417,7 @@ def _plant_rows(inst: Instance, rows: _Rows, ob: _Outbound, w0: int) -> None:
                  np.array(caps))
 
 
-def _run(model: _Model, s: Settings, time_limit: float):
+def _run(model: _Model, s: Settings, time_limit: float) -> OptimizeResult:
     n = len(model.c)
     integrality = np.ones(n)
     integrality[-1] = 0  # the constant
@@ -429,7 +429,7 @@ def _run(model: _Model, s: Settings, time_limit: float):
                          "disp": False})
 
 
-def _status(res) -> str:
+def _status(res: OptimizeResult) -> str:
     msg = str(res.message)
     if res.status == 0:
         return "optimal"
@@ -487,7 +487,7 @@ def solve(inst: Instance, settings: Settings) -> NetworkSolution:
 
 
 def _solution(inst: Instance, s: Settings, w: ObjectiveWeights, ib: _Inbound, ob: _Outbound,
-              model: _Model, res, status: str, stats: ModelStats) -> NetworkSolution:
+              model: _Model, res: OptimizeResult, status: str, stats: ModelStats) -> NetworkSolution:
     """Read the network off the solver's vector and evaluate it like the baseline."""
     x = res.x
     ny = len(model.hubs)
