@@ -12,14 +12,15 @@ import io
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from ..errors import InputError, Problem
+from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
+from .rows import IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
 from ..rdf.vocab import (
     GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, CodeLists, code_lists, entity_iri,
@@ -28,33 +29,6 @@ from ..rdf.vocab import (
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class FileSpec:
-    name: str
-    required: bool
-    columns: tuple[str, ...]
-    optional_columns: tuple[str, ...] = ()
-
-
-# The input contract. Column names are exact; order in the file does not matter.
-CONTRACT: tuple[FileSpec, ...] = (
-    FileSpec("organisations.csv", True, ("id", "name", "role", "country")),
-    FileSpec("sites.csv", True, ("id", "organisation", "name", "country", "lat", "lon", "kind")),
-    FileSpec("materials.csv", True, ("id", "name", "class")),
-    FileSpec("products.csv", False, (
-        "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
-        "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
-        "recycling_efficiency_feedstock"), ("category",)),
-    FileSpec("bom.csv", False, ("product", "material", "mass_kg")),
-    FileSpec("purchases.csv", True, (
-        "id", "date", "buyer_site", "supplier_site", "material", "quantity", "unit", "spend", "currency",
-        "recycled_share", "reused_share", "transport_mode"), ("lead_time_days",)),
-    FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit")),
-    FileSpec("upstream.csv", False, ("site", "upstream_site", "material")),
-    FileSpec("candidates.csv", False, ("site", "material", "capacity_kg", "unit_price", "currency", "lead_time_days")),
-    FileSpec("fx.csv", False, ("currency", "rate")),
-)
-RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD}
 
 
 @dataclass(frozen=True)
@@ -86,100 +60,6 @@ T_NAME = iri(SCHEMA + "name")
 T_PROV = iri(PROV + "wasDerivedFrom")
 
 
-class _Row:
-    """One CSV record being checked: collects triples and problems for that record only."""
-
-    __slots__ = ("file", "line", "values", "problems", "lines", "subject")
-
-    def __init__(self, file: str, line: int, values: dict[str, str]):
-        self.file = file
-        self.line = line
-        self.values = values
-        self.problems: list[Problem] = []
-        self.lines: list[str] = []
-        self.subject = ""
-
-    def bad(self, column: str | None, reason: str) -> None:
-        self.problems.append(Problem(self.file, self.line, column, reason))
-
-    def emit(self, p: str, o: str) -> None:
-        self.lines.append(f"<{self.subject}> {p} {o} .\n")
-
-    def text(self, column: str, required: bool = True) -> str | None:
-        v = self.values[column].strip()
-        if not v:
-            if required:
-                self.bad(column, "value is required")
-            return None
-        return v
-
-    def number(self, column: str, *, required: bool = True, positive: bool = False, non_negative: bool = False,
-               share: bool = False, lo: Decimal | None = None, hi: Decimal | None = None) -> Decimal | None:
-        raw = self.text(column, required)
-        if raw is None:
-            return None
-        try:
-            d = Decimal(raw)
-        except InvalidOperation:
-            self.bad(column, f"{raw!r} is not a number")
-            return None
-        if not d.is_finite():
-            self.bad(column, f"{raw!r} is not a finite number")
-            return None
-        if positive and d <= 0:
-            self.bad(column, f"{raw} must be greater than 0")
-        elif non_negative and d < 0:
-            self.bad(column, f"{raw} must not be negative")
-        elif share and not (0 <= d <= 1):
-            self.bad(column, f"share {raw} is outside [0, 1] (write fractions, e.g. 0.25 for 25 %)")
-        elif lo is not None and hi is not None and not (lo <= d <= hi):
-            self.bad(column, f"{raw} is outside [{lo}, {hi}]")
-        else:
-            return d
-        return None
-
-    def day(self, column: str) -> date | None:
-        raw = self.text(column)
-        if raw is None:
-            return None
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            self.bad(column, f"{raw!r} is not an ISO 8601 date (YYYY-MM-DD)")
-            return None
-
-    def choice(self, column: str, options: dict[str, str], what: str, required: bool = True) -> str | None:
-        raw = self.text(column, required)
-        if raw is None:
-            return None
-        if raw in options:
-            return options[raw]
-        close = difflib.get_close_matches(raw, list(options), n=1, cutoff=0.5)
-        if not close:
-            folded = {k.lower(): k for k in options}
-            close = [folded[raw.lower()]] if raw.lower() in folded else []
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        listing = "" if len(options) > 12 else f" (one of {', '.join(sorted(options))})"
-        self.bad(column, f"unknown {what} {raw!r}{hint}{listing}")
-        return None
-
-
-@dataclass
-class _Index:
-    """Ids seen per entity kind: valid ones can be referenced; all are checked for duplicates."""
-
-    valid: dict[str, dict[str, int]] = field(default_factory=dict)
-    seen: dict[str, dict[str, int]] = field(default_factory=dict)
-
-    def register(self, kind: str, key: str, row: _Row, column: str) -> bool:
-        seen = self.seen.setdefault(kind, {})
-        if key in seen:
-            row.bad(column, f"duplicate id {key!r} (first at line {seen[key]})")
-            return False
-        seen[key] = row.line
-        return True
-
-
 class Loader:
     """Checks and converts one data directory. Use :func:`load_directory`."""
 
@@ -190,7 +70,7 @@ class Loader:
         self.flushed = 0
         self.skip_invalid = skip_invalid
         self.codes = codes or code_lists()
-        self.index = _Index()
+        self.index = IdIndex()
         self.fatal: list[Problem] = []
         self.rejected: list[RejectedRow] = []
         self.warnings: list[str] = []
@@ -198,7 +78,7 @@ class Loader:
         self.rows: dict[str, int] = {}
 
     # -------------------------------------------------------------- files
-    def _read(self, spec: FileSpec) -> Iterator[_Row] | None:
+    def _read(self, spec: FileSpec) -> Iterator[Row] | None:
         path = self.dir / spec.name
         if not path.exists():
             if spec.required:
@@ -238,7 +118,7 @@ class Loader:
             self.warnings.append(f"{spec.name}: column(s) {', '.join(extra)} ignored (not in the input contract)")
         return self._records(spec, reader, header)
 
-    def _records(self, spec: FileSpec, reader: Iterator[list[str]], header: list[str]) -> Iterator[_Row]:
+    def _records(self, spec: FileSpec, reader: Iterator[list[str]], header: list[str]) -> Iterator[Row]:
         width = len(header)
         wanted = spec.columns + spec.optional_columns
         start = 2
@@ -255,12 +135,12 @@ class Loader:
                 continue
             values = {h: "" for h in wanted}
             values.update(zip(header, fields))
-            row = _Row(spec.name, line, values)
+            row = Row(spec.name, line, values)
             if len(fields) != width:
                 row.bad(None, f"record has {len(fields)} fields, the header has {width}")
             yield row
 
-    def _finish(self, row: _Row) -> bool:
+    def _finish(self, row: Row) -> bool:
         if row.problems:
             self.rejected.append(RejectedRow(row.file, row.line, tuple(row.problems), dict(row.values)))
             return False
@@ -269,7 +149,7 @@ class Loader:
         self.rows[row.file] = self.rows.get(row.file, 0) + 1
         return True
 
-    def _ref(self, row: _Row, column: str, kind: str, what: str, required: bool = True) -> str | None:
+    def _ref(self, row: Row, column: str, kind: str, what: str, required: bool = True) -> str | None:
         """Resolve a reference; ids of rows that were rejected only resolve when nothing is built anyway."""
         key = row.text(column, required)
         if key is None:
@@ -287,7 +167,7 @@ class Loader:
         row.bad(column, f"unknown {what} {key!r}{hint}")
         return None
 
-    def _entity(self, row: _Row, kind: str, cls: str | None) -> str | None:
+    def _entity(self, row: Row, kind: str, cls: str | None) -> str | None:
         key = row.text("id")
         if key is None:
             return None
@@ -299,12 +179,12 @@ class Loader:
         row.emit(T_ID, string_literal(key))
         return key
 
-    def _accept(self, row: _Row, kind: str, key: str | None) -> None:
+    def _accept(self, row: Row, kind: str, key: str | None) -> None:
         if self._finish(row) and key is not None:
             self.index.valid.setdefault(kind, {})[key] = row.line
 
     # -------------------------------------------------------------- one function per file
-    def organisations(self, row: _Row) -> None:
+    def organisations(self, row: Row) -> None:
         role = row.choice("role", self.codes.roles, "role")
         key = self._entity(row, "org", role)
         name = row.text("name")
@@ -315,7 +195,7 @@ class Loader:
             row.emit(iri(LS + "country"), iri(country))
         self._accept(row, "org", key)
 
-    def sites(self, row: _Row) -> None:
+    def sites(self, row: Row) -> None:
         kind = row.choice("kind", self.codes.site_kinds, "site kind")
         key = self._entity(row, "site", kind)
         org = self._ref(row, "organisation", "org", "organisation")
@@ -336,7 +216,7 @@ class Loader:
             row.emit(iri(GEO + "long"), decimal_literal(lon))
         self._accept(row, "site", key)
 
-    def materials(self, row: _Row) -> None:
+    def materials(self, row: Row) -> None:
         cls = row.choice("class", self.codes.material_classes, "material class")
         key = self._entity(row, "material", cls)
         name = row.text("name")
@@ -355,7 +235,7 @@ class Loader:
         ("recycling_efficiency_feedstock", "recyclingEfficiencyFeedstock", dict(share=True)),
     )
 
-    def products(self, row: _Row) -> None:
+    def products(self, row: Row) -> None:
         key = self._entity(row, "product", LS + "Product")
         name = row.text("name")
         if name is not None:
@@ -373,7 +253,7 @@ class Loader:
             row.emit(iri(LS + "category"), string_literal(category))
         self._accept(row, "product", key)
 
-    def bom(self, row: _Row) -> None:
+    def bom(self, row: Row) -> None:
         product = self._ref(row, "product", "product", "product")
         material = self._ref(row, "material", "material", "material")
         mass = row.number("mass_kg", positive=True)
@@ -390,7 +270,7 @@ class Loader:
             row.emit(iri(LS + "massKg"), decimal_literal(mass))
         self._accept(row, "bom", key)
 
-    def _quantity(self, row: _Row) -> None:
+    def _quantity(self, row: Row) -> None:
         q = row.number("quantity", positive=True)
         unit = row.choice("unit", {k: v[0] for k, v in self.codes.units.items()}, "unit")
         if q is not None and unit is not None:
@@ -399,7 +279,7 @@ class Loader:
             row.emit(iri(LS + "unit"), iri(unit))
             row.emit(iri(LS + "massKg"), decimal_literal(q * factor))
 
-    def purchases(self, row: _Row) -> None:
+    def purchases(self, row: Row) -> None:
         key = self._entity(row, "purchase", LS + "Purchase")
         day = row.day("date")
         buyer = self._ref(row, "buyer_site", "site", "site")
@@ -430,7 +310,7 @@ class Loader:
             row.emit(iri(LS + "currency"), string_literal(currency))
         self._accept(row, "purchase", key)
 
-    def loops(self, row: _Row) -> None:
+    def loops(self, row: Row) -> None:
         key = self._entity(row, "loop", LS + "Loop")
         day = row.day("date")
         src = self._ref(row, "from_site", "site", "site")
@@ -445,7 +325,7 @@ class Loader:
                 row.emit(iri(LS + p), iri(v))
         self._accept(row, "loop", key)
 
-    def upstream(self, row: _Row) -> None:
+    def upstream(self, row: Row) -> None:
         site = self._ref(row, "site", "site", "site")
         up = self._ref(row, "upstream_site", "site", "site")
         material = self._ref(row, "material", "material", "material")
@@ -464,7 +344,7 @@ class Loader:
             row.lines.append(f"<{site}> <{LS}upstreamSupplier> <{up}> .\n")
         self._accept(row, "upstream", key)
 
-    def candidates(self, row: _Row) -> None:
+    def candidates(self, row: Row) -> None:
         site = self._ref(row, "site", "site", "site")
         material = self._ref(row, "material", "material", "material")
         cap = row.number("capacity_kg", positive=True)
@@ -491,7 +371,7 @@ class Loader:
                 row.emit(iri(LS + "currency"), string_literal(currency))
         self._accept(row, "candidate", key)
 
-    def fx(self, row: _Row) -> None:
+    def fx(self, row: Row) -> None:
         currency = row.text("currency")
         rate = row.number("rate", positive=True)
         key = None
@@ -511,7 +391,7 @@ class Loader:
     def run(self) -> LoadResult:
         if not self.dir.is_dir():
             raise InputError(Problem(str(self.dir), None, None, "data directory does not exist or is not a directory"))
-        handlers: dict[str, Callable[[_Row], None]] = {
+        handlers: dict[str, Callable[[Row], None]] = {
             "organisations.csv": self.organisations, "sites.csv": self.sites, "materials.csv": self.materials,
             "products.csv": self.products, "bom.csv": self.bom, "purchases.csv": self.purchases,
             "loops.csv": self.loops, "upstream.csv": self.upstream, "candidates.csv": self.candidates,

@@ -1,0 +1,45 @@
+"""The CSV input contract: which files a data directory holds and their columns.
+
+One definition, read by the loader (which checks it) and by the data generator (which writes
+it), so the two cannot drift apart. The README's input-contract table documents it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    required: bool
+    columns: tuple[str, ...]
+    optional_columns: tuple[str, ...] = ()
+
+
+# The input contract. Column names are exact; order in the file does not matter.
+CONTRACT: tuple[FileSpec, ...] = (
+    FileSpec("organisations.csv", True, ("id", "name", "role", "country")),
+    FileSpec("sites.csv", True, ("id", "organisation", "name", "country", "lat", "lon", "kind")),
+    FileSpec("materials.csv", True, ("id", "name", "class")),
+    FileSpec("products.csv", False, (
+        "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
+        "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
+        "recycling_efficiency_feedstock"), ("category",)),
+    FileSpec("bom.csv", False, ("product", "material", "mass_kg")),
+    FileSpec("purchases.csv", True, (
+        "id", "date", "buyer_site", "supplier_site", "material", "quantity", "unit", "spend", "currency",
+        "recycled_share", "reused_share", "transport_mode"), ("lead_time_days",)),
+    FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit")),
+    FileSpec("upstream.csv", False, ("site", "upstream_site", "material")),
+    FileSpec("candidates.csv", False, ("site", "material", "capacity_kg", "unit_price", "currency", "lead_time_days")),
+    FileSpec("fx.csv", False, ("currency", "rate")),
+)
+RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD}
+
+
+def columns(name: str) -> tuple[str, ...]:
+    """Every column of a contract file, required first, in the contract's order."""
+    spec = next(s for s in CONTRACT if s.name == name)
+    return spec.columns + spec.optional_columns
