@@ -34,7 +34,7 @@ def _describe(q: NamedQuery, full: bool) -> str:
 @main.command("queries")
 @click.argument("name", required=False)
 def queries_cmd(name: str | None) -> None:
-    """List the catalogue of named queries (or show one, with its description and parameters)."""
+    """List the catalogue of named queries, or show the query NAME with its description and parameters."""
     if name:
         click.echo(_describe(resolve(name), full=True))
         return
