@@ -42,7 +42,7 @@ _EXPORT_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nq
 @main.command("export")
 @store_options
 @click.option("--graph", type=click.Choice(["asserted", "inferred", "ontology", "meta", "all"]), default="all",
-              show_default=True)
+              show_default=True, help="Which named graph to write; all: every graph, as quads.")
 @click.option("--format", "fmt", type=click.Choice(list(_EXPORT_FORMATS)), default=None,
               help="ttl, nt, nq or trig [default: nq for --graph all, else ttl].")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file [default: stdout].")

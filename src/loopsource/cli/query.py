@@ -13,6 +13,7 @@ from ..files import atomic_write
 from ..query import OUTPUT_FORMATS, NamedQuery, bind, catalogue, resolve, run, run_update
 from ..store import database_dir, drop_graph_copies, DEFAULT_STORE, open_store
 from . import main, note_if_stale, progress, store_options
+from .params import Address, HostPort, QueryParam, query_of
 
 
 def _describe(q: NamedQuery, full: bool) -> str:
@@ -33,7 +34,7 @@ def _describe(q: NamedQuery, full: bool) -> str:
 @main.command("queries")
 @click.argument("name", required=False)
 def queries_cmd(name: str | None) -> None:
-    """List the catalogue of named queries (or show one, with its description and parameters)."""
+    """List the catalogue of named queries, or show the query NAME with its description and parameters."""
     if name:
         click.echo(_describe(resolve(name), full=True))
         return
@@ -42,9 +43,11 @@ def queries_cmd(name: str | None) -> None:
 
 
 @main.command("query")
-@click.argument("name")
+# Eager: NAME is read before any -p, wherever it stands on the line, so that -p values are
+# checked against the query's declared parameters while the line is parsed.
+@click.argument("name", is_eager=True)
 @store_options
-@click.option("-p", "--param", "params", type=(str, str), multiple=True, metavar="NAME VALUE",
+@click.option("-p", "--param", "params", type=QueryParam(), multiple=True, metavar="NAME VALUE",
               help="A parameter value (repeatable). Bound as an RDF term of the declared type, never pasted.")
 @click.option("--format", "fmt", type=click.Choice(list(OUTPUT_FORMATS)), default="table", show_default=True,
               help="table, or a SPARQL 1.1 results format: json, xml, csv, tsv (CONSTRUCT: N-Triples).")
@@ -53,7 +56,7 @@ def queries_cmd(name: str | None) -> None:
 def query_cmd(name: str, store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float,
               params: tuple[tuple[str, str], ...], fmt: str, output: Path | None, is_update: bool) -> None:
     """Run a catalogue query NAME, or a query file FILE.rq."""
-    q = resolve(name)
+    q = query_of(click.get_current_context(), name)
     if q.form == "UPDATE" and not is_update:
         raise UsageError(f"{q.source} is a SPARQL Update; queries are read-only: add --update to change the graph")
     if is_update:
@@ -84,10 +87,11 @@ def oxigraph_binary() -> str:
 @main.command("serve")
 @click.option("--store", type=click.Path(path_type=Path), default=None,
               help="Embedded store folder [default: ./.loopsource].")
-@click.option("--bind", "bind_to", default="127.0.0.1:7878", show_default=True, metavar="HOST:PORT")
+@click.option("--bind", "bind_to", type=HostPort(), default="127.0.0.1:7878", show_default=True, metavar="HOST:PORT",
+              help="Address to listen on ([::1]:PORT for IPv6).")
 @click.option("--writable", is_flag=True,
               help="Accept SPARQL Update too (changes the current generation in place, not atomically).")
-def serve_cmd(store: Path | None, bind_to: str, writable: bool) -> None:
+def serve_cmd(store: Path | None, bind_to: Address, writable: bool) -> None:
     """Serve the embedded store as a SPARQL 1.1 endpoint (Oxigraph's server), read-only by default."""
     root = store or DEFAULT_STORE
     current = root / "current"
@@ -96,15 +100,13 @@ def serve_cmd(store: Path | None, bind_to: str, writable: bool) -> None:
     if not current.exists():
         raise StoreError(f"{root}: no loopsource store here; run 'loopsource build DATA_DIR --store {root}' first")
     location = database_dir(root)
-    host, sep, port = bind_to.rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise UsageError(f"--bind {bind_to!r}: expected HOST:PORT, e.g. 127.0.0.1:7878")
+    host, port = bind_to.host, bind_to.port
     if writable:
         # Updates change the database in place; the generation's N-Triples copies of its graphs
         # would then be out of date, so readers must go back to the database itself.
         drop_graph_copies(root)
     cmd = [oxigraph_binary(), "serve" if writable else "serve-read-only", "--location", str(location),
-           "--bind", bind_to, "--union-default-graph"]
+           "--bind", bind_to.text, "--union-default-graph"]
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"SPARQL endpoint: http://{shown}:{port}/query" + (f"  update: http://{shown}:{port}/update"
                                                                   if writable else "  (read-only)"))
@@ -124,4 +126,4 @@ def serve_cmd(store: Path | None, bind_to: str, writable: bool) -> None:
             proc.kill()
         code = 0
     if code:
-        raise UsageError(f"the oxigraph server stopped with exit code {code} (is {bind_to} already in use?)")
+        raise UsageError(f"the oxigraph server stopped with exit code {code} (is {bind_to.text} already in use?)")

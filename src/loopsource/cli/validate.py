@@ -6,30 +6,22 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError
 from ..files import atomic_write
 from ..store import open_store
 from ..validate import FORMATS, PROFILES, render, summary_line, validate
 from . import FindingsExit, main, progress, store_options
-
-
-def _as_of(value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--as-of {value!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
+from .params import IsoDate, ProfileName
 
 
 @main.command("validate")
 @store_options
-@click.option("--profile", "profiles", multiple=True, metavar="NAME",
+@click.option("--profile", "profiles", multiple=True, type=ProfileName(PROFILES), metavar="NAME",
               help=f"A profile to run (repeatable; default: all). One of {', '.join(PROFILES)}. "
-                   "data-quality is always on.")
+                   "data-quality is always on; policy checks the rules of --policy FILE.")
 @click.option("--shapes", "shapes_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
               help="Your own SHACL shapes file (Turtle; repeatable).")
-@click.option("--as-of", "as_of", metavar="DATE", help="Date the legal minimums are taken as of [default: today].")
+@click.option("--as-of", "as_of", type=IsoDate(), metavar="DATE",
+              help="Date (YYYY-MM-DD) the legal minimums are taken as of [default: today].")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text (grouped by profile and severity), json, turtle (SHACL report graph), html, junit.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file [default: stdout].")
@@ -38,17 +30,14 @@ def _as_of(value: str | None) -> date:
 @click.option("--policy", type=click.Path(path_type=Path), metavar="FILE",
               help="Company policy file (YAML) for the 'policy' profile; see data/demo/policy.yaml.")
 def validate_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float,
-                 profiles: tuple[str, ...], shapes_files: tuple[Path, ...], as_of: str | None, fmt: str,
+                 profiles: tuple[str, ...], shapes_files: tuple[Path, ...], as_of: date | None, fmt: str,
                  output: Path | None, fail_on: str, policy: Path | None) -> None:
     """Check the graph with SHACL profiles. Exit 0: conforms; 1: results at or above --fail-on; 2: bad usage or input.
 
     If the inferred graph is stale (built but not reasoned), validation uses the asserted
     data only and says so here; run 'loopsource reason' first to include inferred triples.
     """
-    unknown = [p for p in profiles if p not in PROFILES]
-    if unknown:
-        raise UsageError(f"unknown profile {unknown[0]!r}: one of {', '.join(PROFILES)} (see 'loopsource profiles')")
-    day = _as_of(as_of)
+    day = as_of or date.today()
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     try:
         progress(f"validating {gs.description} as of {day} ...")

@@ -162,3 +162,14 @@ def test_commands_load_lazily_and_all_are_listed() -> None:
     assert listed == set(_COMMANDS)
     for name, module in _COMMANDS.items():
         assert main.commands[name].callback.__module__ == f"loopsource.cli.{module}"
+
+
+def test_run_out_is_an_existing_file(mini_dir: Path, tmp_path: Path) -> None:
+    """--out naming a file: a usage error (exit 2) that says so, and the file is left alone."""
+    target = tmp_path / "out"
+    target.write_text("not a folder\n", encoding="utf-8")
+    r = run([str(mini_dir), "--out", str(target)])
+    assert r.exit_code == 2, r.output
+    assert f"error: --out {target}: exists and is not a folder" in r.stderr
+    assert "Traceback" not in r.output and "internal error" not in r.output
+    assert target.read_text(encoding="utf-8") == "not a folder\n"

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from loopsource.cli import main
 from loopsource.validate import PROFILES
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def test_profiles_lists_every_profile():
