@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 
 from ..analysis import metrics
 from ..analysis.snapshot import Candidate, Loop, Product, Purchase, Site, Snapshot
-from .parse import Operation, Scenario, located_error, region_matcher
+from ..geo import haversine_km
+from .parse import Operation, Scenario, err_at, region_matcher
 
 #: Relative tolerance below which a remainder of moved or unmet volume counts as zero.
 _EPS = 1e-9
@@ -109,7 +110,7 @@ class _State:
         pa, pb = metrics.site_position(self.site(a)), metrics.site_position(self.site(b))
         if pa is None or pb is None:
             return math.inf
-        return metrics.haversine_km(pa[0], pa[1], pb[0], pb[1])
+        return haversine_km(pa[0], pa[1], pb[0], pb[1])
 
     def price(self, c: Candidate) -> float:
         if c.unit_price is None:
@@ -295,7 +296,7 @@ def _apply_loop(op: Operation, st: _State) -> OperationResult:
         changes = {k: v for k, v in op.params.items() if k != "product"}
         new = replace(st.products[pid], **changes)
         if new.collection_recycling_share + new.collection_reuse_share > 1 + _EPS:
-            raise located_error(st.file, op.line, f"loop: collection_recycling_share + collection_reuse_share of "
+            raise err_at(st.file, op.line, f"loop: collection_recycling_share + collection_reuse_share of "
                                              f"{pid} would be above 1")
         st.products[pid] = new
         return OperationResult(0, op.op, op.line, 0.0, 0.0, 0.0, 1, ())
@@ -308,7 +309,7 @@ def _apply_loop(op: Operation, st: _State) -> OperationResult:
                 q = replace(p, recycled_share=rec if rec is not None else p.recycled_share,
                             reused_share=reu if reu is not None else p.reused_share)
                 if (q.recycled_share or 0) + (q.reused_share or 0) > 1 + _EPS:
-                    raise located_error(st.file, op.line, f"loop: recycled_share + reused_share of {mat} would be above 1 "
+                    raise err_at(st.file, op.line, f"loop: recycled_share + reused_share of {mat} would be above 1 "
                                                      f"(purchase {p.id})")
                 out.append(q)
                 changed += 1

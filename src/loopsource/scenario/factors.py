@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import ScenarioError
 from ..resources import emission_factors_text
-from .parse import TRANSPORT_MODES, compose_yaml, located_error
+from .parse import TRANSPORT_MODES, compose_yaml, err_at
 
 
 @dataclass(frozen=True)
@@ -24,22 +24,22 @@ class EmissionFactors:
 def _read_factors(text: str, file: str, base: EmissionFactors | None) -> EmissionFactors:
     root = compose_yaml(text, file)
     if root is None or not isinstance(root.value, dict) or "modes" not in root.value:
-        raise located_error(file, root.line if root else 1, "an emission-factor file is a mapping with 'modes'")
+        raise err_at(file, root.line if root else 1, "an emission-factor file is a mapping with 'modes'")
     modes = root.value["modes"]
     if not isinstance(modes.value, dict):
-        raise located_error(file, modes.line, "modes must map a transport mode to a factor")
+        raise err_at(file, modes.line, "modes must map a transport mode to a factor")
     g = dict(base.g_per_tkm) if base else {}
     src = dict(base.sources) if base else {}
     for mode, y in modes.value.items():
         if mode not in TRANSPORT_MODES:
-            raise located_error(file, y.line, f"unknown transport mode {mode!r}; known: {', '.join(TRANSPORT_MODES)}")
+            raise err_at(file, y.line, f"unknown transport mode {mode!r}; known: {', '.join(TRANSPORT_MODES)}")
         value, source = (y.value.get("g_per_tkm"), y.value.get("source")) if isinstance(y.value, dict) else (y, None)
         if value is None or value.value is None:
             g[mode] = None
         else:
             v = value.value
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise located_error(file, value.line, f"{mode}: g_per_tkm must be a number >= 0, not {v!r}")
+                raise err_at(file, value.line, f"{mode}: g_per_tkm must be a number >= 0, not {v!r}")
             g[mode] = float(v)
         src[mode] = str(source.value) if source is not None else f"{file}"
     version = root.value.get("version")

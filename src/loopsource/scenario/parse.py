@@ -122,7 +122,7 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 
-def located_error(file: str, line: int, reason: str) -> ScenarioError:
+def err_at(file: str, line: int, reason: str) -> ScenarioError:
     """The one error form of scenario and factor files: ``FILE:LINE: reason``."""
     return ScenarioError(f"{file}:{line}: {reason}")
 
@@ -131,41 +131,41 @@ def _value(kind: str, name: str, y: _Y, file: str) -> Any:
     v = y.value
     if kind == "id":
         if isinstance(v, bool) or not isinstance(v, (str, int)) or str(v).strip() == "":
-            raise located_error(file, y.line, f"{name} must be an id (text), not {v!r}")
+            raise err_at(file, y.line, f"{name} must be an id (text), not {v!r}")
         return str(v).strip()
     if kind in ("share", "number"):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(float(v)):
-            raise located_error(file, y.line, f"{name} must be a number, not {v!r}")
+            raise err_at(file, y.line, f"{name} must be a number, not {v!r}")
         v = float(v)
         if kind == "share" and not 0.0 <= v <= 1.0:
-            raise located_error(file, y.line, f"{name} {v:g} is {'above 1' if v > 1 else 'below 0'}; shares are fractions in [0, 1]")
+            raise err_at(file, y.line, f"{name} {v:g} is {'above 1' if v > 1 else 'below 0'}; shares are fractions in [0, 1]")
         if kind == "number" and v <= 0:
-            raise located_error(file, y.line, f"{name} must be above 0, not {v:g}")
+            raise err_at(file, y.line, f"{name} must be above 0, not {v:g}")
         return v
     if kind == "bool":
         if not isinstance(v, bool):
-            raise located_error(file, y.line, f"{name} must be true or false, not {v!r}")
+            raise err_at(file, y.line, f"{name} must be true or false, not {v!r}")
         return v
     if kind == "mode":
         if v not in TRANSPORT_MODES:
-            raise located_error(file, y.line, f"{name} {v!r} is not one of {', '.join(TRANSPORT_MODES)}")
+            raise err_at(file, y.line, f"{name} {v!r} is not one of {', '.join(TRANSPORT_MODES)}")
         return v
     if kind == "strategy":
         if v not in STRATEGIES:
-            raise located_error(file, y.line, f"{name} {v!r} is not one of {', '.join(STRATEGIES)}")
+            raise err_at(file, y.line, f"{name} {v!r} is not one of {', '.join(STRATEGIES)}")
         return v
     raise AssertionError(kind)  # pragma: no cover - the table above is closed
 
 
 def _parse_operation(y: _Y, file: str) -> Operation:
     if not isinstance(y.value, dict):
-        raise located_error(file, y.line, "each operation must be a mapping with an 'op' key")
+        raise err_at(file, y.line, "each operation must be a mapping with an 'op' key")
     fields_ = y.value
     if "op" not in fields_:
-        raise located_error(file, y.line, "operation without 'op' (one of " + ", ".join(_OP_FIELDS) + ")")
+        raise err_at(file, y.line, "operation without 'op' (one of " + ", ".join(_OP_FIELDS) + ")")
     op = fields_["op"].value
     if op not in _OP_FIELDS:
-        raise located_error(file, fields_["op"].line, f"unknown operation {op!r}; known: {', '.join(_OP_FIELDS)}")
+        raise err_at(file, fields_["op"].line, f"unknown operation {op!r}; known: {', '.join(_OP_FIELDS)}")
     spec = _OP_FIELDS[op]
     params: dict[str, Any] = {}
     lines: dict[str, int] = {"op": fields_["op"].line}
@@ -173,39 +173,39 @@ def _parse_operation(y: _Y, file: str) -> Operation:
         if name == "op":
             continue
         if name not in spec:
-            raise located_error(file, fy.line, f"{op}: unknown field {name!r}; allowed: {', '.join(spec)}")
+            raise err_at(file, fy.line, f"{op}: unknown field {name!r}; allowed: {', '.join(spec)}")
         params[name] = _value(spec[name], name, fy, file)
         lines[name] = fy.line
     for name in _REQUIRED[op]:
         if name not in params:
-            raise located_error(file, y.line, f"{op}: missing field {name!r}")
+            raise err_at(file, y.line, f"{op}: missing field {name!r}")
     line = y.line
     if op == "shift":
         given = [k for k in ("from_site", "from_country", "from_region") if k in params]
         if len(given) != 1:
-            raise located_error(file, line, "shift: give exactly one of from_site, from_country, from_region")
+            raise err_at(file, line, "shift: give exactly one of from_site, from_country, from_region")
     elif op == "disrupt":
         if ("country" in params) == ("region" in params):
-            raise located_error(file, line, "disrupt: give exactly one of country, region")
+            raise err_at(file, line, "disrupt: give exactly one of country, region")
     elif op == "loop":
         if ("product" in params) == ("material" in params):
-            raise located_error(file, line, "loop: give exactly one of product, material")
+            raise err_at(file, line, "loop: give exactly one of product, material")
         product_fields = set(PRODUCT_RATES) | {"lifetime_years"}
         if "product" in params:
             wrong = [k for k in params if k not in product_fields | {"product"}]
             if wrong:
-                raise located_error(file, lines[wrong[0]], f"loop: {wrong[0]!r} applies to a material, not a product")
+                raise err_at(file, lines[wrong[0]], f"loop: {wrong[0]!r} applies to a material, not a product")
             if len(params) == 1:
-                raise located_error(file, line, "loop: nothing to change; give one of " + ", ".join(sorted(product_fields)))
+                raise err_at(file, line, "loop: nothing to change; give one of " + ", ".join(sorted(product_fields)))
         else:
             wrong = [k for k in params if k in product_fields]
             if wrong:
-                raise located_error(file, lines[wrong[0]], f"loop: {wrong[0]!r} applies to a product, not a material")
+                raise err_at(file, lines[wrong[0]], f"loop: {wrong[0]!r} applies to a product, not a material")
             outflow = [k for k in ("outflow_from", "outflow_to", "outflow_share") if k in params]
             if outflow and len(outflow) != 3:
-                raise located_error(file, line, "loop: outflow_from, outflow_to and outflow_share go together")
+                raise err_at(file, line, "loop: outflow_from, outflow_to and outflow_share go together")
             if len(params) == 1:
-                raise located_error(file, line, "loop: nothing to change; give recycled_share, reused_share or outflow_*")
+                raise err_at(file, line, "loop: nothing to change; give recycled_share, reused_share or outflow_*")
     elif op in ("reshore", "nearshore"):
         params.setdefault("share", 1.0)
     return Operation(op, line, params, lines)
@@ -224,25 +224,25 @@ def parse_scenario(path: Path | str, text: str | None = None) -> Scenario:
             raise ScenarioError(f"{file}: scenario file is not UTF-8 text") from None
     root = compose_yaml(text, file)
     if root is None or not isinstance(root.value, dict):
-        raise located_error(file, root.line if root else 1, "a scenario is a mapping with name, description and operations")
+        raise err_at(file, root.line if root else 1, "a scenario is a mapping with name, description and operations")
     top = root.value
     for key, y in top.items():
         if key not in ("name", "description", "operations"):
-            raise located_error(file, y.line, f"unknown field {key!r}; a scenario has name, description, operations")
+            raise err_at(file, y.line, f"unknown field {key!r}; a scenario has name, description, operations")
     for key in ("name", "operations"):
         if key not in top:
-            raise located_error(file, root.line, f"missing field {key!r}")
+            raise err_at(file, root.line, f"missing field {key!r}")
     name = top["name"]
     if not isinstance(name.value, str) or not name.value.strip():
-        raise located_error(file, name.line, "name must be non-empty text")
+        raise err_at(file, name.line, "name must be non-empty text")
     desc = top.get("description", _Y("", root.line))
     if desc.value is None:
         desc = _Y("", desc.line)
     if not isinstance(desc.value, str):
-        raise located_error(file, desc.line, "description must be text")
+        raise err_at(file, desc.line, "description must be text")
     ops = top["operations"]
     if not isinstance(ops.value, list) or not ops.value:
-        raise located_error(file, ops.line, "operations must be a non-empty list")
+        raise err_at(file, ops.line, "operations must be a non-empty list")
     return Scenario(name.value.strip(), desc.value.strip(), file, tuple(_parse_operation(o, file) for o in ops.value))
 
 
@@ -292,7 +292,7 @@ def check_scenario(scenario: Scenario, snapshot: Snapshot) -> None:
         def need(key: str, known: Iterable[str], what: str) -> None:
             v = op.get(key)
             if v is not None and v not in known:
-                raise located_error(file, line(key), f"{op.op}: unknown {what} {v!r}")
+                raise err_at(file, line(key), f"{op.op}: unknown {what} {v!r}")
 
         need("material", snapshot.materials, "material")
         need("buyer", snapshot.sites, "site")
@@ -303,16 +303,16 @@ def check_scenario(scenario: Scenario, snapshot: Snapshot) -> None:
         for key in ("from_country", "country"):
             v = op.get(key)
             if v is not None and v.upper() not in countries:
-                raise located_error(file, line(key), f"{op.op}: unknown country {v!r} (no site of the data is located there)")
+                raise err_at(file, line(key), f"{op.op}: unknown country {v!r} (no site of the data is located there)")
         for key in ("from_region", "region"):
             v = op.get(key)
             if v is not None and region_matcher(v, snapshot) is None:
-                raise located_error(file, line(key), f"{op.op}: unknown region {v!r}; use an M49 region code or name "
-                                            f"({', '.join(f'{c} {n}' for c, n in M49_REGIONS.items())}), "
-                                            "a sub-region code, or EU")
+                raise err_at(file, line(key), f"{op.op}: unknown region {v!r}; use an M49 region code or name "
+                                              f"({', '.join(f'{c} {n}' for c, n in M49_REGIONS.items())}), "
+                                              "a sub-region code, or EU")
         if op.op == "add-source" and (op.get("candidate"), op.get("material")) not in candidates:
-            raise located_error(file, line("candidate"), f"add-source: site {op.get('candidate')!r} is not a candidate for "
-                                                f"material {op.get('material')!r} in candidates.csv")
+            raise err_at(file, line("candidate"), f"add-source: site {op.get('candidate')!r} is not a candidate for "
+                                                  f"material {op.get('material')!r} in candidates.csv")
 
 
 def load_scenario(path: Path | str, snapshot: Snapshot) -> Scenario:
