@@ -20,7 +20,8 @@ from pathlib import Path
 
 from loopsource.load.build import build
 from loopsource.devdata.generate import generate
-from loopsource.scenario import compare, load_factors, load_scenario, render_html
+from loopsource.render.scenario import render_html
+from loopsource.scenario import compare, load_factors, load_scenario
 from loopsource.analysis.snapshot import read_snapshot
 from loopsource.store import EmbeddedStore, graph_name
 

@@ -16,7 +16,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from loopsource.cli import main
 from loopsource.devdata.cities import CITIES, COUNTRY_REGION, EU_COUNTRIES
 from loopsource.devdata.generate import CONTRACT_COLUMNS, GenerateSummary, generate
 
@@ -372,6 +374,28 @@ def test_generate_20000_is_fast_and_sized(tmp_path: Path) -> None:
     assert 5 <= summary.products and max(3, 20_000 // 2000) == sum(
         1 for line in (tmp_path / "sites.csv").read_text(encoding="utf-8").splitlines() if line.endswith(",plant"))
     assert 800_000 <= summary.estimated_triples <= 1_600_000
+
+
+def test_generate_command_as_in_the_readme(tmp_path: Path) -> None:
+    """`loopsource generate DIR --suppliers N` through the command line, as the README shows it:
+    exit 0, the ten contract files (the same bytes as the library call), one summary line per
+    file with its row count, and a total."""
+    out = tmp_path / "big"
+    res = CliRunner().invoke(main, ["generate", str(out), "--suppliers", "40"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(EXPECTED_COLUMNS)
+    tables = check_contract(out)
+    generate(tmp_path / "lib", 40)  # --seed defaults to 0
+    for name in EXPECTED_COLUMNS:
+        assert (out / name).read_bytes() == (tmp_path / "lib" / name).read_bytes(), name
+    lines = res.stdout.splitlines()
+    assert len(lines) == len(EXPECTED_COLUMNS) + 1, res.stdout
+    for line, name in zip(lines, EXPECTED_COLUMNS):
+        assert line.split() == [name, str(len(tables[name])), "rows"], line
+    total = sum(len(rows) for rows in tables.values())
+    assert re.fullmatch(rf"\s*total\s+{total} rows, about [\d,]+ triples", lines[-1]), lines[-1]
+    assert f"generated {out} with seed 0" in res.stderr
+    assert "internal error" not in res.output
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ except ImportError:  # pragma: no cover
 from loopsource.analysis import metrics
 from loopsource.cli import main
 from loopsource.errors import ScenarioError
-from loopsource.scenario import (apply_scenario, compare, crma, indicators, load_factors, load_scenario,
-                                 render_html)
+from loopsource.render.scenario import render_html
+from loopsource.scenario import apply_scenario, compare, crma, indicators, load_factors, load_scenario
 from loopsource.analysis.snapshot import read_snapshot
 
 PARIS = (48.8567, 2.3508)

@@ -24,13 +24,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversine (loopsource.geo)
 from .snapshot import Product, Purchase, Site, Snapshot
 from ..rdf.vocab import code_lists
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..validate import ValidationReport
 
-EARTH_RADIUS_KM = 6371.0088
 HYPERLOCAL_KM = 100.0
 TIERS: tuple[str, ...] = ("hyperlocal", "domestic", "regional", "global")
 #: Loop strategies in R-ladder order (R3 ... R9, then dispose), as CSV values: read from the
@@ -57,14 +57,6 @@ _SEVERITY_ORDER = {"violation": 0, "warning": 1, "info": 2}
 
 
 # ----------------------------------------------------------------------------- distances
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km on a sphere of radius 6371.0088 km (IUGG mean radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
-
-
 def site_position(site: Site) -> tuple[float, float] | None:
     """The site's coordinates, else its country's centroid, else None."""
     if site.lat is not None and site.lon is not None:

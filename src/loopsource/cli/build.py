@@ -1,6 +1,7 @@
 """build, export, generate."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -70,5 +71,7 @@ def generate_cmd(out_dir: Path, suppliers: int, seed: int) -> None:
 
     summary = generate(out_dir, suppliers, seed)
     progress(f"generated {out_dir} with seed {seed}")
-    for k, v in vars(summary).items():
-        click.echo(f"  {k:<18} {v}")
+    # fields(), not vars(): GenerateSummary is a slotted dataclass and has no __dict__.
+    for f in dataclasses.fields(summary):
+        click.echo(f"  {f.name + '.csv':<18} {getattr(summary, f.name):>9} rows")
+    click.echo(f"  {'total':<18} {summary.total_rows:>9} rows, about {summary.estimated_triples:,} triples")

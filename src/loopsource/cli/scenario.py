@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from ..files import atomic_write
-from ..scenario import check_scenario, compare, load_factors, parse_scenario, render_html
 from ..analysis.snapshot import read_snapshot
+from ..render.scenario import render_html
+from ..scenario import check_scenario, compare, load_factors, parse_scenario
 from ..store import open_store
 from . import main, note_if_stale, progress, store_options
 

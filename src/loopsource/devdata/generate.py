@@ -15,6 +15,11 @@ purchases per supplier, ``max(3, N // 2000)`` plants, a fixed catalogue of ~40 m
 2-5 products with BOMs, loops ~ purchases / 10, upstream chains ~ N / 40 and a few
 nearshoring candidates per plant. The per-row triple costs in ``TRIPLE_COSTS`` give a
 rough size estimate (``GenerateSummary.estimated_triples``) for calibration.
+
+Layout: ``catalogue.py`` holds the fixed tables (materials, products, loops, places, names),
+``parties.py`` draws the organisations and sites, and this module draws the flows
+(purchases, loops, upstream chains, candidates) and writes the files; ``generate`` lists
+the steps in the order they draw.
 """
 from __future__ import annotations
 
@@ -22,13 +27,17 @@ import csv
 import io
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 
-from .cities import CITIES, COUNTRY_REGION, City
 from ..files import atomic_write
+from ..geo import haversine_km
+from .catalogue import (CANDIDATE_MATERIALS, LOOP_MATERIALS, MATERIAL_BY_ID, MATERIALS, PRODUCTS, RECYCLATES,
+                        STRATEGY_WEIGHTS, MaterialSpec, ProductSpec, cumulative)
+from .cities import COUNTRY_REGION
+from .parties import Parties, Site, parties as draw_parties
 
 # ---------------------------------------------------------------------------------------
 # Contract and tunables
@@ -57,12 +66,6 @@ CONTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Average purchase lines per supplier organisation (the brief asks for ~2.5).
 PURCHASES_PER_SUPPLIER = 2.5
-#: Share of supplier organisations that run a second site.
-SECOND_SITE_SHARE = 0.25
-#: Share of generated sites (suppliers, recyclers) left without coordinates.
-MISSING_COORDS_SHARE = 0.02
-#: Maximum jitter applied to a city centre, in km (sites never sit exactly on top of each other).
-MAX_JITTER_KM = 25.0
 #: RDF triples per CSV row as emitted by the loader (measured on generated data at N = 20,000;
 #: purchases average below 16 because optional columns are sometimes empty). Used only for
 #: ``GenerateSummary.estimated_triples``.
@@ -83,6 +86,11 @@ _COUNTRY_CURRENCY: dict[str, str] = {"PL": "PLN", "MX": "MXN", "GB": "GBP", "SE"
 _LOCAL_CURRENCY_SHARE: dict[str, float] = {"CN": 0.3, "JP": 0.6}
 _LOCAL_CURRENCY_CODE: dict[str, str] = {"CN": "CNY", "JP": "JPY"}
 
+#: The generator's sphere for distances (mode and lead-time draws, nearest plant). Not the
+#: IUGG radius of loopsource.geo on purpose: generated files are pinned byte for byte (bench
+#: data sets, recorded results), and with 6371.0088 km one purchase of the README's
+#: ``--suppliers 20000`` data set already gets a different lead time (23 -> 24 days).
+GENERATOR_EARTH_RADIUS_KM = 6371.0
 _START = date(2024, 1, 1).toordinal()
 _DAYS = date(2025, 12, 31).toordinal() - _START + 1
 _DATES: tuple[str, ...] = tuple(date.fromordinal(_START + i).isoformat() for i in range(_DAYS))
@@ -114,264 +122,6 @@ class GenerateSummary:
         return round(sum(getattr(self, f.name) * TRIPLE_COSTS.get(f.name, 0) for f in fields(self)))
 
 
-# ---------------------------------------------------------------------------------------
-# Catalogue: materials and products
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MaterialSpec:
-    """A catalogue material with what makes its purchases look real.
-
-    ``price`` is EUR per kg; ``recycled``/``reused`` are (low, high) share ranges;
-    ``size`` drives quantities and units (bulk: tonnes, part: kilograms, fine: grams);
-    ``sources`` are typical producing countries with weights; ``weight`` is how often
-    the material is a supplier's main line of business.
-    """
-
-    id: str
-    name: str
-    cls: str
-    family: str
-    price: float
-    recycled: tuple[float, float]
-    reused: tuple[float, float]
-    size: str
-    weight: float
-    sources: tuple[tuple[str, float], ...]
-
-
-def _cum(weights: Iterable[float]) -> list[float]:
-    """Cumulative weights, for fast repeated ``rng.choices``."""
-    out, acc = [], 0.0
-    for w in weights:
-        acc += w
-        out.append(acc)
-    return out
-
-
-def _src(spec: str) -> tuple[tuple[str, float], ...]:
-    """Parse ``"CL:4 AU:3"`` into ``(("CL", 4.0), ("AU", 3.0))``."""
-    return tuple((c, float(w)) for c, w in (item.split(":") for item in spec.split()))
-
-
-_M = MaterialSpec
-MATERIALS: tuple[MaterialSpec, ...] = (
-    _M("M-LIOH", "Lithium hydroxide monohydrate, battery grade", "Lithium", "battery", 12.0,
-       (0.0, 0.08), (0.0, 0.0), "bulk", 2.0, _src("CL:4 AU:3 CN:4 AR:2 US:1 DE:1")),
-    _M("M-LI2CO3", "Lithium carbonate, battery grade", "Lithium", "battery", 10.5,
-       (0.0, 0.05), (0.0, 0.0), "bulk", 1.5, _src("CL:5 AR:3 CN:3 AU:1")),
-    _M("M-COSO4", "Cobalt sulphate heptahydrate", "Cobalt", "battery", 6.5,
-       (0.1, 0.2), (0.0, 0.0), "bulk", 1.5, _src("CD:4 CN:4 FI:2 BE:1 ZM:1")),
-    _M("M-NISO4", "Nickel sulphate hexahydrate", "Nickel", "battery", 4.2,
-       (0.05, 0.15), (0.0, 0.0), "bulk", 1.8, _src("ID:5 CN:3 FI:2 AU:1 CA:1 NC:1")),
-    _M("M-MNSO4", "Manganese sulphate monohydrate", "Manganese", "battery", 1.4,
-       (0.0, 0.1), (0.0, 0.0), "bulk", 1.2, _src("ZA:4 CN:4 GA:1 CZ:1 AU:1")),
-    _M("M-GRAPH", "Spherical graphite, anode grade", "Graphite", "battery", 7.0,
-       (0.0, 0.05), (0.0, 0.0), "bulk", 1.8, _src("CN:7 NO:1 CA:1 JP:1 KR:1")),
-    _M("M-NATGR", "Natural flake graphite concentrate", "NaturalGraphite", "mineral", 1.1,
-       (0.0, 0.0), (0.0, 0.0), "bulk", 0.6, _src("CN:5 MZ:3 MG:2 BR:1")),
-    _M("M-ELYTE", "Electrolyte, LiPF6 in carbonate solvents", "Chemical", "battery", 7.5,
-       (0.0, 0.0), (0.0, 0.0), "part", 1.2, _src("CN:5 KR:3 JP:2 DE:1")),
-    _M("M-AL-EXT", "Aluminium extrusions, 6xxx alloy", "Aluminium", "metal", 3.9,
-       (0.2, 0.5), (0.0, 0.0), "bulk", 3.0, _src("DE:2 FR:1 PL:1 NO:1 ES:1 CN:2 TR:1 US:1 MX:1")),
-    _M("M-AL-FOIL", "Aluminium foil, cathode current collector", "Aluminium", "metal", 5.6,
-       (0.1, 0.3), (0.0, 0.0), "bulk", 1.5, _src("DE:2 CN:3 KR:1 IT:1 JP:1")),
-    _M("M-AL-ING", "Aluminium casting alloy ingot", "Aluminium", "metal", 2.7,
-       (0.3, 0.8), (0.0, 0.0), "bulk", 1.5, _src("NO:1 FR:1 AE:2 CA:1 IN:1 CN:2")),
-    _M("M-CU-FOIL", "Electrodeposited copper foil", "Copper", "metal", 11.0,
-       (0.05, 0.3), (0.0, 0.0), "bulk", 1.5, _src("CN:4 KR:2 JP:2 PL:1 TW:1")),
-    _M("M-CU-BUS", "Copper busbars, tin plated", "Copper", "metal", 12.0,
-       (0.3, 0.5), (0.0, 0.0), "part", 1.5, _src("DE:2 PL:1 IT:1 CN:2 MX:1 US:1")),
-    _M("M-CU-CATH", "Copper cathode, grade A", "Copper", "metal", 8.8,
-       (0.0, 0.3), (0.0, 0.0), "bulk", 1.0, _src("CL:4 PE:2 CD:2 PL:1 ZM:1 CN:2")),
-    _M("M-STEEL", "Cold-rolled steel coil", "Steel", "metal", 0.85,
-       (0.15, 0.4), (0.0, 0.0), "bulk", 3.0, _src("DE:2 PL:2 FR:1 IT:1 CN:3 IN:2 KR:1 TR:1 US:1 MX:1 BR:1")),
-    _M("M-STEEL-HDG", "Hot-dip galvanised steel sheet", "Steel", "metal", 1.0,
-       (0.15, 0.35), (0.0, 0.0), "bulk", 1.5, _src("DE:2 AT:1 BE:1 CN:2 KR:1 US:1")),
-    _M("M-SS", "Stainless steel sheet, 304", "StainlessSteel", "metal", 3.2,
-       (0.4, 0.7), (0.0, 0.0), "bulk", 1.2, _src("FI:1 AT:1 IT:1 CN:3 IN:1 KR:1 US:1")),
-    _M("M-ZN", "Zinc ingot, special high grade", "Zinc", "metal", 2.8,
-       (0.1, 0.3), (0.0, 0.0), "bulk", 0.6, _src("CN:3 PE:2 AU:1 ES:1 FI:1")),
-    _M("M-TIN", "Tin-silver-copper solder wire", "Tin", "metal", 30.0,
-       (0.1, 0.4), (0.0, 0.0), "fine", 0.5, _src("MY:3 ID:2 CN:2 PE:1")),
-    _M("M-SI", "Silicon metal, chemical grade", "SiliconMetal", "metal", 2.6,
-       (0.0, 0.05), (0.0, 0.0), "bulk", 0.6, _src("CN:5 NO:2 BR:1 FR:1 ES:1")),
-    _M("M-MG", "Magnesium alloy ingot", "Magnesium", "metal", 3.4,
-       (0.05, 0.2), (0.0, 0.0), "bulk", 0.5, _src("CN:8 US:1 IL:1")),
-    _M("M-NDFEB", "NdFeB magnet alloy", "RareEarthMagnetElements", "metal", 80.0,
-       (0.0, 0.05), (0.0, 0.0), "part", 0.6, _src("CN:8 JP:2 EE:1")),
-    _M("M-PGM", "Platinum group metal catalyst concentrate", "PlatinumGroupMetals", "metal", 28000.0,
-       (0.3, 0.6), (0.0, 0.0), "fine", 0.3, _src("ZA:6 US:1 CA:1 BE:1")),
-    _M("M-TI", "Titanium sheet, grade 2", "TitaniumMetal", "metal", 24.0,
-       (0.1, 0.3), (0.0, 0.0), "part", 0.4, _src("CN:3 JP:2 KZ:1 US:1")),
-    _M("M-W", "Tungsten carbide powder", "Tungsten", "metal", 40.0,
-       (0.1, 0.4), (0.0, 0.0), "fine", 0.3, _src("CN:6 AT:1 VN:1")),
-    _M("M-GA", "Gallium metal, 6N", "Gallium", "metal", 350.0,
-       (0.0, 0.05), (0.0, 0.0), "fine", 0.2, _src("CN:9 JP:1 DE:1")),
-    _M("M-PET", "PET resin, bottle grade", "PET", "polymer", 1.3,
-       (0.1, 0.3), (0.0, 0.0), "bulk", 3.0, _src("CN:2 US:2 ES:1 PL:1 MX:1 KR:1 IN:1 TH:1")),
-    _M("M-HDPE", "HDPE, blow-moulding grade", "HDPE", "polymer", 1.4,
-       (0.1, 0.3), (0.0, 0.0), "bulk", 2.0, _src("US:2 SA:2 BE:1 DE:1 NL:1 KR:1")),
-    _M("M-LDPE", "LDPE stretch film", "LDPE", "packaging", 1.7,
-       (0.05, 0.3), (0.0, 0.0), "part", 2.0, _src("DE:1 PL:1 NL:1 IT:1 ES:1 MX:1 US:1 TR:1")),
-    _M("M-PP", "Polypropylene homopolymer", "PP", "polymer", 1.3,
-       (0.05, 0.25), (0.0, 0.0), "bulk", 2.5, _src("DE:1 BE:1 NL:1 SA:2 CN:2 KR:1 US:1")),
-    _M("M-PA66", "Polyamide 66, glass-fibre reinforced", "Polyamide", "polymer", 3.8,
-       (0.0, 0.15), (0.0, 0.0), "part", 1.5, _src("DE:3 FR:1 CN:2 US:1 JP:1")),
-    _M("M-PC", "Polycarbonate, flame retardant", "Polycarbonate", "polymer", 3.2,
-       (0.0, 0.1), (0.0, 0.0), "part", 1.0, _src("DE:2 BE:1 CN:2 KR:1 TW:1 US:1")),
-    _M("M-ABS", "ABS moulding compound", "ABS", "polymer", 2.2,
-       (0.0, 0.15), (0.0, 0.0), "part", 1.0, _src("KR:2 TW:2 CN:2 DE:1")),
-    _M("M-PVC", "PVC cable compound", "PVC", "polymer", 1.1,
-       (0.0, 0.2), (0.0, 0.0), "part", 0.8, _src("DE:1 PL:1 TR:1 CN:2 US:1")),
-    _M("M-PAPER", "Paper label stock, wet-strength", "Paper", "packaging", 1.2,
-       (0.3, 0.7), (0.0, 0.0), "part", 1.5, _src("FI:2 SE:2 DE:1 FR:1 PL:1 BR:1")),
-    _M("M-CARTON", "Corrugated cardboard boxes", "Cardboard", "packaging", 0.75,
-       (0.6, 0.9), (0.0, 0.1), "part", 3.0, _src("DE:1 FR:1 PL:1 ES:1 IT:1 MX:1 US:1 CN:1 BR:1")),
-    _M("M-WOOD", "Wooden pallets, EPAL", "Wood", "packaging", 0.35,
-       (0.0, 0.2), (0.2, 0.6), "part", 2.0, _src("PL:3 DE:1 CZ:1 FR:1 MX:1 US:1")),
-    _M("M-GLASS", "Glass fibre mat", "Glass", "mineral", 1.9,
-       (0.1, 0.3), (0.0, 0.0), "part", 0.6, _src("DE:1 CZ:1 CN:2 US:1")),
-    _M("M-RUBBER", "EPDM rubber seals", "Rubber", "polymer", 4.5,
-       (0.0, 0.1), (0.0, 0.0), "part", 1.0, _src("TR:1 DE:1 CZ:1 TH:2 MY:2 CN:1")),
-    _M("M-PCBA", "Printed circuit board assemblies, BMS", "Electronics", "electronics", 140.0,
-       (0.0, 0.02), (0.0, 0.0), "part", 2.0, _src("CN:4 TW:2 DE:1 MX:1 MY:1 VN:1 HU:1 CZ:1")),
-    _M("M-CABLE", "Wire harness assemblies", "Electronics", "electronics", 28.0,
-       (0.0, 0.05), (0.0, 0.0), "part", 1.5, _src("MX:2 RO:1 PL:1 MA:1 TN:1 CN:2")),
-    _M("M-ADH", "Structural adhesive, polyurethane", "Chemical", "chemical", 6.0,
-       (0.0, 0.0), (0.0, 0.0), "part", 1.0, _src("DE:2 FR:1 BE:1 US:1 CN:1")),
-    _M("M-CERAMIC", "Ceramic-fibre thermal barrier sheet", "Ceramic", "mineral", 9.0,
-       (0.0, 0.05), (0.0, 0.0), "part", 0.6, _src("DE:1 CZ:1 JP:1 CN:2")),
-)
-_MAT_BY_ID: dict[str, MaterialSpec] = {m.id: m for m in MATERIALS}
-
-#: Materials a recycling facility sells back as recyclate.
-_RECYCLATES = ("M-AL-ING", "M-PET", "M-HDPE", "M-CU-CATH", "M-STEEL", "M-COSO4", "M-NISO4", "M-CARTON")
-
-#: Which materials go round which loop, by strategy (EoL / production-scrap flows).
-_LOOP_MATERIALS: dict[str, tuple[str, ...]] = {
-    "reuse": ("M-WOOD", "M-CARTON", "M-HDPE", "M-LDPE"),
-    "repair": ("M-PCBA", "M-CABLE", "M-WOOD"),
-    "refurbish": ("M-PCBA", "M-CABLE"),
-    "remanufacture": ("M-PCBA", "M-CU-BUS", "M-AL-EXT"),
-    "repurpose": ("M-PCBA", "M-AL-EXT", "M-STEEL"),
-    "recycle": ("M-AL-EXT", "M-AL-FOIL", "M-CU-FOIL", "M-CU-BUS", "M-STEEL", "M-SS", "M-PET", "M-HDPE",
-                "M-PP", "M-CARTON", "M-LDPE", "M-COSO4", "M-NISO4", "M-PAPER"),
-    "recover": ("M-PP", "M-PA66", "M-WOOD", "M-PAPER", "M-LDPE", "M-PVC"),
-    "dispose": ("M-ADH", "M-CERAMIC", "M-RUBBER", "M-GLASS", "M-PVC"),
-}
-_STRATEGY_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("recycle", 45), ("reuse", 15), ("recover", 10), ("dispose", 8), ("remanufacture", 7),
-    ("repair", 6), ("refurbish", 5), ("repurpose", 4),
-)
-#: Materials whose sourcing is worth a nearshoring what-if (strategic and bulk lines).
-_CANDIDATE_MATERIALS = ("M-LIOH", "M-COSO4", "M-NISO4", "M-MNSO4", "M-GRAPH", "M-AL-EXT", "M-CU-FOIL",
-                        "M-SI", "M-PET", "M-STEEL", "M-PCBA", "M-NDFEB")
-
-
-@dataclass(frozen=True, slots=True)
-class ProductSpec:
-    """A product template: circularity parameters (MCI inputs) and its bill of materials."""
-
-    id: str
-    name: str
-    lifetime_years: float
-    industry_lifetime_years: float
-    use_intensity: float | None
-    industry_use_intensity: float | None
-    collection_recycling_share: float
-    collection_reuse_share: float
-    recycling_efficiency_eol: float
-    recycling_efficiency_feedstock: float
-    category: str
-    bom: tuple[tuple[str, float], ...]
-
-
-PRODUCTS: tuple[ProductSpec, ...] = (
-    ProductSpec("P-EVB-75", "EV battery pack, 75 kWh NMC811", 12, 10, 1.1, 1.0, 0.80, 0.10, 0.70, 0.90,
-                "ev_battery", (("M-LIOH", 36.0), ("M-NISO4", 58.0), ("M-COSO4", 9.0), ("M-MNSO4", 6.5),
-                               ("M-GRAPH", 68.0), ("M-AL-EXT", 62.0), ("M-AL-FOIL", 9.5), ("M-CU-FOIL", 21.0),
-                               ("M-CU-BUS", 6.0), ("M-STEEL", 34.0), ("M-PA66", 9.0), ("M-PP", 4.0),
-                               ("M-PCBA", 3.2), ("M-CABLE", 4.5), ("M-ELYTE", 38.0), ("M-SI", 1.8),
-                               ("M-CERAMIC", 2.6), ("M-ADH", 3.4), ("M-RUBBER", 1.2))),
-    ProductSpec("P-PET-500", "PET food container, 500 ml, with paper label", 0.1, 0.1, None, None, 0.55, 0.0,
-                0.75, 0.85, "packaging_pet_contact_sensitive",
-                (("M-PET", 0.0215), ("M-PAPER", 0.0012), ("M-ADH", 0.0002), ("M-CARTON", 0.0021),
-                 ("M-LDPE", 0.0003))),
-    ProductSpec("P-HDPE-2L", "HDPE detergent bottle, 2 l, with PP cap", 0.3, 0.3, None, None, 0.60, 0.0,
-                0.80, 0.85, "packaging_plastic_non_contact_sensitive",
-                (("M-HDPE", 0.068), ("M-PP", 0.006), ("M-PAPER", 0.002), ("M-CARTON", 0.004))),
-    ProductSpec("P-EMOT-150", "Electric drive motor, 150 kW", 15, 12, 1.0, 1.0, 0.90, 0.05, 0.85, 0.90,
-                "electric_motor", (("M-STEEL", 42.0), ("M-CU-CATH", 9.5), ("M-NDFEB", 1.6), ("M-AL-ING", 14.0),
-                                   ("M-SS", 1.2), ("M-PCBA", 0.9), ("M-PA66", 0.8), ("M-PVC", 0.6))),
-    ProductSpec("P-ESS-200", "Stationary storage cabinet, 200 kWh LFP", 20, 15, 0.9, 1.0, 0.85, 0.05, 0.70, 0.90,
-                "industrial_battery", (("M-LI2CO3", 110.0), ("M-GRAPH", 190.0), ("M-AL-FOIL", 28.0),
-                                       ("M-CU-FOIL", 60.0), ("M-STEEL-HDG", 420.0), ("M-PCBA", 6.0),
-                                       ("M-ELYTE", 105.0), ("M-CABLE", 12.0), ("M-ABS", 8.0))),
-)
-
-# ---------------------------------------------------------------------------------------
-# Geography
-# ---------------------------------------------------------------------------------------
-
-_CITIES_BY_COUNTRY: dict[str, tuple[City, ...]] = {}
-for _c in CITIES:
-    _CITIES_BY_COUNTRY.setdefault(_c.country, ())
-    _CITIES_BY_COUNTRY[_c.country] += (_c,)
-_CITY_BY_NAME: dict[str, City] = {c.name: c for c in CITIES}
-
-#: Countries where a supplier with no material-specific origin tends to be (general industry).
-_GENERAL_COUNTRIES: tuple[tuple[str, float], ...] = _src(
-    "DE:10 CN:12 US:8 FR:5 IT:5 PL:5 ES:3 MX:4 JP:4 KR:4 IN:5 TR:3 CZ:3 NL:2 BE:2 AT:2 SE:2 FI:1 "
-    "GB:3 HU:2 SK:1 RO:2 PT:1 BR:3 CA:2 TW:2 TH:2 VN:2 MY:2 ID:1 ZA:1 MA:1 AU:1 CH:1 DK:1 NO:1 AR:1 CL:1"
-)
-
-_GENERAL_CUM = _cum(w for _, w in _GENERAL_COUNTRIES)
-
-#: Plant locations, in order: the first three mirror the demo (France, Poland, Mexico).
-_PLANT_CITIES = ("Lyon", "Wrocław", "Monterrey", "Leipzig", "Zaragoza", "San Antonio", "Suzhou", "Pune",
-                 "Curitiba", "Brno", "Turin", "Győr", "Bursa", "Durban", "Melbourne", "Querétaro",
-                 "Gliwice", "Valenciennes", "Rayong", "Cheongju")
-
-_PREFIXES = ("Nord", "Alpen", "Baltic", "Atlas", "Vega", "Orion", "Terra", "Aurora", "Delta", "Sigma",
-             "Nova", "Polar", "Iber", "Danub", "Cascad", "Sierra", "Pacif", "Andes", "Savann", "Jade",
-             "Lotus", "Hana", "Indus", "Karoo", "Zambe", "Sahel", "Tasman", "Maple", "Prairie", "Bajío",
-             "Pampa", "Fjord", "Rhen", "Vistul", "Carpat", "Adria", "Helios", "Boreal", "Meridi", "Crest")
-_STEMS = ("ion", "ex", "ara", "ium", "tek", "via", "lux", "mont", "berg", "stone", "field", "gate",
-          "line", "core", "forge", "well", "ora", "ano", "ica", "o")
-_SECTOR = {"battery": ("Battery Materials", "Advanced Materials", "Energy Materials"),
-           "metal": ("Metals", "Metalworks", "Alloys"), "polymer": ("Polymers", "Plastics", "Compounds"),
-           "packaging": ("Packaging", "Pack", "Converting"), "electronics": ("Electronics", "Systems", "Circuits"),
-           "chemical": ("Chemicals", "Specialty Chemicals", "Chemie"), "mineral": ("Minerals", "Industrial Minerals",
-                                                                                  "Resources")}
-_LEGAL = {"DE": "GmbH", "AT": "GmbH", "CH": "AG", "FR": "SAS", "BE": "NV", "NL": "B.V.", "PL": "Sp. z o.o.",
-          "CZ": "s.r.o.", "SK": "s.r.o.", "ES": "S.L.", "IT": "S.p.A.", "PT": "Lda.", "MX": "S.A. de C.V.",
-          "US": "Inc.", "CA": "Inc.", "GB": "Ltd", "IE": "Ltd", "SE": "AB", "FI": "Oy", "NO": "AS", "DK": "A/S",
-          "CN": "Co., Ltd.", "JP": "K.K.", "KR": "Co., Ltd.", "TW": "Co., Ltd.", "AU": "Pty Ltd",
-          "ZA": "(Pty) Ltd", "BR": "Ltda.", "AR": "S.A.", "CL": "SpA", "IN": "Pvt. Ltd.", "TR": "A.Ş.",
-          "HU": "Kft.", "RO": "S.R.L.", "ID": "PT", "MY": "Sdn. Bhd.", "TH": "Co., Ltd.", "VN": "JSC"}
-_SITE_WORD = {"battery": "refinery", "metal": "works", "polymer": "plant", "packaging": "mill",
-              "electronics": "factory", "chemical": "plant", "mineral": "operations"}
-
-
-def _haversine_km(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
-    """Great-circle distance; good enough to tell hyperlocal from domestic from global."""
-    p1, p2 = math.radians(a_lat), math.radians(b_lat)
-    dphi, dlmb = p2 - p1, math.radians(b_lon - a_lon)
-    h = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
-    return 12742.0 * math.asin(min(1.0, math.sqrt(h)))
-
-
-def _jitter(rng: random.Random, city: City, max_km: float) -> tuple[float, float]:
-    """A point within ``max_km`` of the city centre, so sites of one city are distinct."""
-    r = max_km * math.sqrt(rng.random())
-    theta = rng.random() * 2 * math.pi
-    lat = city.lat + (r * math.cos(theta)) / 111.32
-    lon = city.lon + (r * math.sin(theta)) / (111.32 * max(0.2, math.cos(math.radians(city.lat))))
-    return round(max(-90.0, min(90.0, lat)), 4), round(((lon + 180.0) % 360.0) - 180.0, 4)
-
-
 def _currency(rng: random.Random, country: str) -> str:
     """Invoice currency of a supplier country: local where it is in ``FX_RATES``, else USD."""
     if country in _EURO_AREA:
@@ -388,19 +138,6 @@ def _currency(rng: random.Random, country: str) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Site:
-    id: str
-    org: str
-    name: str
-    country: str
-    lat: float | None
-    lon: float | None
-    kind: str
-    materials: tuple[str, ...] = ()
-    family: str = ""
-
-
 def _fmt_coord(v: float | None) -> str:
     return "" if v is None else f"{v:.4f}"
 
@@ -412,269 +149,228 @@ def _share(rng: random.Random, lo: float, hi: float) -> int:
     return round(rng.uniform(lo, hi) * 1000)
 
 
-def generate(out_dir: Path, suppliers: int, seed: int = 0) -> GenerateSummary:
-    """Write a complete, referentially consistent data set for ``suppliers`` supplier organisations.
+def _km(a: Site, b: Site) -> float:
+    """Distance between two sites with coordinates, on the generator's sphere (GENERATOR_EARTH_RADIUS_KM)."""
+    return haversine_km(a.lat, a.lon, b.lat, b.lon, radius_km=GENERATOR_EARTH_RADIUS_KM)  # type: ignore[arg-type]
 
-    Deterministic in ``(suppliers, seed)``: the files are byte-identical across runs and
-    platforms. ``out_dir`` is created if needed; existing contract files are replaced
-    atomically. Raises ValueError for ``suppliers < 1``.
-    """
-    if suppliers < 1:
-        raise ValueError("suppliers must be at least 1")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    n = suppliers
 
-    # --- buyer, plants, warehouses -------------------------------------------------------
-    buyer_org = "ORG-BUYER"
-    orgs: list[tuple[str, str, str, str]] = [(buyer_org, "Calderon Varga Manufacturing Group SE", "buyer", "FR")]
-    n_plants = max(3, n // 2000)
-    plants: list[_Site] = []
-    for i in range(n_plants):
-        city = _CITY_BY_NAME[_PLANT_CITIES[i % len(_PLANT_CITIES)]]
-        lat, lon = _jitter(rng, city, 12.0)
-        plants.append(_Site(f"S-PLT-{i + 1:03d}", buyer_org, f"{city.name} assembly plant {i + 1}",
-                            city.country, lat, lon, "plant"))
-    warehouses: list[_Site] = []
-    for i in range(max(1, n_plants // 3)):
-        anchor = plants[(i * 3) % n_plants]
-        city = _CITY_BY_NAME[_PLANT_CITIES[((i * 3) % n_plants) % len(_PLANT_CITIES)]]
-        lat, lon = _jitter(rng, city, 20.0)
-        warehouses.append(_Site(f"S-WH-{i + 1:03d}", buyer_org, f"{city.name} distribution warehouse",
-                                anchor.country, lat, lon, "warehouse"))
-    buyer_sites = plants + warehouses
+def _nearest(site: Site, among: Sequence[Site]) -> int:
+    """Index of the site of ``among`` nearest to ``site``; without coordinates, the first in
+    the same country, else in the same M49 region, else the first."""
+    if site.lat is None or site.lon is None:
+        same = [j for j, p in enumerate(among) if p.country == site.country]
+        if same:
+            return same[0]
+        region = COUNTRY_REGION[site.country]
+        same = [j for j, p in enumerate(among) if COUNTRY_REGION[p.country] == region]
+        return same[0] if same else 0
+    best, best_d = 0, math.inf
+    for j, p in enumerate(among):
+        d = _km(site, p)
+        if d < best_d:
+            best, best_d = j, d
+    return best
 
-    # --- recyclers: one next to every plant, plus a few elsewhere ---------------------
-    recyclers: list[_Site] = []
-    n_recyclers = n_plants + max(0, n // 2000)
-    for i in range(n_recyclers):
-        if i < n_plants:
-            city = _CITY_BY_NAME[_PLANT_CITIES[i % len(_PLANT_CITIES)]]
+
+def _numbered(raw: list[tuple[int, int, list[str]]], prefix: str) -> list[list[str]]:
+    """Rows sorted by (day, draw order), then given ids ``PREFIX-00001``... in that order."""
+    raw.sort(key=lambda t: (t[0], t[1]))
+    width = max(5, len(str(len(raw))))
+    rows = []
+    for k, (_, _, row) in enumerate(raw):
+        row[0] = f"{prefix}-{k + 1:0{width}d}"
+        rows.append(row)
+    return rows
+
+
+# --- purchases -----------------------------------------------------------------------
+
+
+def _quantity(rng: random.Random, mat: MaterialSpec, site: Site) -> tuple[float, str, str]:
+    """(kg, quantity text, unit): tonnes for bulk lines, kilograms for parts, grams for fine
+    materials, and pounds for half of the US suppliers."""
+    if mat.size == "bulk":
+        kg = rng.uniform(2.0, 120.0) * 1000.0
+        unit = "t" if rng.random() < 0.7 else "kg"
+    elif mat.size == "part":
+        kg = rng.uniform(50.0, 8000.0)
+        unit = "t" if kg >= 1000.0 and rng.random() < 0.1 else "kg"
+    else:
+        kg = rng.uniform(0.5, 60.0)
+        unit = "g" if rng.random() < 0.6 else "kg"
+    if site.country == "US" and rng.random() < 0.5:
+        unit = "lb"
+    if unit == "t":
+        qty = f"{kg / 1000.0:.3f}"
+    elif unit == "kg":
+        qty = f"{kg:.1f}"
+    elif unit == "g":
+        qty = f"{kg * 1000.0:.0f}"
+    else:
+        qty = f"{kg / 0.45359237:.1f}"
+    return kg, qty, unit
+
+
+def _mode(rng: random.Random, site: Site, buyer: Site, mat: MaterialSpec) -> tuple[str, float | None]:
+    """(transport mode, distance in km or None): road or rail at short range, sea across
+    continents, some air for electronics and rail between Asia and Europe."""
+    if site.lat is None or site.lon is None:
+        mode = "road" if COUNTRY_REGION[site.country] == COUNTRY_REGION[buyer.country] else "sea"
+        return mode, None
+    dist = _km(site, buyer)
+    r = rng.random()
+    if dist < 800:
+        mode = "road" if r < 0.85 else "rail"
+    elif dist < 3500 and COUNTRY_REGION[site.country] == COUNTRY_REGION[buyer.country]:
+        if COUNTRY_REGION[site.country] == "Europe" and r < 0.08:
+            mode = "inland_waterway"
         else:
-            country = rng.choices([c for c, _ in _GENERAL_COUNTRIES], cum_weights=_GENERAL_CUM)[0]
-            city = rng.choice(_CITIES_BY_COUNTRY[country])
-        org_id = f"ORG-R-{i + 1:04d}"
-        orgs.append((org_id, f"{rng.choice(_PREFIXES)}{rng.choice(_STEMS)} Recycling {_LEGAL.get(city.country, 'Ltd')}",
-                     "recycler", city.country))
-        lat, lon = _jitter(rng, city, MAX_JITTER_KM)
-        if i >= n_plants and rng.random() < MISSING_COORDS_SHARE:
-            lat = lon = None
-        recyclers.append(_Site(f"S-RF-{i + 1:04d}", org_id, f"{city.name} recovery centre", city.country,
-                               lat, lon, "recycling_facility", _RECYCLATES))
+            mode = "road" if r < 0.65 else "rail"
+    elif mat.family == "electronics" and r < 0.35:
+        mode = "air"
+    elif r < 0.08:
+        mode = "rail" if {COUNTRY_REGION[site.country], COUNTRY_REGION[buyer.country]} == {"Asia", "Europe"} \
+            else "air"
+    else:
+        mode = "sea"
+    return mode, dist
 
-    # --- suppliers ---------------------------------------------------------------------
-    width = max(5, len(str(n)))
-    supplier_sites: list[_Site] = []
-    mat_cum = _cum(m.weight for m in MATERIALS)
-    family_members: dict[str, list[str]] = {}
-    for m in MATERIALS:
-        family_members.setdefault(m.family, []).append(m.id)
-    for i in range(n):
-        main = rng.choices(MATERIALS, cum_weights=mat_cum)[0]
-        mats = [main.id]
-        r = rng.random()
-        extra = 2 if r < 0.15 else 1 if r < 0.5 else 0
-        pool = family_members[main.family]
-        for _ in range(extra):
-            cand = rng.choice(pool)
-            if cand not in mats:
-                mats.append(cand)
-        r = rng.random()
-        if r < 0.05:  # local cluster around a plant: makes hyperlocal sourcing visible
-            city = _CITY_BY_NAME[_PLANT_CITIES[rng.randrange(n_plants) % len(_PLANT_CITIES)]]
-        else:
-            if r < 0.70:
-                country = rng.choices([c for c, _ in main.sources], weights=[w for _, w in main.sources])[0]
-            else:
-                country = rng.choices([c for c, _ in _GENERAL_COUNTRIES], cum_weights=_GENERAL_CUM)[0]
-            city = rng.choice(_CITIES_BY_COUNTRY[country])
-        org_id = f"ORG-S-{i + 1:0{width}d}"
-        short = f"{rng.choice(_PREFIXES)}{rng.choice(_STEMS)}"
-        orgs.append((org_id, f"{short} {rng.choice(_SECTOR[main.family])} {_LEGAL.get(city.country, 'Ltd')}",
-                     "supplier", city.country))
-        n_sites = 2 if rng.random() < SECOND_SITE_SHARE else 1
-        for k in range(n_sites):
-            if k == 1:
-                if rng.random() < 0.5:
-                    city = rng.choice(_CITIES_BY_COUNTRY[city.country])
-                else:
-                    country = rng.choices([c for c, _ in main.sources], weights=[w for _, w in main.sources])[0]
-                    city = rng.choice(_CITIES_BY_COUNTRY[country])
-            lat, lon = _jitter(rng, city, MAX_JITTER_KM)
-            if rng.random() < MISSING_COORDS_SHARE:
-                lat = lon = None
-            supplier_sites.append(_Site(f"S-{i + 1:0{width}d}-{k + 1}", org_id,
-                                        f"{short} {city.name} {_SITE_WORD[main.family]}", city.country,
-                                        lat, lon, "supplier_site", tuple(mats), main.family))
 
-    # --- nearest plant per site (drives buyer choice and loop targets) ---------------
-    def nearest(site: _Site, among: Sequence[_Site]) -> int:
-        if site.lat is None or site.lon is None:
-            same = [j for j, p in enumerate(among) if p.country == site.country]
-            if same:
-                return same[0]
-            region = COUNTRY_REGION[site.country]
-            same = [j for j, p in enumerate(among) if COUNTRY_REGION[p.country] == region]
-            return same[0] if same else 0
-        best, best_d = 0, math.inf
-        for j, p in enumerate(among):
-            d = _haversine_km(site.lat, site.lon, p.lat, p.lon)  # type: ignore[arg-type]
-            if d < best_d:
-                best, best_d = j, d
-        return best
+def _lead_time(rng: random.Random, mode: str, dist: float | None) -> int:
+    """Lead time in days from the mode and the distance (6,000 km when it is unknown)."""
+    d = dist if dist is not None else 6000.0
+    if mode == "road":
+        return 1 + int(d / 700) + rng.randint(0, 4)
+    if mode == "rail":
+        return 3 + int(d / 600) + rng.randint(0, 5)
+    if mode == "inland_waterway":
+        return 4 + int(d / 200) + rng.randint(0, 3)
+    if mode == "air":
+        return 2 + rng.randint(1, 5)
+    return 10 + int(d / 550) + rng.randint(0, 10)
 
-    home_plant = [nearest(s, plants) for s in supplier_sites]
 
-    # --- purchases ---------------------------------------------------------------------
+def _purchase(rng: random.Random, parties: Parties, si: int, home_plant: int) -> list[str]:
+    """One purchase line (id left empty) from supplier site ``si``, or, for 2 %, recyclate
+    bought back from a recycler."""
+    if rng.random() < 0.02:  # recyclate bought back from a recycler
+        site = parties.recyclers[rng.randrange(len(parties.recyclers))]
+        mat = MATERIAL_BY_ID[rng.choice(RECYCLATES)]
+        recycled, reused = _share(rng, 0.9, 1.0), 0
+    else:
+        site = parties.suppliers[si]
+        mat = MATERIAL_BY_ID[rng.choice(site.materials)]
+        recycled = _share(rng, *mat.recycled)
+        reused = min(_share(rng, *mat.reused), 1000 - recycled)
+    r = rng.random()
+    if r < 0.08 and mat.family == "packaging":
+        buyer = parties.warehouses[rng.randrange(len(parties.warehouses))]
+    elif r < 0.60 and site.kind == "supplier_site":
+        buyer = parties.plants[home_plant]
+    else:
+        buyer = parties.plants[rng.randrange(len(parties.plants))]
+    kg, qty, unit = _quantity(rng, mat, site)
+    if rng.random() < 0.03:
+        spend = currency = ""
+    else:
+        currency = _currency(rng, site.country)
+        eur = kg * mat.price * rng.uniform(0.85, 1.2)
+        spend = f"{eur / FX_RATES[currency]:.2f}"
+    mode, dist = _mode(rng, site, buyer, mat)
+    lead = _lead_time(rng, mode, dist)
+    mode_s = "" if rng.random() < 0.03 else mode
+    lead_s = "" if rng.random() < 0.04 else str(lead)
+    return ["", "", buyer.id, site.id, mat.id, qty, unit, spend, currency,
+            f"{recycled / 1000:.3f}", f"{reused / 1000:.3f}", mode_s, lead_s]
+
+
+def _purchases(rng: random.Random, n: int, parties: Parties) -> list[list[str]]:
+    """About ``PURCHASES_PER_SUPPLIER`` lines per supplier, mostly to the nearest plant."""
+    suppliers = parties.suppliers
+    home_plant = [_nearest(s, parties.plants) for s in suppliers]
     n_purchases = round(n * PURCHASES_PER_SUPPLIER)
     # Pareto-like supplier weights: a few suppliers carry much of the volume, as in real spend data.
-    site_cum = _cum(rng.paretovariate(1.6) for _ in supplier_sites)
-    site_idx = list(range(len(supplier_sites)))
-    chosen = rng.choices(site_idx, cum_weights=site_cum, k=n_purchases)
-    raw_purchases: list[tuple[int, int, list[str]]] = []
+    site_cum = cumulative(rng.paretovariate(1.6) for _ in suppliers)
+    chosen = rng.choices(list(range(len(suppliers))), cum_weights=site_cum, k=n_purchases)
+    raw: list[tuple[int, int, list[str]]] = []
     for seq, si in enumerate(chosen):
         day = rng.randrange(_DAYS)
-        if rng.random() < 0.02:  # recyclate bought back from a recycler
-            site = recyclers[rng.randrange(len(recyclers))]
-            mat = _MAT_BY_ID[rng.choice(_RECYCLATES)]
-            recycled, reused = _share(rng, 0.9, 1.0), 0
-        else:
-            site = supplier_sites[si]
-            mat = _MAT_BY_ID[rng.choice(site.materials)]
-            recycled = _share(rng, *mat.recycled)
-            reused = min(_share(rng, *mat.reused), 1000 - recycled)
-        r = rng.random()
-        if r < 0.08 and mat.family == "packaging":
-            buyer = warehouses[rng.randrange(len(warehouses))]
-        elif r < 0.60 and site.kind == "supplier_site":
-            buyer = plants[home_plant[si]]
-        else:
-            buyer = plants[rng.randrange(n_plants)]
-        # quantity and unit
-        if mat.size == "bulk":
-            kg = rng.uniform(2.0, 120.0) * 1000.0
-            unit = "t" if rng.random() < 0.7 else "kg"
-        elif mat.size == "part":
-            kg = rng.uniform(50.0, 8000.0)
-            unit = "t" if kg >= 1000.0 and rng.random() < 0.1 else "kg"
-        else:
-            kg = rng.uniform(0.5, 60.0)
-            unit = "g" if rng.random() < 0.6 else "kg"
-        if site.country == "US" and rng.random() < 0.5:
-            unit = "lb"
-        if unit == "t":
-            qty = f"{kg / 1000.0:.3f}"
-        elif unit == "kg":
-            qty = f"{kg:.1f}"
-        elif unit == "g":
-            qty = f"{kg * 1000.0:.0f}"
-        else:
-            qty = f"{kg / 0.45359237:.1f}"
-        # spend
-        if rng.random() < 0.03:
-            spend = currency = ""
-        else:
-            currency = _currency(rng, site.country)
-            eur = kg * mat.price * rng.uniform(0.85, 1.2)
-            spend = f"{eur / FX_RATES[currency]:.2f}"
-        # transport mode and lead time
-        if site.lat is None or site.lon is None:
-            dist = None
-            mode = "road" if COUNTRY_REGION[site.country] == COUNTRY_REGION[buyer.country] else "sea"
-        else:
-            dist = _haversine_km(site.lat, site.lon, buyer.lat, buyer.lon)  # type: ignore[arg-type]
-            r = rng.random()
-            if dist < 800:
-                mode = "road" if r < 0.85 else "rail"
-            elif dist < 3500 and COUNTRY_REGION[site.country] == COUNTRY_REGION[buyer.country]:
-                if COUNTRY_REGION[site.country] == "Europe" and r < 0.08:
-                    mode = "inland_waterway"
-                else:
-                    mode = "road" if r < 0.65 else "rail"
-            elif mat.family == "electronics" and r < 0.35:
-                mode = "air"
-            elif r < 0.08:
-                mode = "rail" if {COUNTRY_REGION[site.country], COUNTRY_REGION[buyer.country]} == {"Asia", "Europe"} \
-                    else "air"
-            else:
-                mode = "sea"
-        d = dist if dist is not None else 6000.0
-        if mode == "road":
-            lead = 1 + int(d / 700) + rng.randint(0, 4)
-        elif mode == "rail":
-            lead = 3 + int(d / 600) + rng.randint(0, 5)
-        elif mode == "inland_waterway":
-            lead = 4 + int(d / 200) + rng.randint(0, 3)
-        elif mode == "air":
-            lead = 2 + rng.randint(1, 5)
-        else:
-            lead = 10 + int(d / 550) + rng.randint(0, 10)
-        mode_s = "" if rng.random() < 0.03 else mode
-        lead_s = "" if rng.random() < 0.04 else str(lead)
-        raw_purchases.append((day, seq, [
-            "", _DATES[day], buyer.id, site.id, mat.id, qty, unit, spend, currency,
-            f"{recycled / 1000:.3f}", f"{reused / 1000:.3f}", mode_s, lead_s]))
-    raw_purchases.sort(key=lambda t: (t[0], t[1]))
-    pwidth = max(5, len(str(n_purchases)))
-    purchase_rows = []
-    for k, (_, _, row) in enumerate(raw_purchases):
-        row[0] = f"PO-{k + 1:0{pwidth}d}"
-        purchase_rows.append(row)
+        row = _purchase(rng, parties, si, home_plant[si])
+        row[1] = _DATES[day]
+        raw.append((day, seq, row))
+    return _numbered(raw, "PO")
 
-    # --- loops -------------------------------------------------------------------------
+
+# --- loops, upstream chains, candidates ------------------------------------------------
+
+
+def _sites_by_material(suppliers: Sequence[Site]) -> dict[str, list[int]]:
+    """Material id -> indexes of the supplier sites that sell it (every catalogue material)."""
     by_material: dict[str, list[int]] = {m.id: [] for m in MATERIALS}
-    for j, s in enumerate(supplier_sites):
+    for j, s in enumerate(suppliers):
         for m in s.materials:
             by_material[m].append(j)
-    plant_recycler = [nearest(p, [r for r in recyclers if r.lat is not None] or recyclers) for p in buyer_sites]
+    return by_material
+
+
+def _loop_target(rng: random.Random, strategy: str, origin: Site, near_recycler: Site,
+                 suppliers_of: Sequence[int], parties: Parties) -> Site:
+    """Where a loop flow goes: recyclers for recycle/recover/dispose, suppliers or other
+    buyer sites for reuse, suppliers or the nearby recycler for repair and remanufacture."""
+    r = rng.random()
+    if strategy in ("recycle", "recover", "dispose"):
+        if r < 0.75:
+            return near_recycler
+        return parties.recyclers[rng.randrange(len(parties.recyclers))]
+    if strategy == "reuse":
+        if r < 0.5 and suppliers_of:
+            return parties.suppliers[rng.choice(suppliers_of)]
+        others = [b for b in parties.buyer_sites if b.id != origin.id]
+        return rng.choice(others)
+    if strategy in ("repair", "refurbish", "remanufacture"):
+        if r < 0.6 and suppliers_of:
+            return parties.suppliers[rng.choice(suppliers_of)]
+        return near_recycler
+    # repurpose
+    target = near_recycler if r < 0.5 else parties.plants[rng.randrange(len(parties.plants))]
+    return near_recycler if target.id == origin.id else target
+
+
+def _loops(rng: random.Random, n_purchases: int, parties: Parties,
+           by_material: Mapping[str, Sequence[int]]) -> list[list[str]]:
+    """About one loop flow per ten purchases, from the buyer's sites, by R-strategy."""
+    buyer_sites = parties.buyer_sites
+    recyclers = parties.recyclers
+    plant_recycler = [_nearest(p, [r for r in recyclers if r.lat is not None] or recyclers) for p in buyer_sites]
     located_recyclers = [r for r in recyclers if r.lat is not None] or recyclers
-    strat_names = [s for s, _ in _STRATEGY_WEIGHTS]
-    strat_cum = _cum(w for _, w in _STRATEGY_WEIGHTS)
-    n_loops = max(1, round(n_purchases / 10))
-    raw_loops: list[tuple[int, int, list[str]]] = []
-    for seq in range(n_loops):
+    strat_names = [s for s, _ in STRATEGY_WEIGHTS]
+    strat_cum = cumulative(w for _, w in STRATEGY_WEIGHTS)
+    n_plants, n_warehouses = len(parties.plants), len(parties.warehouses)
+    raw: list[tuple[int, int, list[str]]] = []
+    for seq in range(max(1, round(n_purchases / 10))):
         day = rng.randrange(_DAYS)
-        fi = rng.randrange(n_plants) if rng.random() < 0.9 else n_plants + rng.randrange(len(warehouses))
+        fi = rng.randrange(n_plants) if rng.random() < 0.9 else n_plants + rng.randrange(n_warehouses)
         origin = buyer_sites[fi]
         strategy = rng.choices(strat_names, cum_weights=strat_cum)[0]
-        mat_id = rng.choice(_LOOP_MATERIALS[strategy])
-        r = rng.random()
-        suppliers_of = by_material[mat_id]
-        if strategy in ("recycle", "recover", "dispose"):
-            target = located_recyclers[plant_recycler[fi]] if r < 0.75 else recyclers[rng.randrange(len(recyclers))]
-        elif strategy == "reuse":
-            if r < 0.5 and suppliers_of:
-                target = supplier_sites[rng.choice(suppliers_of)]
-            else:
-                others = [b for b in buyer_sites if b.id != origin.id]
-                target = rng.choice(others)
-        elif strategy in ("repair", "refurbish", "remanufacture"):
-            if r < 0.6 and suppliers_of:
-                target = supplier_sites[rng.choice(suppliers_of)]
-            else:
-                target = located_recyclers[plant_recycler[fi]]
-        else:  # repurpose
-            target = located_recyclers[plant_recycler[fi]] if r < 0.5 else plants[rng.randrange(n_plants)]
-            if target.id == origin.id:
-                target = located_recyclers[plant_recycler[fi]]
+        mat_id = rng.choice(LOOP_MATERIALS[strategy])
+        target = _loop_target(rng, strategy, origin, located_recyclers[plant_recycler[fi]], by_material[mat_id],
+                              parties)
         kg = rng.uniform(20.0, 20000.0)
         if kg > 5000 and rng.random() < 0.6:
             qty, unit = f"{kg / 1000:.3f}", "t"
         else:
             qty, unit = f"{kg:.1f}", "kg"
-        raw_loops.append((day, seq, ["", _DATES[day], origin.id, target.id, mat_id, strategy, qty, unit]))
-    raw_loops.sort(key=lambda t: (t[0], t[1]))
-    lwidth = max(5, len(str(n_loops)))
-    loop_rows = []
-    for k, (_, _, row) in enumerate(raw_loops):
-        row[0] = f"L-{k + 1:0{lwidth}d}"
-        loop_rows.append(row)
+        raw.append((day, seq, ["", _DATES[day], origin.id, target.id, mat_id, strategy, qty, unit]))
+    return _numbered(raw, "L")
 
-    # --- upstream chains (acyclic: every edge goes to a higher random rank) ------------
-    ranks = list(range(len(supplier_sites)))
+
+def _upstream(rng: random.Random, n: int, suppliers: Sequence[Site],
+              by_material: Mapping[str, Sequence[int]]) -> list[list[str]]:
+    """Upstream chains of 2-3 tiers among suppliers of one material; acyclic because every
+    edge goes to a higher random rank."""
+    ranks = list(range(len(suppliers)))
     rng.shuffle(ranks)
-    upstream: dict[tuple[str, str, str], None] = {}
+    upstream: dict[tuple[str, str, str], None] = {}  # an ordered set: duplicates drawn twice count once
     chain_mats = [m.id for m in MATERIALS if len(by_material[m.id]) >= 3]
     for _ in range(max(3, n // 40) if chain_mats else 0):
         mat_id = rng.choice(chain_mats)
@@ -683,28 +379,33 @@ def generate(out_dir: Path, suppliers: int, seed: int = 0) -> GenerateSummary:
         k = min(depth + 1, len(members))
         chain = sorted(rng.sample(members, k), key=lambda j: ranks[j])
         for a, b in zip(chain, chain[1:]):
-            upstream[(supplier_sites[a].id, supplier_sites[b].id, mat_id)] = None
+            upstream[(suppliers[a].id, suppliers[b].id, mat_id)] = None
+    return [list(k) for k in upstream]
 
-    # --- nearshoring / reshoring candidates --------------------------------------------
+
+def _candidates(rng: random.Random, plants: Sequence[Site], suppliers: Sequence[Site],
+                by_material: Mapping[str, Sequence[int]]) -> list[list[str]]:
+    """Nearshoring and reshoring candidates: for four strategic or bulk materials per plant,
+    one supplier in the plant's country and one elsewhere in its M49 region."""
     by_country: dict[str, list[int]] = {}
     by_region: dict[str, list[int]] = {}
-    for j, s in enumerate(supplier_sites):
+    for j, s in enumerate(suppliers):
         by_country.setdefault(s.country, []).append(j)
         by_region.setdefault(COUNTRY_REGION[s.country], []).append(j)
     candidates: dict[tuple[str, str], list[str]] = {}
     for p in plants:
-        for mat_id in rng.sample(_CANDIDATE_MATERIALS, 4):
-            mat = _MAT_BY_ID[mat_id]
+        for mat_id in rng.sample(CANDIDATE_MATERIALS, 4):
+            mat = MATERIAL_BY_ID[mat_id]
             region = COUNTRY_REGION[p.country]
             mat_sites = set(by_material[mat_id])
             domestic = by_country.get(p.country, [])
-            regional = [j for j in by_region.get(region, []) if supplier_sites[j].country != p.country]
+            regional = [j for j in by_region.get(region, []) if suppliers[j].country != p.country]
             for pool in (domestic, regional):
                 if not pool:
                     continue
                 preferred = [j for j in pool if j in mat_sites]
                 j = rng.choice(preferred or pool)
-                s = supplier_sites[j]
+                s = suppliers[j]
                 key = (s.id, mat_id)
                 if key in candidates:
                     continue
@@ -714,36 +415,64 @@ def generate(out_dir: Path, suppliers: int, seed: int = 0) -> GenerateSummary:
                 price = mat.price * rng.uniform(0.9, 1.3) / FX_RATES[currency]
                 lead = rng.randint(2, 12) if s.country == p.country else rng.randint(5, 30)
                 candidates[key] = [s.id, mat_id, str(capacity), f"{price:.4f}", currency, str(lead)]
+    return list(candidates.values())
 
-    # --- write -------------------------------------------------------------------------
-    all_sites = buyer_sites + recyclers + supplier_sites
-    site_rows = ([s.id, s.org, s.name, s.country, _fmt_coord(s.lat), _fmt_coord(s.lon), s.kind] for s in all_sites)
-    material_rows = ([m.id, m.name, m.cls] for m in MATERIALS)
-    n_products = 2 + min(3, n // 5000)
-    products = PRODUCTS[:n_products]
-    product_rows = ([p.id, p.name, _num(p.lifetime_years), _num(p.industry_lifetime_years), _num(p.use_intensity),
+
+# --- the whole data set --------------------------------------------------------------
+
+
+def _product_rows(products: Sequence[ProductSpec]) -> tuple[list[list[str]], list[list[str]]]:
+    """(products.csv rows, bom.csv rows)."""
+    product_rows = [[p.id, p.name, _num(p.lifetime_years), _num(p.industry_lifetime_years), _num(p.use_intensity),
                      _num(p.industry_use_intensity), _num(p.collection_recycling_share),
                      _num(p.collection_reuse_share), _num(p.recycling_efficiency_eol),
-                     _num(p.recycling_efficiency_feedstock), p.category] for p in products)
+                     _num(p.recycling_efficiency_feedstock), p.category] for p in products]
     bom_rows = [[p.id, m, _num(kg)] for p in products for m, kg in p.bom]
-    fx_rows = ([c, f"{r:g}"] for c, r in FX_RATES.items())
+    return product_rows, bom_rows
 
-    _write(out_dir, "organisations.csv", orgs)
+
+def generate(out_dir: Path, suppliers: int, seed: int = 0) -> GenerateSummary:
+    """Write a complete, referentially consistent data set for ``suppliers`` supplier organisations.
+
+    Deterministic in ``(suppliers, seed)``: the files are byte-identical across runs and
+    platforms. ``out_dir`` is created if needed; existing contract files are replaced
+    atomically. Raises ValueError for ``suppliers < 1``.
+
+    The steps draw from one ``random.Random(seed)`` in this order (parties, purchases, loops,
+    upstream chains, candidates); reordering them changes every file after the first moved step.
+    """
+    if suppliers < 1:
+        raise ValueError("suppliers must be at least 1")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    n = suppliers
+    parties = draw_parties(rng, n)
+    purchase_rows = _purchases(rng, n, parties)
+    by_material = _sites_by_material(parties.suppliers)
+    loop_rows = _loops(rng, len(purchase_rows), parties, by_material)
+    upstream_rows = _upstream(rng, n, parties.suppliers, by_material)
+    candidate_rows = _candidates(rng, parties.plants, parties.suppliers, by_material)
+
+    all_sites = parties.buyer_sites + parties.recyclers + parties.suppliers
+    site_rows = ([s.id, s.org, s.name, s.country, _fmt_coord(s.lat), _fmt_coord(s.lon), s.kind] for s in all_sites)
+    products = PRODUCTS[:2 + min(3, n // 5000)]
+    product_rows, bom_rows = _product_rows(products)
+    _write(out_dir, "organisations.csv", parties.orgs)
     _write(out_dir, "sites.csv", site_rows)
-    _write(out_dir, "materials.csv", material_rows)
+    _write(out_dir, "materials.csv", ([m.id, m.name, m.cls] for m in MATERIALS))
     _write(out_dir, "products.csv", product_rows)
     _write(out_dir, "bom.csv", bom_rows)
     _write(out_dir, "purchases.csv", purchase_rows)
     _write(out_dir, "loops.csv", loop_rows)
-    _write(out_dir, "upstream.csv", [list(k) for k in upstream])
-    _write(out_dir, "candidates.csv", candidates.values())
-    _write(out_dir, "fx.csv", fx_rows)
+    _write(out_dir, "upstream.csv", upstream_rows)
+    _write(out_dir, "candidates.csv", candidate_rows)
+    _write(out_dir, "fx.csv", ([c, f"{r:g}"] for c, r in FX_RATES.items()))
     return GenerateSummary(
-        organisations=len(orgs), sites=len(all_sites), materials=len(MATERIALS), products=len(products),
-        bom=len(bom_rows), purchases=len(purchase_rows), loops=len(loop_rows), upstream=len(upstream),
-        candidates=len(candidates), fx=len(FX_RATES),
+        organisations=len(parties.orgs), sites=len(all_sites), materials=len(MATERIALS), products=len(products),
+        bom=len(bom_rows), purchases=len(purchase_rows), loops=len(loop_rows), upstream=len(upstream_rows),
+        candidates=len(candidate_rows), fx=len(FX_RATES),
     )
-
 
 
 def _num(v: float | None) -> str:

@@ -1,0 +1,130 @@
+"""The scenario comparison as one self-contained HTML page (inline CSS, no scripts).
+
+Rendered from the scenario document that ``loopsource.scenario.compare`` returns (the same
+document the JSON output is), with the one Jinja environment of ``render.env`` (autoescaping
+on: site and organisation names come from the user's CSV files).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..analysis.metrics import TIERS
+from ..scenario import CRMA_MAX_SINGLE_COUNTRY_SHARE
+from ..scenario.indicators import value_at
+from .env import environment
+
+
+# (section, label, path, format); format: share, kg, km, days, hhi, num, count, money, co2
+def _rows(doc: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, tuple[str, ...], str]]]]:
+    base = doc["baseline"]
+    mats = sorted(set(base["resilience"]["country_hhi"]) | {m for s in doc["scenarios"]
+                                                             for m in s["indicators"]["resilience"]["country_hhi"]})
+    modes = sorted(set(base["transport"]["tonne_km"]) | {m for s in doc["scenarios"]
+                                                         for m in s["indicators"]["transport"]["tonne_km"]})
+    products = sorted(base["circularity"]["mci"])
+    strategies = list(base["circularity"]["outflow_by_strategy"])
+    mname = doc["names"]["materials"]
+    return [
+        ("Local sourcing", [(f"{t} mass share", ("tiers", t, "mass_share"), "share") for t in TIERS]
+         + [(f"{t} spend share", ("tiers", t, "spend_share"), "share") for t in TIERS]
+         + [("purchased mass", ("total_mass_kg",), "kg"),
+            ("weighted average source distance", ("weighted_average_source_distance_km",), "km")]),
+        ("Transport", [(f"tonne-km, {m}", ("transport", "tonne_km", m), "num") for m in modes]
+         + [("tonne-km, total", ("transport", "tonne_km_total"), "num")]
+         + [(f"emissions, {m} (kg CO2e)", ("transport", "emissions_kg_co2e", m), "num") for m in modes]
+         + [("emissions, total (kg CO2e)", ("transport", "emissions_kg_co2e_total"), "num"),
+            ("tonne-km without an emission factor", ("transport", "tonne_km_without_factor"), "num")]),
+        ("Lead time and spend", [
+            ("mass-weighted lead time (days)", ("lead_time", "mass_weighted_days"), "days"),
+            ("mass with a lead time", ("lead_time", "coverage_share"), "share"),
+            ("spend (" + str(base["spend"]["currency"] or "no common currency") + ")", ("spend", "total"), "num"),
+            ("spend per kg", ("spend", "per_kg"), "money")]),
+        ("Resilience", [
+            ("supplier HHI, mass-weighted", ("resilience", "supplier_hhi_weighted"), "hhi"),
+            ("country HHI, mass-weighted", ("resilience", "country_hhi_weighted"), "hhi"),
+            ("single-source materials", ("resilience", "single_source_count"), "count"),
+            ("critical inflow share", ("resilience", "critical_inflow_share"), "share"),
+            ("largest foreign country share", ("resilience", "largest_foreign_country_share"), "share"),
+            ("unmet demand (kg)", ("unmet_demand_kg",), "kg")]
+         + [(f"supplier HHI, {mname.get(m, m)}", ("resilience", "supplier_hhi", m), "hhi") for m in mats]
+         + [(f"country HHI, {mname.get(m, m)}", ("resilience", "country_hhi", m), "hhi") for m in mats]),
+        ("Circularity", [
+            ("circular inflow share", ("circularity", "circular_inflow_share"), "share"),
+            ("circular outflow share", ("circularity", "circular_outflow_share"), "share")]
+         + [(f"outflow, {st} (kg)", ("circularity", "outflow_by_strategy", st), "kg") for st in strategies]
+         + [(f"MCI, {doc['names']['products'].get(p, p)}", ("circularity", "mci", p), "mci") for p in products]),
+    ]
+
+
+def _fmt(v: Any, kind: str) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if not isinstance(v, (int, float)):
+        return str(v)
+    if kind == "share":
+        return f"{100 * v:.1f} %"
+    if kind in ("kg", "km", "hhi", "count"):
+        return f"{v:,.0f}"
+    if kind in ("days", "money"):
+        return f"{v:,.2f}"
+    if kind == "mci":
+        return f"{v:.3f}"
+    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:,.3g}"
+
+
+def _fmt_delta(v: Any, kind: str) -> str:
+    if not isinstance(v, (int, float)) or isinstance(v, bool):
+        return ""
+    if abs(v) < 1e-9:
+        return "±0"
+    if kind == "share":
+        return f"{100 * v:+.1f} pp"
+    text = _fmt(abs(v), kind)
+    return ("+" if v > 0 else "−") + text
+
+
+def _sections(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The indicator tables: baseline, then value and delta per scenario; rows empty everywhere are left out."""
+    sections = []
+    for title, rows in _rows(doc):
+        out_rows = []
+        for label, path, kind in rows:
+            base = value_at(doc["baseline"], path)
+            cells = []
+            for s in doc["scenarios"]:
+                v = value_at(s["indicators"], path)
+                d = v - base if isinstance(v, (int, float)) and isinstance(base, (int, float)) else None
+                cells.append((_fmt(v, kind), _fmt_delta(d, kind)))
+            if base is None and all(c[0] == "–" for c in cells):
+                continue
+            out_rows.append({"label": label, "baseline": _fmt(base, kind), "cells": cells})
+        sections.append({"title": title, "rows": out_rows})
+    return sections
+
+
+def _crma_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per (strategic material, year) seen in the baseline or any scenario."""
+    rows = []
+    keys = sorted({(m, y) for m, ys in doc["baseline"]["crma"].items() for y in ys}
+                  | {(m, y) for s in doc["scenarios"] for m, ys in s["indicators"]["crma"].items() for y in ys})
+    for m, y in keys:
+        def cell(ind: Mapping[str, Any]) -> dict[str, Any]:
+            r = ind["crma"].get(m, {}).get(y)
+            return {"text": "–" if r is None else f"{_fmt(r['share'], 'share')} {r['country'] or ''}".strip(),
+                    "exceeds": bool(r and r["exceeds"])}
+        rows.append({"material": doc["names"]["materials"].get(m, m), "year": y,
+                     "baseline": cell(doc["baseline"]), "cells": [cell(s["indicators"]) for s in doc["scenarios"]]})
+    return rows
+
+
+def render_html(doc: Mapping[str, Any]) -> str:
+    """One self-contained HTML page (inline CSS, no scripts, every data text escaped)."""
+    template = environment().get_template("scenario.html.j2")
+    return template.render(doc=doc, sections=_sections(doc), crma=_crma_rows(doc), fmt=_fmt, fmt_delta=_fmt_delta,
+                           limit=CRMA_MAX_SINGLE_COUNTRY_SHARE)
+
+
+__all__ = ["render_html"]
