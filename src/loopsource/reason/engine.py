@@ -170,7 +170,6 @@ class _Tables:
     """What the data-level rules need to know of the schema closure."""
 
     def __init__(self, tbox: set[Triple]):
-        sub, subp = f"<{RDFS}subClassOf>", f"<{RDFS}subPropertyOf>"
         self.sup_classes: dict[str, set[str]] = defaultdict(set)
         self.sup_props: dict[str, set[str]] = defaultdict(set)
         self.domains: dict[str, set[str]] = defaultdict(set)
@@ -178,72 +177,63 @@ class _Tables:
         self.inverse: dict[str, set[str]] = defaultdict(set)
         self.symmetric: set[str] = set()
         self.transitive: set[str] = set()
-        on_property: dict[str, str] = {}
-        svf: dict[str, str] = {}
-        avf: dict[str, str] = {}
-        hv: dict[str, str] = {}
-        inter: dict[str, str] = {}
-        chains: dict[str, str] = {}
-        first: dict[str, str] = {}
-        rest: dict[str, str] = {}
+        # Axioms read through a blank node (restrictions, lists) are first collected per
+        # predicate, then resolved: a restriction's parts may come in any order.
+        self._by_pred: dict[str, dict[str, str]] = defaultdict(dict)
         for s, p, o in tbox:
-            if p == sub:
-                if s != o:
-                    self.sup_classes[s].add(o)
-            elif p == f"<{OWL}equivalentClass>":
-                if s != o:
-                    self.sup_classes[s].add(o)
-                    self.sup_classes[o].add(s)
-            elif p == subp:
-                if s != o:
-                    self.sup_props[s].add(o)
-            elif p == f"<{OWL}equivalentProperty>":
-                if s != o:
-                    self.sup_props[s].add(o)
-                    self.sup_props[o].add(s)
-            elif p == f"<{RDFS}domain>":
-                self.domains[s].add(o)
-            elif p == f"<{RDFS}range>":
-                self.ranges[s].add(o)
-            elif p == f"<{OWL}inverseOf>":
-                self.inverse[s].add(o)
-                self.inverse[o].add(s)
-            elif p == TYPE and o == f"<{OWL}SymmetricProperty>":
-                self.symmetric.add(s)
-            elif p == TYPE and o == f"<{OWL}TransitiveProperty>":
-                self.transitive.add(s)
-            elif p == f"<{OWL}onProperty>":
-                on_property[s] = o
-            elif p == f"<{OWL}someValuesFrom>":
-                svf[s] = o
-            elif p == f"<{OWL}allValuesFrom>":
-                avf[s] = o
-            elif p == f"<{OWL}hasValue>":
-                hv[s] = o
-            elif p == f"<{OWL}intersectionOf>":
-                inter[s] = o
-            elif p == f"<{OWL}propertyChainAxiom>":
-                chains[s] = o
-            elif p == f"<{RDF}first>":
-                first[s] = o
-            elif p == f"<{RDF}rest>":
-                rest[s] = o
+            self._read(s, p, o)
+        self._restrictions()
+        self._lists()
+        self.thing = f"<{OWL}Thing>"
 
-        def items(head: str) -> list[str]:
-            out = []
-            while head in first:
-                out.append(first[head])
-                head = rest.get(head, f"<{RDF}nil>")
-            return out
+    _PAIRS = {f"<{RDFS}subClassOf>": ("sup_classes", False), f"<{OWL}equivalentClass>": ("sup_classes", True),
+              f"<{RDFS}subPropertyOf>": ("sup_props", False), f"<{OWL}equivalentProperty>": ("sup_props", True)}
+    _COLLECTED = {f"<{OWL}{n}>" for n in ("onProperty", "someValuesFrom", "allValuesFrom", "hasValue",
+                                          "intersectionOf", "propertyChainAxiom")} | {f"<{RDF}first>", f"<{RDF}rest>"}
 
-        # restriction r: (property, filler)
+    def _read(self, s: str, p: str, o: str) -> None:
+        """One schema triple into the tables (cax-sco, cax-eqc, prp-spo1, prp-eqp, prp-dom, prp-rng, prp-inv, ...)."""
+        if p in self._PAIRS:
+            if s != o:
+                table, both = self._PAIRS[p]
+                getattr(self, table)[s].add(o)
+                if both:
+                    getattr(self, table)[o].add(s)
+        elif p == f"<{RDFS}domain>":
+            self.domains[s].add(o)
+        elif p == f"<{RDFS}range>":
+            self.ranges[s].add(o)
+        elif p == f"<{OWL}inverseOf>":
+            self.inverse[s].add(o)
+            self.inverse[o].add(s)
+        elif p == TYPE and o == f"<{OWL}SymmetricProperty>":
+            self.symmetric.add(s)
+        elif p == TYPE and o == f"<{OWL}TransitiveProperty>":
+            self.transitive.add(s)
+        elif p in self._COLLECTED:
+            self._by_pred[p][s] = o
+
+    def _get(self, name: str) -> dict[str, str]:
+        return self._by_pred.get(f"<{OWL}{name}>", {})
+
+    def _items(self, head: str) -> list[str]:
+        first, rest = self._by_pred.get(f"<{RDF}first>", {}), self._by_pred.get(f"<{RDF}rest>", {})
+        out = []
+        while head in first:
+            out.append(first[head])
+            head = rest.get(head, f"<{RDF}nil>")
+        return out
+
+    def _restrictions(self) -> None:
+        """Restriction r: (property, filler), indexed the ways cls-svf1, cls-avf and cls-hv1/2 look them up."""
+        svf, avf, hv = self._get("someValuesFrom"), self._get("allValuesFrom"), self._get("hasValue")
         self.svf_by_prop: dict[str, list[tuple[str, str]]] = defaultdict(list)  # p -> [(r, filler)]
         self.svf_by_filler: dict[str, list[tuple[str, str]]] = defaultdict(list)  # filler -> [(r, p)]
         self.avf_by_restriction: dict[str, tuple[str, str]] = {}  # r -> (p, filler)
         self.avf_by_prop: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self.hv_by_restriction: dict[str, tuple[str, str]] = {}  # r -> (p, value)
         self.hv_by_prop_value: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for r, p in on_property.items():
+        for r, p in self._get("onProperty").items():
             if r in svf:
                 self.svf_by_prop[p].append((r, svf[r]))
                 self.svf_by_filler[svf[r]].append((r, p))
@@ -253,19 +243,21 @@ class _Tables:
             if r in hv:
                 self.hv_by_restriction[r] = (p, hv[r])
                 self.hv_by_prop_value[(p, hv[r])].append(r)
+
+    def _lists(self) -> None:
+        """Intersections (cls-int1/2) and property chains (prp-spo2), read from their RDF lists."""
         self.intersections: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)  # conjunct -> [(C, all)]
         self.conjuncts: dict[str, list[str]] = {}
-        for c, head in inter.items():
-            parts = items(head)
+        for c, head in self._get("intersectionOf").items():
+            parts = self._items(head)
             self.conjuncts[c] = parts
             for part in parts:
                 self.intersections[part].append((c, parts))
         self.chains: dict[str, list[tuple[str, list[str], int]]] = defaultdict(list)  # p_i -> [(P, chain, i)]
-        for prop, head in chains.items():
-            steps = items(head)
+        for prop, head in self._get("propertyChainAxiom").items():
+            steps = self._items(head)
             for i, step in enumerate(steps):
                 self.chains[step].append((prop, steps, i))
-        self.thing = f"<{OWL}Thing>"
 
 
 class _Chainer:
