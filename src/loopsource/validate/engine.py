@@ -24,6 +24,7 @@ from rdflib.namespace import RDF, SH
 from ..errors import ShapesError, UsageError
 from ..rdf.vocab import GRAPHS, PREFIXES
 from ..store import GraphStore
+from ..store.meta import inferred_status
 from .aggregates import compute_aggregates
 from .candidates import Candidates, full_graph, needs_full_graph, referenced_predicates, subgraph
 from .index import Index
@@ -52,8 +53,7 @@ def resolve_profiles(profiles: Sequence[str] | None, policy: Path | None = None)
 
 
 def _graphs_to_use(store: GraphStore, notes: list[str]) -> list[str]:
-    from ..store.meta import inferred_status
-
+    """The graphs to read: the inferred one only while it is current (a note says when it is not)."""
     status = inferred_status(store)
     if status == "current":
         return [GRAPHS.ontology, GRAPHS.asserted, GRAPHS.inferred]
