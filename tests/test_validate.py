@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import write_csvs
+from loopsource.errors import UsageError
+from loopsource.render.validation import render_html
 from loopsource.validate import PROFILES, ValidationReport, load_policy, policy_turtle, render, validate
 
 ID = "https://w3id.org/loopsource/id/"
@@ -313,6 +315,23 @@ def test_demo_policy_file_is_valid():
     assert policy.rules and "sh:NodeShape" in policy_turtle(policy)
 
 
+def test_policy_turtle_escapes_codes_and_notes(tmp_path):
+    """Codes and notes reach the generated shapes verbatim: quotes, backslashes and line breaks
+    (a carriage return once made the generated Turtle unparsable)."""
+    import rdflib
+
+    from loopsource.validate.shapes import parse_shapes_text
+
+    code, note = 'POL-"Q" \\ x', "line one\nline two\r\tend é"
+    pol = tmp_path / "p.yaml"
+    pol.write_text("rules:\n  - rule: dual_sourcing\n    min_suppliers: 2\n"
+                   f"    code: {json.dumps(code)}\n    note: {json.dumps(note)}\n", encoding="utf-8")
+    g = parse_shapes_text(policy_turtle(load_policy(pol)), "generated")
+    assert {str(o) for o in g.objects(None, rdflib.URIRef("https://w3id.org/loopsource/ontology#ruleCode"))} == {code}
+    assert {str(o) for o in g.objects(None, rdflib.URIRef("http://purl.org/dc/terms/source"))} == \
+        {f"company policy p.yaml, rule 1 (dual_sourcing): {note}"}
+
+
 # ---------------------------------------------------------------- user shapes, formats
 def test_user_shapes_file(tmp_path, build_store, mini_dir):
     shapes = tmp_path / "mine.ttl"
@@ -324,7 +343,7 @@ def test_user_shapes_file(tmp_path, build_store, mini_dir):
 
 
 def test_bad_shapes_and_profiles(tmp_path, build_store, mini_dir):
-    from loopsource.errors import ShapesError, UsageError
+    from loopsource.errors import ShapesError
 
     store = build_store(mini_dir)
     with pytest.raises(UsageError):
@@ -367,8 +386,10 @@ def test_formats(mini_dir, build_store):
         assert p in text
     junit = ET.fromstring(render(report, "junit", "warning"))
     assert junit.tag == "testsuites" and int(junit.get("failures")) == len(report.at_or_above("warning"))
-    html = render(report, "html")
+    html = render_html(report)
     assert html.startswith("<!doctype html>") and "CRMA-65" in html
+    with pytest.raises(UsageError, match="render_html"):
+        render(report, "html")  # the page is the rendering stage's: validate does not import it
     g = rdflib.Graph().parse(data=render(report, "turtle"), format="turtle")
     assert len(g) > 0
     counts = report.counts()

@@ -8,7 +8,8 @@ Methodology (sources in ../shared/reference/metrics.md and the README):
 
 * MCI: Ellen MacArthur Foundation & Granta Design, *Circularity Indicators* (2015),
   multi-material form: V, W0, W_C and W_F are computed per material and summed, then
-  ``LFI = (V + W) / (2M + (W_F - W_C)/2)``, ``X = (L/L_av)(U/U_av)``, ``MCI = max(0, 1 - LFI*0.9/X)``.
+  ``LFI = (V + W) / (2M + (W_F - W_C)/2)``, ``X = (L/L_av)(U/U_av)``, ``MCI = max(0, 1 - LFI*0.9/X)``
+  (in ``mci.py``; re-exported here).
 * Circular inflow: WBCSD Circular Transition Indicators (non-virgin inflow / total inflow, by mass).
 * Concentration: Herfindahl-Hirschman Index on a 0-10,000 scale, read against the DOJ/FTC 2010
   thresholds (1,500 and 2,500).
@@ -17,7 +18,6 @@ Methodology (sources in ../shared/reference/metrics.md and the README):
 """
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversine (loopsource.geo)
-from .snapshot import Product, Purchase, Site, Snapshot
+from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
+from .snapshot import Purchase, Site, Snapshot
 from ..rdf.vocab import code_lists
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -116,151 +117,6 @@ def _shares(masses: Mapping[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in masses.items()} if total > 0 else {}
 
 
-# ----------------------------------------------------------------------------- MCI
-@dataclass(frozen=True)
-class MciMaterial:
-    """One bill-of-materials line of an MCI calculation (masses in kg per unit of product)."""
-
-    material: str
-    mass_kg: float
-    recycled_feedstock: float  # F_R: mass-weighted recycled share of all purchases of the material
-    reused_feedstock: float  # F_U
-    purchased_kg: float  # mass of those purchases (0: no purchase, F_R = F_U = 0)
-    virgin_kg: float  # V
-    waste_kg: float  # W0
-    waste_collection_kg: float  # W_C
-    waste_feedstock_kg: float  # W_F
-
-
-@dataclass(frozen=True)
-class MciResult:
-    """Material Circularity Indicator of one product with every input and intermediate term."""
-
-    product: str
-    methodology: str
-    mass_kg: float  # M
-    materials: tuple[MciMaterial, ...]
-    collection_recycling: float  # C_R
-    collection_reuse: float  # C_U
-    efficiency_eol: float  # E_C
-    efficiency_feedstock: float  # E_F
-    lifetime_ratio: float  # L / L_av
-    use_ratio: float  # U / U_av (1 when use intensities are empty)
-    virgin_kg: float  # V
-    waste_kg: float  # W0
-    waste_collection_kg: float  # W_C
-    waste_feedstock_kg: float  # W_F
-    unrecoverable_kg: float  # W = W0 + (W_F + W_C)/2
-    lfi: float | None
-    utility: float | None  # X
-    mci: float | None  # None when it cannot be computed (see notes)
-    notes: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready inputs and terms (NaN becomes null)."""
-        return _no_nan({
-            "methodology": self.methodology, "M_kg": self.mass_kg, "C_R": self.collection_recycling,
-            "C_U": self.collection_reuse, "E_C": self.efficiency_eol, "E_F": self.efficiency_feedstock,
-            "L_over_Lav": self.lifetime_ratio, "U_over_Uav": self.use_ratio, "V_kg": self.virgin_kg,
-            "W0_kg": self.waste_kg, "W_C_kg": self.waste_collection_kg, "W_F_kg": self.waste_feedstock_kg,
-            "W_kg": self.unrecoverable_kg, "LFI": self.lfi, "X": self.utility, "MCI": self.mci,
-            "materials": [{"material": m.material, "mass_kg": m.mass_kg, "F_R": m.recycled_feedstock,
-                           "F_U": m.reused_feedstock, "purchased_kg": m.purchased_kg} for m in self.materials],
-            "notes": list(self.notes),
-        })
-
-
-def _no_nan(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _no_nan(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_no_nan(v) for v in value]
-    return value
-
-
-def feedstock_shares(snapshot: Snapshot) -> dict[str, tuple[float, float, float]]:
-    """material -> (F_R, F_U, purchased kg): mass-weighted over all purchases; a missing share counts as 0."""
-    mass: dict[str, float] = defaultdict(float)
-    rec: dict[str, float] = defaultdict(float)
-    reu: dict[str, float] = defaultdict(float)
-    for p in snapshot.purchases:
-        mass[p.material] += p.mass_kg
-        rec[p.material] += p.mass_kg * (p.recycled_share or 0.0)
-        reu[p.material] += p.mass_kg * (p.reused_share or 0.0)
-    return {m: ((rec[m] / kg, reu[m] / kg, kg) if kg > 0 else (0.0, 0.0, 0.0)) for m, kg in mass.items()}
-
-
-def material_terms(mass_kg: float, f_r: float, f_u: float, c_r: float, c_u: float, e_c: float,
-                   e_f: float) -> tuple[float, float, float, float]:
-    """(V, W0, W_C, W_F) of one material, EMF 2015 equations (W_F = 0 when F_R = 0; NaN when E_F = 0 < F_R)."""
-    v = mass_kg * (1 - f_r - f_u)
-    w0 = mass_kg * (1 - c_r - c_u)
-    w_c = mass_kg * (1 - e_c) * c_r
-    if f_r <= 0:
-        w_f = 0.0
-    elif e_f <= 0:
-        w_f = math.nan
-    else:
-        w_f = mass_kg * (1 - e_f) * f_r / e_f
-    return v, w0, w_c, w_f
-
-
-def lfi_mci(mass_kg: float, v: float, w0: float, w_c: float, w_f: float, utility: float) -> tuple[float, float]:
-    """(LFI, MCI) from the summed terms: LFI = (V + W)/(2M + (W_F - W_C)/2), MCI = max(0, 1 - LFI*0.9/X)."""
-    w = w0 + (w_f + w_c) / 2
-    lfi = (v + w) / (2 * mass_kg + (w_f - w_c) / 2)
-    return lfi, max(0.0, 1 - lfi * 0.9 / utility)
-
-
-def mci(product: Product, snapshot: Snapshot,
-        _feedstock: Mapping[str, tuple[float, float, float]] | None = None) -> MciResult:
-    """EMF 2015 MCI, multi-material form. F_R/F_U of each material come from the snapshot's purchases.
-
-    C_R, C_U, E_C and E_F are the product's (products.csv) and apply to every material of its
-    bill of materials; a material nobody bought counts as virgin (F_R = F_U = 0, noted).
-    """
-    feed = feedstock_shares(snapshot) if _feedstock is None else _feedstock
-    c_r, c_u = product.collection_recycling_share, product.collection_reuse_share
-    e_c, e_f = product.recycling_efficiency_eol, product.recycling_efficiency_feedstock
-    notes: list[str] = []
-    lines = []
-    for material, m in product.bom:
-        f_r, f_u, bought = feed.get(material, (0.0, 0.0, 0.0))
-        if bought == 0:
-            notes.append(f"no purchase of {material}: F_R = F_U = 0 (treated as virgin)")
-        v, w0, w_c, w_f = material_terms(m, f_r, f_u, c_r, c_u, e_c, e_f)
-        if math.isnan(w_f):
-            notes.append(f"{material}: recycled feedstock but E_F = 0: W_F and MCI cannot be computed")
-        lines.append(MciMaterial(material, m, f_r, f_u, bought, v, w0, w_c, w_f))
-    big_m = sum(x.mass_kg for x in lines)
-    v, w0 = sum(x.virgin_kg for x in lines), sum(x.waste_kg for x in lines)
-    w_c, w_f = sum(x.waste_collection_kg for x in lines), sum(x.waste_feedstock_kg for x in lines)
-    w = w0 + (w_f + w_c) / 2
-    l_ratio = product.lifetime_years / product.industry_lifetime_years if product.industry_lifetime_years else math.nan
-    if product.use_intensity is None or product.industry_use_intensity is None:
-        u_ratio = 1.0
-        if (product.use_intensity is None) != (product.industry_use_intensity is None):
-            notes.append("only one of use_intensity / industry_use_intensity given: U/U_av taken as 1")
-    elif product.industry_use_intensity > 0:
-        u_ratio = product.use_intensity / product.industry_use_intensity
-    else:
-        u_ratio = math.nan
-    x = l_ratio * u_ratio
-    lfi = value = None
-    if big_m <= 0:
-        notes.append("no bill of materials (M = 0): MCI not computed")
-    elif math.isnan(w_f):
-        pass
-    elif not (x > 0):  # also catches NaN
-        notes.append("utility X = (L/L_av)(U/U_av) is not positive: MCI not computed")
-    else:
-        lfi, value = lfi_mci(big_m, v, w0, w_c, w_f, x)
-    return MciResult(product.id, "EMF-MCI-2015", big_m, tuple(lines), c_r, c_u, e_c, e_f, l_ratio, u_ratio,
-                     v, w0, w_c, w_f, w, lfi, x if x == x else None, value, tuple(notes))
-
-
 # ----------------------------------------------------------------------------- spend
 @dataclass(frozen=True)
 class _Spend:
@@ -339,25 +195,62 @@ def _validation_summary(validation: ValidationReport | None) -> tuple[dict[str, 
     return {"conforms": bool(validation.conforms), "by_profile": by_profile}, results
 
 
+Row = tuple[Purchase, str, float | None]  # a purchase with its tier and distance (km, None: no positions)
+
+
 def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
             validation: ValidationReport | None = None) -> dict[str, Any]:
     """The metrics.json document. Contract keys: local_sourcing, circularity, resilience, compliance.
 
     Extra keys for the report: ``meta`` (methodology, filters, counts), ``warnings``,
-    ``data_gaps`` and ``details`` (tables behind the charts).
+    ``data_gaps`` and ``details`` (tables behind the charts). Data gaps are listed in a fixed
+    order: unknown sites, circularity gaps, then gaps of sites and spend.
     """
     snap = filter_snapshot(snapshot, year=year, site=site)
-    sites = snap.sites
     warnings: list[str] = []
     gaps: list[dict[str, Any]] = []
+    rows, unknown_sites = _classify(snap)
+    _gap(gaps, "unknown_site", sorted(unknown_sites),
+         "purchases name sites that have no country in the graph; they are left out of local sourcing")
+    plan = _spend_plan(snap.purchases, snap.fx)
+    if plan.warning:
+        warnings.append(plan.warning)
+    local = _local_sourcing(snap, rows, plan)
+    circ = _circularity(snap, gaps)
+    resilience, org_mass, country_mass = _resilience(snap, rows, circ.total_mass)
+    compliance, results = _validation_summary(validation)
+    _site_gaps(snap, gaps)
+    details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results)
+    meta = {
+        "methodology": METHODOLOGY,
+        "filters": {"year": year, "site": site},
+        "hhi_thresholds": list(HHI_THRESHOLDS),
+        "hyperlocal_km": HYPERLOCAL_KM,
+        "earth_radius_km": EARTH_RADIUS_KM,
+        "spend_currency": plan.unit if plan.rates is not None else None,
+        "spend_currencies": list(plan.currencies),
+        "counts": {"purchases": len(snap.purchases), "loops": len(snap.loops), "products": len(snap.products),
+                   "materials": len(snap.materials), "sites": len(snap.sites),
+                   "organisations": len(snap.organisations)},
+        "purchased_mass_kg": circ.total_mass,
+        "loop_mass_kg": circ.loop_mass,
+        "validated": validation is not None,
+    }
+    return {"local_sourcing": local, "circularity": circ.document, "resilience": resilience,
+            "compliance": compliance, "meta": meta, "warnings": warnings, "data_gaps": gaps, "details": details}
 
-    def gap(code: str, items: list[str], message: str) -> None:
-        if items:
-            gaps.append({"code": code, "count": len(items), "message": message, "examples": sorted(items)[:10]})
 
-    # --- classify purchases (distances cached per site pair)
+def _gap(gaps: list[dict[str, Any]], code: str, items: list[str], message: str) -> None:
+    """Record a data gap when there is at least one item (the first ten, sorted, as examples)."""
+    if items:
+        gaps.append({"code": code, "count": len(items), "message": message, "examples": sorted(items)[:10]})
+
+
+def _classify(snap: Snapshot) -> tuple[list[Row], set[str]]:
+    """Every purchase with its tier and distance (cached per site pair), and the site ids not in the snapshot."""
+    sites = snap.sites
     pair_cache: dict[tuple[str, str], tuple[str, float | None]] = {}
-    rows: list[tuple[Purchase, str, float | None]] = []
+    rows: list[Row] = []
     unknown_sites: set[str] = set()
     for p in snap.purchases:
         key = (p.buyer_site, p.supplier_site)
@@ -370,22 +263,32 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
             d = _pair_distance(b, s)
             hit = pair_cache[key] = (_pair_tier(b, s, d), d)
         rows.append((p, hit[0], hit[1]))
-    gap("unknown_site", sorted(unknown_sites),
-        "purchases name sites that have no country in the graph; they are left out of local sourcing")
+    return rows, unknown_sites
 
-    plan = _spend_plan(snap.purchases, snap.fx)
-    if plan.warning:
-        warnings.append(plan.warning)
+
+def _local_sourcing(snap: Snapshot, rows: list[Row], plan: _Spend) -> dict[str, Any]:
+    """Tier shares and WASD over all purchases, then per buyer site (each with its own spend plan)."""
     local = _sourcing(rows, plan)
-    by_site_rows: dict[str, list[tuple[Purchase, str, float | None]]] = defaultdict(list)
+    by_site_rows: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         by_site_rows[r[0].buyer_site].append(r)
     local["by_site"] = {}
     for sid in sorted(by_site_rows):
         site_plan = _spend_plan((r[0] for r in by_site_rows[sid]), snap.fx)
         local["by_site"][sid] = _sourcing(by_site_rows[sid], site_plan)
+    return local
 
-    # --- circularity
+
+@dataclass(frozen=True)
+class _Circularity:
+    document: dict[str, Any]  # the "circularity" section of metrics.json
+    mci_results: dict[str, MciResult]
+    total_mass: float  # purchased kg (summed per material, as the shares are)
+    loop_mass: float
+
+
+def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
+    """Circular inflow (overall and per material), outflow per R-strategy and MCI per product."""
     mat_mass: dict[str, float] = defaultdict(float)
     mat_rec: dict[str, float] = defaultdict(float)
     mat_reu: dict[str, float] = defaultdict(float)
@@ -405,15 +308,15 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
                           "mass_kg": kg,
                           "recycled_share": mat_rec[m] / kg if kg > 0 else None,
                           "reused_share": mat_reu[m] / kg if kg > 0 else None}
-    gap("missing_circular_shares", no_shares,
-        "purchases without recycled_share or reused_share: the missing share counts as 0 (virgin)")
+    _gap(gaps, "missing_circular_shares", no_shares,
+         "purchases without recycled_share or reused_share: the missing share counts as 0 (virgin)")
     outflow = dict.fromkeys(STRATEGIES, 0.0)
     for lp in snap.loops:
         outflow[lp.strategy] = outflow.get(lp.strategy, 0.0) + lp.mass_kg
     loop_mass = sum(outflow.values())
     feed = feedstock_shares(snap)
     mci_results = {pid: mci(snap.products[pid], snap, feed) for pid in sorted(snap.products)}
-    circularity = {
+    document = {
         "circular_inflow_share": circular_mass / total_mass if total_mass > 0 else None,
         "by_material": by_material,
         "circular_outflow_share": (sum(v for k, v in outflow.items() if k in CIRCULAR_STRATEGIES) / loop_mass
@@ -422,15 +325,20 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
         "mci": {pid: r.mci for pid, r in mci_results.items()},
     }
     if not snap.loops:
-        gap("no_loops", ["loops.csv"], "no end-of-use loops: circular outflow share is null")
-    gap("product_without_bom", [pid for pid, p in snap.products.items() if not p.bom],
-        "products without a bill of materials: MCI not computed")
+        _gap(gaps, "no_loops", ["loops.csv"], "no end-of-use loops: circular outflow share is null")
+    _gap(gaps, "product_without_bom", [pid for pid, p in snap.products.items() if not p.bom],
+         "products without a bill of materials: MCI not computed")
+    return _Circularity(document, mci_results, total_mass, loop_mass)
 
-    # --- resilience
+
+def _resilience(snap: Snapshot, rows: list[Row], total_mass: float) -> tuple[
+        dict[str, Any], dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Single sourcing, supplier and country HHI per material, critical inflow share; and the mass
+    per material and supplier organisation / country behind them (for the details tables)."""
     org_mass: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     country_mass: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for p, _, _ in rows:
-        s = sites[p.supplier_site]
+        s = snap.sites[p.supplier_site]
         org_mass[p.material][s.organisation or s.id] += p.mass_kg
         country_mass[p.material][s.country] += p.mass_kg
     supplier_hhi = {m: hhi(_shares(org_mass[m]).values()) for m in sorted(org_mass) if sum(org_mass[m].values()) > 0}
@@ -444,52 +352,40 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
         "country_hhi": country_hhi,
         "critical_inflow_share": critical_mass / total_mass if total_mass > 0 else None,
     }
-
-    # --- compliance
-    compliance, results = _validation_summary(validation)
-
-    # --- data gaps on sites
-    used_sites = {x for p in snap.purchases for x in (p.buyer_site, p.supplier_site)}
-    gap("site_without_coordinates",
-        [s for s in used_sites if s in sites and not _has_coords(sites[s])],
-        "sites without coordinates: their country's centroid is used for distances and they are never hyperlocal")
-    gap("site_without_position",
-        [s for s in used_sites if s in sites and site_position(sites[s]) is None],
-        "sites with neither coordinates nor a country centroid: left out of the weighted distance")
-    gap("purchase_without_spend", [p.id for p in snap.purchases if p.spend is None],
-        "purchases without spend: left out of spend shares")
-    if not snap.purchases:
-        gap("no_purchases", ["purchases.csv"], "no purchases in the selection: shares are null")
-
-    details = _details(snap, rows, mci_results, org_mass, country_mass, plan, results)
-    meta = {
-        "methodology": METHODOLOGY,
-        "filters": {"year": year, "site": site},
-        "hhi_thresholds": list(HHI_THRESHOLDS),
-        "hyperlocal_km": HYPERLOCAL_KM,
-        "earth_radius_km": EARTH_RADIUS_KM,
-        "spend_currency": plan.unit if plan.rates is not None else None,
-        "spend_currencies": list(plan.currencies),
-        "counts": {"purchases": len(snap.purchases), "loops": len(snap.loops), "products": len(snap.products),
-                   "materials": len(snap.materials), "sites": len(snap.sites),
-                   "organisations": len(snap.organisations)},
-        "purchased_mass_kg": total_mass,
-        "loop_mass_kg": loop_mass,
-        "validated": validation is not None,
-    }
-    return {"local_sourcing": local, "circularity": circularity, "resilience": resilience, "compliance": compliance,
-            "meta": meta, "warnings": warnings, "data_gaps": gaps, "details": details}
+    return resilience, org_mass, country_mass
 
 
-def _details(snap: Snapshot, rows: list[tuple[Purchase, str, float | None]], mci_results: Mapping[str, MciResult],
-             org_mass: Mapping[str, Mapping[str, float]], country_mass: Mapping[str, Mapping[str, float]],
-             plan: _Spend, results: list[dict[str, Any]]) -> dict[str, Any]:
-    """Tables behind the report's charts (names resolved, long lists trimmed)."""
+def _site_gaps(snap: Snapshot, gaps: list[dict[str, Any]]) -> None:
+    """Gaps of the sites purchases use (coordinates, positions) and of spend."""
     sites = snap.sites
-    flows: dict[tuple[str, str], list[Any]] = {}
+    used_sites = {x for p in snap.purchases for x in (p.buyer_site, p.supplier_site)}
+    _gap(gaps, "site_without_coordinates",
+         [s for s in used_sites if s in sites and not _has_coords(sites[s])],
+         "sites without coordinates: their country's centroid is used for distances and they are never hyperlocal")
+    _gap(gaps, "site_without_position",
+         [s for s in used_sites if s in sites and site_position(sites[s]) is None],
+         "sites with neither coordinates nor a country centroid: left out of the weighted distance")
+    _gap(gaps, "purchase_without_spend", [p.id for p in snap.purchases if p.spend is None],
+         "purchases without spend: left out of spend shares")
+    if not snap.purchases:
+        _gap(gaps, "no_purchases", ["purchases.csv"], "no purchases in the selection: shares are null")
+
+
+# ----------------------------------------------------------------------------- details (report tables)
+FlowTotals = dict[tuple[str, str], list[Any]]  # (supplier site, buyer site) -> [tier, distance km, mass kg]
+
+
+def _flow_totals(rows: list[Row]) -> FlowTotals:
+    flows: FlowTotals = {}
     for p, t, d in rows:
         f = flows.setdefault((p.supplier_site, p.buyer_site), [t, d, 0.0])
         f[2] += p.mass_kg
+    return flows
+
+
+def _map_sites(sites: Mapping[str, Site], flows: FlowTotals) -> tuple[list[dict[str, Any]], int]:
+    """Supplier sites by mass (the largest MAP_SITES with a position), each with its main tier;
+    and how many supplier sites there are."""
     supplier_mass: dict[str, list[Any]] = {}
     for (sup, _buy), (t, _d, kg) in flows.items():
         e = supplier_mass.setdefault(sup, [0.0, {}])
@@ -505,21 +401,37 @@ def _details(snap: Snapshot, rows: list[tuple[Purchase, str, float | None]], mci
         map_sites.append({"id": sid, "name": s.name, "country": s.country, "lat": pos[0], "lon": pos[1],
                           "approximate": not _has_coords(s), "mass_kg": kg,
                           "tier": max(tiers.items(), key=lambda kv: kv[1])[0]})
-    plants = []
+    return map_sites, len(supplier_mass)
+
+
+def _plants(sites: Mapping[str, Site], flows: FlowTotals) -> list[dict[str, Any]]:
+    """Buyer sites with the mass they bought."""
     buyer_mass: dict[str, float] = defaultdict(float)
     for (_sup, buy), (_t, _d, kg) in flows.items():
         buyer_mass[buy] += kg
+    plants = []
     for sid in sorted(buyer_mass):
         s = sites[sid]
         pos = site_position(s)
         plants.append({"id": sid, "name": s.name, "country": s.country, "kind": s.kind, "mass_kg": buyer_mass[sid],
                        "lat": pos[0] if pos else None, "lon": pos[1] if pos else None})
+    return plants
+
+
+def _map_flows(sites: Mapping[str, Site], flows: FlowTotals) -> list[dict[str, Any]]:
+    """The MAP_FLOWS largest site-to-site flows whose both ends have a position."""
     map_flows = []
     for (sup, buy), (t, d, kg) in sorted(flows.items(), key=lambda kv: (-kv[1][2], kv[0]))[:MAP_FLOWS]:
         a, b = site_position(sites[sup]), site_position(sites[buy])
         if a and b:
             map_flows.append({"from": sup, "to": buy, "tier": t, "distance_km": d, "mass_kg": kg,
                               "from_lat": a[0], "from_lon": a[1], "to_lat": b[0], "to_lon": b[1]})
+    return map_flows
+
+
+def _hhi_rows(snap: Snapshot, org_mass: Mapping[str, Mapping[str, float]],
+              country_mass: Mapping[str, Mapping[str, float]]) -> list[dict[str, Any]]:
+    """Per material: supplier and country HHI with their bands and the largest supplier and country."""
     org_names = {o.id: o.name for o in snap.organisations.values()}
     hhi_rows = []
     for m in sorted(org_mass):
@@ -537,7 +449,12 @@ def _details(snap: Snapshot, rows: list[tuple[Purchase, str, float | None]], mci
                          "top_supplier": top_org, "top_supplier_name": org_names.get(top_org, top_org),
                          "top_supplier_share": top_share, "top_country": top_cc, "top_country_share": top_cshare,
                          "critical": bool(mat and mat.critical), "strategic": bool(mat and mat.strategic)})
-    eu_country = {s.country: s.in_eu for s in sites.values()}
+    return hhi_rows
+
+
+def _critical_rows(snap: Snapshot, country_mass: Mapping[str, Mapping[str, float]]) -> list[dict[str, Any]]:
+    """Critical raw materials by supplying country, largest first, with EU membership."""
+    eu_country = {s.country: s.in_eu for s in snap.sites.values()}
     critical = []
     for m in sorted(country_mass):
         mat = snap.materials.get(m)
@@ -548,20 +465,30 @@ def _details(snap: Snapshot, rows: list[tuple[Purchase, str, float | None]], mci
             critical.append({"material": m, "name": mat.name, "strategic": mat.strategic, "country": cc,
                              "mass_kg": kg, "share": kg / total if total else None,
                              "eu": eu_country.get(cc, False)})
+    return critical
+
+
+def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResult],
+             org_mass: Mapping[str, Mapping[str, float]], country_mass: Mapping[str, Mapping[str, float]],
+             results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Tables behind the report's charts (names resolved, long lists trimmed)."""
+    sites = snap.sites
+    flows = _flow_totals(rows)
+    map_sites, n_supplier_sites = _map_sites(sites, flows)
     materials = {m.id: {"name": m.name, "class": m.material_class, "critical": m.critical,
                         "strategic": m.strategic, "plastic": m.plastic} for m in snap.materials.values()}
     return {
         "site_names": {sid: sites[sid].name for sid in sorted({x for k in flows for x in k})},
         "materials": materials,
-        "plants": plants,
+        "plants": _plants(sites, flows),
         "map_sites": map_sites,
-        "map_sites_total": len(supplier_mass),
-        "map_flows": map_flows,
+        "map_sites_total": n_supplier_sites,
+        "map_flows": _map_flows(sites, flows),
         "map_flows_total": len(flows),
         "mci": {pid: r.as_dict() for pid, r in mci_results.items()},
         "product_names": {pid: p.name for pid, p in snap.products.items()},
-        "hhi": hhi_rows,
-        "critical_by_country": critical,
+        "hhi": _hhi_rows(snap, org_mass, country_mass),
+        "critical_by_country": _critical_rows(snap, country_mass),
         "validation_results": sorted(results, key=lambda r: (_SEVERITY_ORDER.get(r["severity"] or "", 3),
                                                              r["profile"] or "", r["code"] or ""))[:VALIDATION_ROWS],
         "validation_results_total": len(results),

@@ -11,6 +11,7 @@ on the inferred graph being current.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -149,154 +150,193 @@ def read_snapshot(store: GraphStore) -> Snapshot:
     return snapshot_from_triples(onto, data)
 
 
-def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str, str, str]]) -> Snapshot:
-    L = "<" + LS
-    TYPE, SUB = f"<{RDF_TYPE}>", "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
-    props: dict[str, dict[str, str]] = defaultdict(dict)
-    types: dict[str, list[str]] = defaultdict(list)
-    parents: dict[str, list[str]] = defaultdict(list)  # class -> superclasses, region -> containing regions
-    for s, p, o in onto + data:
-        if p == TYPE:
-            types[s].append(o)
-        elif p == SUB or p == L + "withinRegion>":
-            parents[s].append(o)
-        else:
-            props[s].setdefault(p, o)  # loopsource's own properties are single-valued
+# N-Triples spellings of the terms the snapshot reads (terms are compared as text: fast).
+L = "<" + LS
+TYPE, SUB = f"<{RDF_TYPE}>", "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+ID, NAME = L + "id>", "<https://schema.org/name>"
+NOTATION = "<http://www.w3.org/2004/02/skos/core#notation>"
+LAT, LONG = f"<{GEO}lat>", f"<{GEO}long>"
+ROLES = {L + "Buyer>": "buyer", L + "Supplier>": "supplier", L + "Recycler>": "recycler"}
+KINDS = {L + "Plant>": "plant", L + "Warehouse>": "warehouse", L + "SupplierSite>": "supplier_site",
+         L + "RecyclingFacility>": "recycling_facility"}
+_REGION_TYPES = (L + "M49Region>", L + "M49SubRegion>", L + "Country>")
+_NO_COUNTRY = ("", None, None, None, False, None, None)
 
-    def is_a(cls: str, sup: str) -> bool:
-        return cls == sup or sup in _ancestors(cls, parents)
 
-    ID, NAME = L + "id>", "<https://schema.org/name>"
-    csv_value = {s: lexical(v[L + "csvValue>"]) for s, v in props.items() if L + "csvValue>" in v}
+class _Pivot:
+    """The triples pivoted by subject: the first value of each property (loopsource's own
+    properties are single-valued), the types, and the parents (superclasses, containing regions)."""
 
-    # regions: for each country its alpha-2, centroid, M49 region and sub-region, EU membership
-    region_kind: dict[str, str] = {}
-    for s, ts in types.items():
-        for t in ts:
-            if t in (L + "M49Region>", L + "M49SubRegion>", L + "Country>"):
-                region_kind[s] = t
-    country_info: dict[str, tuple] = {}
+    def __init__(self, triples: list[tuple[str, str, str]]):
+        self.props: dict[str, dict[str, str]] = defaultdict(dict)
+        self.types: dict[str, list[str]] = defaultdict(list)
+        self.parents: dict[str, list[str]] = defaultdict(list)  # class -> superclasses, region -> containing regions
+        for s, p, o in triples:
+            if p == TYPE:
+                self.types[s].append(o)
+            elif p == SUB or p == L + "withinRegion>":
+                self.parents[s].append(o)
+            else:
+                self.props[s].setdefault(p, o)
+        self.csv_value = {s: lexical(v[L + "csvValue>"]) for s, v in self.props.items() if L + "csvValue>" in v}
+        self.region_kind: dict[str, str] = {}
+        for s, ts in self.types.items():
+            for t in ts:
+                if t in _REGION_TYPES:
+                    self.region_kind[s] = t
+        self._countries: dict[str, tuple] = {}
 
-    def country(c: str) -> tuple:
-        if c not in country_info:
-            up = _ancestors(c, parents)
-            reg = next((r for r in up if region_kind.get(r) == L + "M49Region>"), None)
-            sub = next((r for r in up if region_kind.get(r) == L + "M49SubRegion>"), None)
-            pc = props.get(c, {})
-            country_info[c] = (
+    def is_a(self, cls: str, sup: str) -> bool:
+        return cls == sup or sup in _ancestors(cls, self.parents)
+
+    def ident(self, term: str | None) -> str:
+        """The CSV id of the node ``term`` names ('' for none)."""
+        return lexical(self.props.get(term, {}).get(ID)) or "" if term else ""
+
+    def country(self, c: str) -> tuple:
+        """(alpha-2, M49 region code, region name, sub-region code, in EU, centroid lat, centroid lon)."""
+        if c not in self._countries:
+            up = _ancestors(c, self.parents)
+            reg = next((r for r in up if self.region_kind.get(r) == L + "M49Region>"), None)
+            sub = next((r for r in up if self.region_kind.get(r) == L + "M49SubRegion>"), None)
+            pc = self.props.get(c, {})
+            self._countries[c] = (
                 lexical(pc.get(L + "iso3166Alpha2>")) or "",
-                lexical(props[reg].get("<http://www.w3.org/2004/02/skos/core#notation>")) if reg else None,
-                lexical(props[reg].get(NAME)) if reg else None,
-                lexical(props[sub].get("<http://www.w3.org/2004/02/skos/core#notation>")) if sub else None,
+                lexical(self.props[reg].get(NOTATION)) if reg else None,
+                lexical(self.props[reg].get(NAME)) if reg else None,
+                lexical(self.props[sub].get(NOTATION)) if sub else None,
                 f"<{REGION}EU>" in up,
-                number(pc.get(f"<{GEO}lat>")), number(pc.get(f"<{GEO}long>")))
-        return country_info[c]
+                number(pc.get(LAT)), number(pc.get(LONG)))
+        return self._countries[c]
 
-    def ident(term: str | None) -> str:
-        return lexical(props.get(term, {}).get(ID)) or "" if term else ""
 
-    orgs: dict[str, Organisation] = {}
-    sites: dict[str, Site] = {}
-    materials: dict[str, Material] = {}
-    purchases: list[Purchase] = []
-    loops: list[Loop] = []
-    products_raw: list[str] = []
-    bom: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    candidates: list[Candidate] = []
-    upstream: list[Upstream] = []
-    fx: dict[str, float] = {}
-    roles = {L + "Buyer>": "buyer", L + "Supplier>": "supplier", L + "Recycler>": "recycler"}
-    kinds = {L + "Plant>": "plant", L + "Warehouse>": "warehouse", L + "SupplierSite>": "supplier_site",
-             L + "RecyclingFacility>": "recycling_facility"}
-    material_root, strategic_root = L + "Material>", L + "StrategicRawMaterial>"
-    critical_root, plastic_root = L + "CriticalRawMaterial>", L + "Plastic>"
-    data_subjects = {s for s, _, _ in data}
-    for s in data_subjects:
-        ts = types.get(s, ())
-        v = props.get(s, {})
-        for t in ts:
-            if t == L + "Purchase>":
-                purchases.append(Purchase(
-                    id=lexical(v[ID]) or "", date=date.fromisoformat(lexical(v[L + "date>"]) or ""),
-                    buyer_site=ident(v.get(L + "buyerSite>")), supplier_site=ident(v.get(L + "supplierSite>")),
-                    material=ident(v.get(L + "material>")), quantity=number(v[L + "quantity>"]) or 0.0,
-                    unit=iri_value(v[L + "unit>"]), mass_kg=number(v[L + "massKg>"]) or 0.0,
-                    spend=number(v.get(L + "spend>")), currency=lexical(v.get(L + "currency>")),
-                    recycled_share=number(v.get(L + "recycledShare>")), reused_share=number(v.get(L + "reusedShare>")),
-                    transport_mode=csv_value.get(v.get(L + "transportMode>", "")),
-                    lead_time_days=number(v.get(L + "leadTimeDays>"))))
-                break
-            if t == L + "Loop>":
-                loops.append(Loop(
-                    lexical(v[ID]) or "", date.fromisoformat(lexical(v[L + "date>"]) or ""), ident(v.get(L + "fromSite>")),
-                    ident(v.get(L + "toSite>")), ident(v.get(L + "material>")),
-                    csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0))
-                break
-            if t in kinds:
-                c = v.get(L + "locatedIn>")
-                cc, reg, regname, sub, eu, clat, clon = country(c) if c else ("", None, None, None, False, None, None)
-                sites[lexical(v[ID]) or ""] = Site(
-                    id=lexical(v[ID]) or "", name=lexical(v.get(NAME)) or "",
-                    organisation=ident(v.get("<http://www.w3.org/ns/org#siteOf>")), kind=kinds[t], country=cc,
-                    region=reg, region_name=regname, subregion=sub, in_eu=eu,
-                    lat=number(v.get(f"<{GEO}lat>")), lon=number(v.get(f"<{GEO}long>")), centroid_lat=clat,
-                    centroid_lon=clon)
-                break
-            if t in roles:
-                c = v.get(L + "country>")
-                orgs[lexical(v[ID]) or ""] = Organisation(lexical(v[ID]) or "", lexical(v.get(NAME)) or "", roles[t],
-                                                       country(c)[0] if c else "")
-                break
-            if t == L + "Product>":
-                products_raw.append(s)
-                break
-            if t == L + "BomLine>":
-                bom[ident(v.get(L + "bomLineOf>"))].append((ident(v.get(L + "material>")), number(v[L + "massKg>"]) or 0.0))
-                break
-            if t == L + "Candidate>":
-                candidates.append(Candidate(ident(v.get(L + "site>")), ident(v.get(L + "material>")),
+@dataclass
+class _Records:
+    """What the snapshot collects while it reads the data subjects (then sorted into a Snapshot)."""
+
+    orgs: dict[str, Organisation] = field(default_factory=dict)
+    sites: dict[str, Site] = field(default_factory=dict)
+    materials: dict[str, Material] = field(default_factory=dict)
+    purchases: list[Purchase] = field(default_factory=list)
+    loops: list[Loop] = field(default_factory=list)
+    products_raw: list[str] = field(default_factory=list)
+    bom: dict[str, list[tuple[str, float]]] = field(default_factory=lambda: defaultdict(list))
+    candidates: list[Candidate] = field(default_factory=list)
+    upstream: list[Upstream] = field(default_factory=list)
+    fx: dict[str, float] = field(default_factory=dict)
+
+
+def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str, str, str]]) -> Snapshot:
+    """The snapshot of N-Triples terms: every record of the data graph, typed with the ontology's help."""
+    px = _Pivot(onto + data)
+    rec = _Records()
+    for s in {s for s, _, _ in data}:
+        _read_subject(px, s, rec)
+    products = {}
+    for s in rec.products_raw:
+        product = _product(px.props[s], rec.bom)
+        products[product.id] = product
+    return Snapshot(
+        organisations=dict(sorted(rec.orgs.items())), sites=dict(sorted(rec.sites.items())),
+        materials=dict(sorted(rec.materials.items())), purchases=tuple(sorted(rec.purchases, key=lambda p: p.id)),
+        loops=tuple(sorted(rec.loops, key=lambda x: x.id)), products=dict(sorted(products.items())),
+        candidates=tuple(sorted(rec.candidates, key=lambda c: (c.site, c.material))),
+        upstream=tuple(sorted(rec.upstream, key=lambda u: (u.site, u.upstream_site, u.material))),
+        fx=dict(sorted(rec.fx.items())))
+
+
+def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
+    """One data subject into its record: the first of its types that names a record kind wins;
+    a subject of none of them is a material when one of its types is a material class."""
+    ts = px.types.get(s, ())
+    v = px.props.get(s, {})
+    for t in ts:
+        if t == L + "Purchase>":
+            rec.purchases.append(_purchase(px, v))
+        elif t == L + "Loop>":
+            rec.loops.append(Loop(
+                lexical(v[ID]) or "", date.fromisoformat(lexical(v[L + "date>"]) or ""), px.ident(v.get(L + "fromSite>")),
+                px.ident(v.get(L + "toSite>")), px.ident(v.get(L + "material>")),
+                px.csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0))
+        elif t in KINDS:
+            rec.sites[lexical(v[ID]) or ""] = _site(px, v, KINDS[t])
+        elif t in ROLES:
+            c = v.get(L + "country>")
+            rec.orgs[lexical(v[ID]) or ""] = Organisation(lexical(v[ID]) or "", lexical(v.get(NAME)) or "", ROLES[t],
+                                                          px.country(c)[0] if c else "")
+        elif t == L + "Product>":
+            rec.products_raw.append(s)
+        elif t == L + "BomLine>":
+            rec.bom[px.ident(v.get(L + "bomLineOf>"))].append((px.ident(v.get(L + "material>")),
+                                                                number(v[L + "massKg>"]) or 0.0))
+        elif t == L + "Candidate>":
+            rec.candidates.append(Candidate(px.ident(v.get(L + "site>")), px.ident(v.get(L + "material>")),
                                             number(v[L + "capacityKg>"]) or 0.0, number(v.get(L + "unitPrice>")),
                                             lexical(v.get(L + "currency>")), number(v.get(L + "leadTimeDays>"))))
-                break
-            if t == L + "UpstreamSupply>":
-                upstream.append(Upstream(ident(v.get(L + "site>")), ident(v.get(L + "upstreamSite>")),
-                                         ident(v.get(L + "material>"))))
-                break
-            if t == L + "ExchangeRate>":
-                fx[lexical(v[L + "currency>"]) or ""] = number(v[L + "rate>"]) or 0.0
-                break
-        else:  # no record type matched: a material is an instance of a material class
-            classes = [x for x in ts if is_a(x, material_root)]
-            if classes and ID in v:
-                # the most specific loopsource class names the material class
-                cls = max(classes, key=lambda x: (x.startswith(L), len(_ancestors(x, parents))))
-                materials[lexical(v[ID]) or ""] = Material(
-                    lexical(v[ID]) or "", lexical(v.get(NAME)) or "", local_name(cls),
-                    any(is_a(x, strategic_root) for x in ts), any(is_a(x, critical_root) for x in ts),
-                    any(is_a(x, plastic_root) for x in ts))
-    products = {}
-    for s in products_raw:
-        v = props[s]
-        pid = lexical(v[ID]) or ""
+        elif t == L + "UpstreamSupply>":
+            rec.upstream.append(Upstream(px.ident(v.get(L + "site>")), px.ident(v.get(L + "upstreamSite>")),
+                                         px.ident(v.get(L + "material>"))))
+        elif t == L + "ExchangeRate>":
+            rec.fx[lexical(v[L + "currency>"]) or ""] = number(v[L + "rate>"]) or 0.0
+        else:
+            continue
+        return
+    material = _material(px, ts, v)
+    if material is not None:
+        rec.materials[material.id] = material
 
-        def n(name: str, default: float | None = None) -> float | None:
-            x = number(v.get(L + name + ">"))
-            return default if x is None else x
-        products[pid] = Product(
-            id=pid, name=lexical(v.get(NAME)) or "", category=lexical(v.get(L + "category>")),
-            lifetime_years=n("lifetimeYears", 1.0), industry_lifetime_years=n("industryLifetimeYears", 1.0),  # type: ignore[arg-type]
-            use_intensity=n("useIntensity"), industry_use_intensity=n("industryUseIntensity"),
-            collection_recycling_share=n("collectionRecyclingShare", 0.0),  # type: ignore[arg-type]
-            collection_reuse_share=n("collectionReuseShare", 0.0),  # type: ignore[arg-type]
-            recycling_efficiency_eol=n("recyclingEfficiencyEol", 0.0),  # type: ignore[arg-type]
-            recycling_efficiency_feedstock=n("recyclingEfficiencyFeedstock", 0.0),  # type: ignore[arg-type]
-            bom=tuple(sorted(bom.get(pid, ()))))
-    return Snapshot(
-        organisations=dict(sorted(orgs.items())), sites=dict(sorted(sites.items())),
-        materials=dict(sorted(materials.items())), purchases=tuple(sorted(purchases, key=lambda p: p.id)),
-        loops=tuple(sorted(loops, key=lambda x: x.id)), products=dict(sorted(products.items())),
-        candidates=tuple(sorted(candidates, key=lambda c: (c.site, c.material))),
-        upstream=tuple(sorted(upstream, key=lambda u: (u.site, u.upstream_site, u.material))), fx=fx)
+
+def _purchase(px: _Pivot, v: dict[str, str]) -> Purchase:
+    return Purchase(
+        id=lexical(v[ID]) or "", date=date.fromisoformat(lexical(v[L + "date>"]) or ""),
+        buyer_site=px.ident(v.get(L + "buyerSite>")), supplier_site=px.ident(v.get(L + "supplierSite>")),
+        material=px.ident(v.get(L + "material>")), quantity=number(v[L + "quantity>"]) or 0.0,
+        unit=iri_value(v[L + "unit>"]), mass_kg=number(v[L + "massKg>"]) or 0.0,
+        spend=number(v.get(L + "spend>")), currency=lexical(v.get(L + "currency>")),
+        recycled_share=number(v.get(L + "recycledShare>")), reused_share=number(v.get(L + "reusedShare>")),
+        transport_mode=px.csv_value.get(v.get(L + "transportMode>", "")),
+        lead_time_days=number(v.get(L + "leadTimeDays>")))
+
+
+def _site(px: _Pivot, v: dict[str, str], kind: str) -> Site:
+    c = v.get(L + "locatedIn>")
+    cc, reg, regname, sub, eu, clat, clon = px.country(c) if c else _NO_COUNTRY
+    return Site(
+        id=lexical(v[ID]) or "", name=lexical(v.get(NAME)) or "",
+        organisation=px.ident(v.get("<http://www.w3.org/ns/org#siteOf>")), kind=kind, country=cc,
+        region=reg, region_name=regname, subregion=sub, in_eu=eu,
+        lat=number(v.get(LAT)), lon=number(v.get(LONG)), centroid_lat=clat, centroid_lon=clon)
+
+
+def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | None:
+    """A material (an instance of a material class with an id), else None."""
+    classes = [x for x in ts if px.is_a(x, L + "Material>")]
+    if not classes or ID not in v:
+        return None
+    # the most specific loopsource class names the material class
+    cls = max(classes, key=lambda x: (x.startswith(L), len(_ancestors(x, px.parents))))
+    return Material(
+        lexical(v[ID]) or "", lexical(v.get(NAME)) or "", local_name(cls),
+        any(px.is_a(x, L + "StrategicRawMaterial>") for x in ts), any(px.is_a(x, L + "CriticalRawMaterial>") for x in ts),
+        any(px.is_a(x, L + "Plastic>") for x in ts))
+
+
+def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]]) -> Product:
+    """A product with its bill of materials; a missing lifetime counts as 1 year, a missing share as 0."""
+    pid = lexical(v[ID]) or ""
+
+    def n(name: str, default: float | None = None) -> float | None:
+        x = number(v.get(L + name + ">"))
+        return default if x is None else x
+    return Product(
+        id=pid, name=lexical(v.get(NAME)) or "", category=lexical(v.get(L + "category>")),
+        lifetime_years=n("lifetimeYears", 1.0), industry_lifetime_years=n("industryLifetimeYears", 1.0),  # type: ignore[arg-type]
+        use_intensity=n("useIntensity"), industry_use_intensity=n("industryUseIntensity"),
+        collection_recycling_share=n("collectionRecyclingShare", 0.0),  # type: ignore[arg-type]
+        collection_reuse_share=n("collectionReuseShare", 0.0),  # type: ignore[arg-type]
+        recycling_efficiency_eol=n("recyclingEfficiencyEol", 0.0),  # type: ignore[arg-type]
+        recycling_efficiency_feedstock=n("recyclingEfficiencyFeedstock", 0.0),  # type: ignore[arg-type]
+        bom=tuple(sorted(bom.get(pid, ()))))
 
 
 __all__ = ["Snapshot", "Organisation", "Site", "Material", "Purchase", "Loop", "Product", "Candidate", "Upstream",

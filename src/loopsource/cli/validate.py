@@ -46,7 +46,12 @@ def validate_cmd(store: Path | None, endpoint: str | None, update_endpoint: str 
         gs.close()  # release the store lock before the exit code is raised
     for note in report.notes:
         click.echo(f"warning: {note}", err=True)
-    text = render(report, fmt, fail_on)
+    if fmt == "html":  # a page: the rendering stage draws it (imported only for it: Jinja)
+        from ..render.validation import render_html
+
+        text = render_html(report)
+    else:
+        text = render(report, fmt, fail_on)
     if output is not None:
         atomic_write(output, text)
         progress(f"{summary_line(report)}; written to {output}")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
@@ -64,8 +65,25 @@ def _stacked(rows: Sequence[tuple[str, Mapping[str, float | None]]], keys: Seque
     return {"width": width, "height": 20 + len(rows) * (bar + gap), "bar": bar, "label_w": label_w, "rows": out}
 
 
-def _map(details: Mapping[str, Any], width: float = 900) -> dict[str, Any]:
-    """Equirectangular projection fitted to the plotted sites, with the coarse world outline."""
+@dataclass(frozen=True)
+class _Frame:
+    """The map's window on the globe (degrees) and its scale (pixels per degree)."""
+
+    lon0: float
+    lat0: float
+    lon1: float
+    lat1: float
+    k: float
+    width: float
+    height: float
+    step: int  # graticule spacing in degrees: 30, 10 or 5 by the window's width
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return round((lon - self.lon0) * self.k, 1), round((self.lat1 - lat) * self.k, 1)
+
+
+def _frame(details: Mapping[str, Any], width: float) -> _Frame:
+    """Equirectangular window fitted to the plotted sites and plants, at a pleasant aspect."""
     pts = [(s["lon"], s["lat"]) for s in details["map_sites"]]
     pts += [(p["lon"], p["lat"]) for p in details["plants"] if p["lat"] is not None]
     if pts:
@@ -83,84 +101,105 @@ def _map(details: Mapping[str, Any], width: float = 900) -> dict[str, Any]:
     span_lon, span_lat = min(span_lon, 360.0), min(span_lat, 145.0)
     lon0 = max(-180.0, min(c_lon - span_lon / 2, 180.0 - span_lon))
     lat0 = max(-60.0, min(c_lat - span_lat / 2, 85.0 - span_lat))
-    lon1, lat1 = lon0 + span_lon, lat0 + span_lat
     k = width / span_lon
-    height = span_lat * k
+    step = 30 if span_lon > 120 else 10 if span_lon > 40 else 5
+    return _Frame(lon0, lat0, lon0 + span_lon, lat0 + span_lat, k, width, span_lat * k, step)
 
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return round((lon - lon0) * k, 1), round((lat1 - lat) * k, 1)
 
+def _land(fr: _Frame) -> list[str]:
+    """SVG paths of the outline polygons that reach into the window."""
     land = []
     for poly in OUTLINE:
-        if max(p[0] for p in poly) < lon0 or min(p[0] for p in poly) > lon1 or \
-                max(p[1] for p in poly) < lat0 or min(p[1] for p in poly) > lat1:
+        if max(p[0] for p in poly) < fr.lon0 or min(p[0] for p in poly) > fr.lon1 or \
+                max(p[1] for p in poly) < fr.lat0 or min(p[1] for p in poly) > fr.lat1:
             continue
-        land.append("M" + " L".join(f"{x},{y}" for x, y in (xy(*p) for p in poly)) + " Z")
-    step = 30 if span_lon > 120 else 10 if span_lon > 40 else 5
+        land.append("M" + " L".join(f"{x},{y}" for x, y in (fr.xy(*p) for p in poly)) + " Z")
+    return land
+
+
+def _graticule(fr: _Frame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Meridians and parallels every ``fr.step`` degrees, labelled."""
     grid = []
-    for lon in range(-180, 181, step):
-        if lon0 <= lon <= lon1:
-            x, _ = xy(lon, 0)
-            grid.append({"x1": x, "y1": 0, "x2": x, "y2": round(height, 1), "label": f"{abs(lon)}°{'E' if lon > 0 else 'W' if lon < 0 else ''}"})
+    for lon in range(-180, 181, fr.step):
+        if fr.lon0 <= lon <= fr.lon1:
+            x, _ = fr.xy(lon, 0)
+            grid.append({"x1": x, "y1": 0, "x2": x, "y2": round(fr.height, 1), "label": f"{abs(lon)}°{'E' if lon > 0 else 'W' if lon < 0 else ''}"})
     hgrid = []
-    for lat in range(-90, 91, step):
-        if lat0 <= lat <= lat1:
-            _, y = xy(0, lat)
-            hgrid.append({"x1": 0, "y1": y, "x2": width, "y2": y, "label": f"{abs(lat)}°{'N' if lat > 0 else 'S' if lat < 0 else ''}"})
-    max_kg = max([f["mass_kg"] for f in details["map_flows"]] + [1.0])
-    flows = []
-    for f in reversed(details["map_flows"]):  # the largest flows are drawn last (on top)
-        x1, y1 = xy(f["from_lon"], f["from_lat"])
-        x2, y2 = xy(f["to_lon"], f["to_lat"])
+    for lat in range(-90, 91, fr.step):
+        if fr.lat0 <= lat <= fr.lat1:
+            _, y = fr.xy(0, lat)
+            hgrid.append({"x1": 0, "y1": y, "x2": fr.width, "y2": y, "label": f"{abs(lat)}°{'N' if lat > 0 else 'S' if lat < 0 else ''}"})
+    return grid, hgrid
+
+
+def _flows(fr: _Frame, flows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Curved flow lines, width by the square root of mass; the largest flows are drawn last (on top)."""
+    max_kg = max([f["mass_kg"] for f in flows] + [1.0])
+    out = []
+    for f in reversed(flows):
+        x1, y1 = fr.xy(f["from_lon"], f["from_lat"])
+        x2, y2 = fr.xy(f["to_lon"], f["to_lat"])
         mx, my = (x1 + x2) / 2, (y1 + y2) / 2
         dx, dy = x2 - x1, y2 - y1
         cx, cy = round(mx - dy * 0.15, 1), round(my + dx * 0.15, 1)
-        flows.append({"d": f"M{x1},{y1} Q{cx},{cy} {x2},{y2}", "colour": TIER_COLOURS[f["tier"]],
-                      "w": round(0.6 + 3.4 * math.sqrt(f["mass_kg"] / max_kg), 2), "flow": f})
-    max_site = max([s["mass_kg"] for s in details["map_sites"]] + [1.0])
+        out.append({"d": f"M{x1},{y1} Q{cx},{cy} {x2},{y2}", "colour": TIER_COLOURS[f["tier"]],
+                    "w": round(0.6 + 3.4 * math.sqrt(f["mass_kg"] / max_kg), 2), "flow": f})
+    return out
+
+
+def _dots(fr: _Frame, sites: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Supplier sites, radius by the square root of mass, coloured by their main tier."""
+    max_site = max([s["mass_kg"] for s in sites] + [1.0])
     dots = []
-    for s in reversed(details["map_sites"]):
-        x, y = xy(s["lon"], s["lat"])
+    for s in reversed(sites):
+        x, y = fr.xy(s["lon"], s["lat"])
         dots.append({"x": x, "y": y, "r": round(2.2 + 5 * math.sqrt(s["mass_kg"] / max_site), 1),
                      "colour": TIER_COLOURS[s["tier"]], "site": s})
-    plants = []
+    return dots
+
+
+def _plant_marks(fr: _Frame, plants: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Plants with a label each, largest first; a label that would overlap one already placed is left out."""
+    marks = []
     placed: list[tuple[float, float, float, float]] = []
-    for p in sorted(details["plants"], key=lambda p: (-p["mass_kg"], p["id"])):
+    for p in sorted(plants, key=lambda p: (-p["mass_kg"], p["id"])):
         if p["lat"] is None:
             continue
-        x, y = xy(p["lon"], p["lat"])
-        right = x > width * 0.75
+        x, y = fr.xy(p["lon"], p["lat"])
+        right = x > fr.width * 0.75
         label_w = 6.2 * min(len(p["name"]), 34)
         box = (x - 9 - label_w if right else x + 9, y - 8, label_w, 16)
         overlaps = any(box[0] < b[0] + b[2] and b[0] < box[0] + box[2] and box[1] < b[1] + b[3] and b[1] < box[1] + box[3]
                        for b in placed)
         if not overlaps:
             placed.append(box)
-        plants.append({"x": x, "y": y, "plant": p, "anchor": "end" if right else "start",
-                       "tx": x - 9 if right else x + 9, "label": not overlaps})
-    return {"width": width, "height": round(height, 1), "land": land, "grid": grid, "hgrid": hgrid,
-            "flows": flows, "dots": dots, "plants": plants,
-            "bounds": [round(lon0, 1), round(lat0, 1), round(lon1, 1), round(lat1, 1)]}
+        marks.append({"x": x, "y": y, "plant": p, "anchor": "end" if right else "start",
+                      "tx": x - 9 if right else x + 9, "label": not overlaps})
+    return marks
+
+
+def _map(details: Mapping[str, Any], width: float = 900) -> dict[str, Any]:
+    """Equirectangular projection fitted to the plotted sites, with the coarse world outline."""
+    fr = _frame(details, width)
+    grid, hgrid = _graticule(fr)
+    return {"width": width, "height": round(fr.height, 1), "land": _land(fr), "grid": grid, "hgrid": hgrid,
+            "flows": _flows(fr, details["map_flows"]), "dots": _dots(fr, details["map_sites"]),
+            "plants": _plant_marks(fr, details["plants"]),
+            "bounds": [round(fr.lon0, 1), round(fr.lat0, 1), round(fr.lon1, 1), round(fr.lat1, 1)]}
 
 
 # ----------------------------------------------------------------------------- view model
-def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> dict[str, Any]:
+def _headline(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The eight figures at the top of the page."""
     d = metrics["details"]
     local, circ, res, comp = (metrics["local_sourcing"], metrics["circularity"], metrics["resilience"],
                               metrics["compliance"])
-    site_names = d["site_names"]
-    mats = d["materials"]
-
-    def mat_name(m: str) -> str:
-        return (mats.get(m) or {}).get("name") or m
-
     local_share = None
     if local["by_tier"]["hyperlocal"]["mass_share"] is not None:
         local_share = local["by_tier"]["hyperlocal"]["mass_share"] + local["by_tier"]["domestic"]["mass_share"]
     mcis = [v for v in circ["mci"].values() if v is not None]
-    n_viol = sum(p["violations"] for p in comp["by_profile"].values())
-    n_warn = sum(p["warnings"] for p in comp["by_profile"].values())
-    headline = [
+    n_viol, n_warn = _finding_counts(comp)
+    return [
         {"label": "Circular inflow", "value": fmt_pct(circ["circular_inflow_share"]),
          "note": "recycled + reused share of purchased mass"},
         {"label": "Circular outflow", "value": fmt_pct(circ["circular_outflow_share"]),
@@ -181,15 +220,26 @@ def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> 
          "bad": comp["conforms"] is False},
     ]
 
-    # local sourcing per plant
+
+def _finding_counts(compliance: Mapping[str, Any]) -> tuple[int, int]:
+    """(violations, warnings) over every profile."""
+    return (sum(p["violations"] for p in compliance["by_profile"].values()),
+            sum(p["warnings"] for p in compliance["by_profile"].values()))
+
+
+def _sourcing_view(local: Mapping[str, Any], site_names: Mapping[str, str]) -> dict[str, Any]:
+    """Tier shares for all sites and per plant: a stacked chart and its table."""
     tier_rows = [("All sites", {t: local["by_tier"][t]["mass_share"] for t in TIERS})]
     tier_rows += [(site_names.get(sid, sid), {t: v["by_tier"][t]["mass_share"] for t in TIERS})
                   for sid, v in local["by_site"].items()]
-    tiers_chart = _stacked(tier_rows, TIERS, TIER_COLOURS)
     tier_table = [{"id": None, "name": "All sites", **local}]
     tier_table += [{"id": sid, "name": site_names.get(sid, sid), **v} for sid, v in local["by_site"].items()]
+    return {"tiers_chart": _stacked(tier_rows, TIERS, TIER_COLOURS), "tier_table": tier_table}
 
-    # circularity
+
+def _circularity_view(circ: Mapping[str, Any], product_names: Mapping[str, str],
+                      mat_name: Callable[[str], str]) -> dict[str, Any]:
+    """Circular inflow per material, outflow per R-strategy and MCI per product."""
     inflow_rows = sorted(circ["by_material"].items(), key=lambda kv: (-(kv[1]["circular_inflow_share"] or 0), kv[0]))
     inflow_chart = _hbars([{"label": mat_name(m), "value": v["circular_inflow_share"],
                             "text": fmt_pct(v["circular_inflow_share"]), "colour": "#0072B2"}
@@ -200,21 +250,31 @@ def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> 
                              "text": fmt_mass(outflow.get(s, 0.0)),
                              "colour": "#009E73" if s in STRATEGIES[:6] else "#999999"}
                             for s in outflow], out_max)
-    mci_chart = _hbars([{"label": d["product_names"].get(p, p), "value": v, "text": "–" if v is None else f"{v:.3f}",
+    mci_chart = _hbars([{"label": product_names.get(p, p), "value": v, "text": "–" if v is None else f"{v:.3f}",
                          "colour": "#CC79A7"} for p, v in circ["mci"].items()], 1.0)
+    return {"inflow_chart": inflow_chart, "inflow_rows": [(m, mat_name(m), v) for m, v in inflow_rows],
+            "outflow_chart": outflow_chart, "mci_chart": mci_chart}
 
-    # resilience
-    hhi_rows = sorted(d["hhi"], key=lambda r: (-r["supplier_hhi"], r["material"]))
+
+def _concentration_view(hhi: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Supplier and country HHI per material, with the DOJ/FTC thresholds marked."""
+    band = {"high": "#D55E00", "moderate": "#E69F00"}
+    marks = [(HHI_THRESHOLDS[0], "1,500"), (HHI_THRESHOLDS[1], "2,500")]
+    hhi_rows = sorted(hhi, key=lambda r: (-r["supplier_hhi"], r["material"]))
     hhi_chart = _hbars([{"label": r["name"], "value": r["supplier_hhi"], "text": fmt_num(r["supplier_hhi"]),
-                         "colour": {"high": "#D55E00", "moderate": "#E69F00"}.get(r["supplier_band"], "#009E73")}
-                        for r in hhi_rows], 10000.0,
-                       markers=[(HHI_THRESHOLDS[0], "1,500"), (HHI_THRESHOLDS[1], "2,500")])
+                         "colour": band.get(r["supplier_band"], "#009E73")}
+                        for r in hhi_rows], 10000.0, markers=marks)
     country_chart = _hbars([{"label": r["name"], "value": r["country_hhi"], "text": fmt_num(r["country_hhi"]),
-                             "colour": {"high": "#D55E00", "moderate": "#E69F00"}.get(r["country_band"], "#009E73")}
-                            for r in sorted(d["hhi"], key=lambda r: (-r["country_hhi"], r["material"]))], 10000.0,
-                           markers=[(HHI_THRESHOLDS[0], "1,500"), (HHI_THRESHOLDS[1], "2,500")])
+                             "colour": band.get(r["country_band"], "#009E73")}
+                            for r in sorted(hhi, key=lambda r: (-r["country_hhi"], r["material"]))], 10000.0,
+                           markers=marks)
+    return {"hhi_chart": hhi_chart, "hhi_rows": hhi_rows, "country_chart": country_chart}
+
+
+def _critical_view(critical_by_country: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Critical raw materials by supplying country: the top five countries each, the rest as 'other'."""
     critical: dict[str, dict[str, Any]] = {}
-    for r in d["critical_by_country"]:
+    for r in critical_by_country:
         c = critical.setdefault(r["material"], {"material": r["material"], "name": r["name"],
                                                 "strategic": r["strategic"], "countries": [], "total": 0.0})
         c["countries"].append(r)
@@ -239,17 +299,28 @@ def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> 
                 country_keys.append(r["country"])
     country_colours = {cc: palette[i % len(palette)] for i, cc in enumerate(country_keys)}
     country_colours["other"] = "#BBBBBB"
-    crit_chart = _stacked(crit_rows, country_keys + ["other"], country_colours)
+    return {"critical": crit_list, "crit_chart": _stacked(crit_rows, country_keys + ["other"], country_colours),
+            "country_colours": country_colours}
 
+
+def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> dict[str, Any]:
+    """Everything the template reads: the metrics document, charts computed from it, names and labels."""
+    d = metrics["details"]
+    site_names = d["site_names"]
+    mats = d["materials"]
+
+    def mat_name(m: str) -> str:
+        return (mats.get(m) or {}).get("name") or m
+
+    n_viol, n_warn = _finding_counts(metrics["compliance"])
     return {
         "title": title or "Circular procurement report", "source": source, "version": __version__,
-        "sections": SECTIONS, "headline": headline, "m": metrics, "d": d, "meta": metrics["meta"],
+        "sections": SECTIONS, "headline": _headline(metrics), "m": metrics, "d": d, "meta": metrics["meta"],
         "tiers": TIERS, "tier_colours": TIER_COLOURS, "tier_labels": TIER_LABELS,
-        "tiers_chart": tiers_chart, "tier_table": tier_table, "map": _map(d),
-        "inflow_chart": inflow_chart, "inflow_rows": [(m, mat_name(m), v) for m, v in inflow_rows],
-        "outflow_chart": outflow_chart, "r_codes": R_CODES, "circular_strategies": STRATEGIES[:6],
-        "mci_chart": mci_chart, "hhi_chart": hhi_chart, "hhi_rows": hhi_rows, "country_chart": country_chart,
-        "critical": crit_list, "crit_chart": crit_chart, "country_colours": country_colours,
+        **_sourcing_view(metrics["local_sourcing"], site_names), "map": _map(d),
+        **_circularity_view(metrics["circularity"], d["product_names"], mat_name),
+        "r_codes": R_CODES, "circular_strategies": STRATEGIES[:6],
+        **_concentration_view(d["hhi"]), **_critical_view(d["critical_by_country"]),
         "mat_name": mat_name, "site_name": lambda s: site_names.get(s, s),
         "n_violations": n_viol, "n_warnings": n_warn,
     }

@@ -1,0 +1,207 @@
+"""One validation run: choose the profiles and graphs, compute the aggregates, give pySHACL
+the data it needs, and name its results so a person can find them in the CSV files.
+
+A stale inferred graph is not used: validation then reads the ontology and asserted graphs
+only and says so (a read-only command does not reason behind the user's back). The built-in
+shapes do not need inferred triples (pySHACL follows rdfs:subClassOf itself, and so does
+the index the aggregates read), so only user shapes that rely on inferred triples see a
+difference.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import rdflib
+from rdflib import BNode, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
+
+from ..errors import ShapesError, UsageError
+from ..rdf.vocab import GRAPHS, PREFIXES
+from ..store import GraphStore
+from ..store.meta import inferred_status
+from .aggregates import compute_aggregates
+from .candidates import Candidates, full_graph, needs_full_graph, referenced_predicates, subgraph
+from .index import Index
+from .policy import load_policy
+from .results import SEVERITIES, ValidationReport, ValidationResult
+from .shapes import ALWAYS_ON, PROFILES, ShapeInfo, Shapes, load_shapes, profile_rank, shape_nodes
+from .terms import LS_ID, LSV, LSV_DETAIL, LSV_KEY, local_name
+
+log = logging.getLogger(__name__)
+_SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+
+def resolve_profiles(profiles: Sequence[str] | None, policy: Path | None = None) -> tuple[str, ...]:
+    """The profiles a run checks, in PROFILES order: None means all; data-quality is always on;
+    a policy file adds 'policy'."""
+    if profiles is None:
+        chosen = set(PROFILES)
+    else:
+        unknown = [p for p in profiles if p not in PROFILES]
+        if unknown:
+            raise UsageError(f"unknown profile {unknown[0]!r}: one of {', '.join(PROFILES)}")
+        chosen = set(profiles) | {ALWAYS_ON}
+        if policy is not None:
+            chosen.add("policy")  # --policy FILE means: check it
+    return tuple(p for p in PROFILES if p in chosen)
+
+
+def _graphs_to_use(store: GraphStore, notes: list[str]) -> list[str]:
+    """The graphs to read: the inferred one only while it is current (a note says when it is not)."""
+    status = inferred_status(store)
+    if status == "current":
+        return [GRAPHS.ontology, GRAPHS.asserted, GRAPHS.inferred]
+    note = (f"the inferred graph is {status}: validation uses the ontology and asserted data only "
+            f"(run 'loopsource reason' first to include inferred triples)")
+    log.warning(note)
+    notes.append(note)
+    return [GRAPHS.ontology, GRAPHS.asserted]
+
+
+def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_files: Sequence[Path] = (),
+             as_of: date | None = None, policy: Path | None = None) -> ValidationReport:
+    """Run the profiles (None: all; data-quality always) and the user's shapes files on the store."""
+    t0 = time.perf_counter()
+    as_of = as_of or date.today()
+    chosen = resolve_profiles(profiles, policy)
+    notes: list[str] = []
+    if "policy" in chosen and policy is None and profiles is not None and "policy" in profiles:
+        notes.append("profile 'policy' has no rules: give a policy file with --policy")
+    pol = load_policy(policy) if policy is not None else None
+    shapes = load_shapes(chosen, shapes_files, as_of, policy)
+    graphs = _graphs_to_use(store, notes)
+
+    t1 = time.perf_counter()
+    index = Index(store, graphs)
+    agg = compute_aggregates(index, chosen, pol)
+    t2 = time.perf_counter()
+    data = _data_graph(store, graphs, index, shapes.graph, notes)
+    for t in agg.triples:
+        data.add(t)
+    t3 = time.perf_counter()
+    report_graph = _pyshacl(data, shapes.graph)
+    t4 = time.perf_counter()
+    results = _collect(report_graph, data, shapes)
+    log.info("validation timings: shapes %.2fs, aggregates %.2fs, subgraph %.2fs, pySHACL %.2fs",
+             t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+    report_graph.bind("sh", SH)
+    for k, v in PREFIXES.items():
+        report_graph.bind(k, v)
+    report_graph.bind("lsv", LSV)
+    return ValidationReport(
+        conforms=not any(r.severity == "violation" for r in results), results=tuple(results), profiles=chosen
+        + tuple(sorted({i.profile for i in shapes.info.values() if i.profile.startswith("user:")})),
+        rules=tuple(shapes.rules), as_of=as_of, shacl_turtle=report_graph.serialize(format="turtle"),
+        notes=tuple(notes), seconds=time.perf_counter() - t0)
+
+
+def _data_graph(store: GraphStore, graphs: list[str], index: Index, shapes: rdflib.Graph,
+                notes: list[str]) -> rdflib.Graph:
+    """The data pySHACL validates: the candidates' subgraph, or everything when the shapes are not local."""
+    full = needs_full_graph(shapes)
+    if full:
+        note = f"{full}: pySHACL sees the whole data graph, which is slow on large stores"
+        log.warning(note)
+        notes.append(note)
+        return full_graph(store, graphs)
+    finder = Candidates(index, shapes)
+    candidates: set[Any] = set()
+    nodes, parent = shape_nodes(shapes)
+    for shape in nodes:
+        if shape in parent or (shape, SH.deactivated, Literal(True)) in shapes:
+            continue
+        if any(str(c).startswith(LSV) for c in shapes.objects(shape, SH.targetClass)):
+            continue  # aggregate nodes: all of them go to pySHACL anyway
+        candidates |= finder.candidates(shape)
+    fwd, inv = referenced_predicates(shapes)
+    data = subgraph(index, candidates, fwd, inv)
+    log.info("validation: %d candidate focus nodes (%d store reads); pySHACL data graph %d triples",
+             len(candidates), index.patterns, len(data))
+    return data
+
+
+def _pyshacl(data: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:
+    """pySHACL's report graph (inference off: the store holds the inferred graph already)."""
+    import pyshacl
+
+    try:
+        _conforms, report_graph, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, inplace=True,
+            allow_infos=True, allow_warnings=True, abort_on_first=False)
+    except Exception as e:  # pySHACL reports malformed shapes with its own exception types
+        raise ShapesError(f"the shapes cannot be used: {type(e).__name__}: {e}") from None
+    return report_graph
+
+
+# ---------------------------------------------------------------------------- naming results
+def _curie(iri: str) -> str:
+    for k, v in PREFIXES.items():
+        if iri.startswith(v) and iri[len(v):] and "/" not in iri[len(v):]:
+            return f"{k}:{iri[len(v):]}"
+    if iri.startswith(LSV):
+        return "lsv:" + iri[len(LSV):]
+    return iri
+
+
+def _name(node: Any, data: rdflib.Graph) -> str:
+    for p in (LS_ID, LSV_KEY):
+        v = data.value(node, p) if isinstance(node, (URIRef, BNode)) else None
+        if v is not None:
+            return str(v)
+    return str(node)
+
+
+def _path_text(path: Any, g: rdflib.Graph) -> str | None:
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return _curie(str(path))
+    ip = g.value(path, SH.inversePath)
+    if ip is not None:
+        return f"^{_path_text(ip, g)}"
+    if (path, RDF.first, None) in g:
+        return "/".join(_path_text(x, g) or "?" for x in Collection(g, path))
+    return str(path)
+
+
+def _value_text(v: Any, data: rdflib.Graph) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, Literal):
+        return str(v)
+    return _name(v, data)
+
+
+def _collect(report: rdflib.Graph, data: rdflib.Graph, shapes: Shapes) -> list[ValidationResult]:
+    """pySHACL's results with profile and code, CSV ids for nodes and the message placeholders filled."""
+    out = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        focus_node = report.value(r, SH.focusNode)
+        source = report.value(r, SH.sourceShape)
+        meta = shapes.info.get(source) or ShapeInfo("user", local_name(str(source)) if isinstance(source, URIRef)
+                                                    else "USER-SHAPE", "")
+        severity = _SEVERITY.get(report.value(r, SH.resultSeverity), "violation")
+        path = _path_text(report.value(r, SH.resultPath), report)
+        value = _value_text(report.value(r, SH.value), data)
+        focus = _name(focus_node, data)
+        messages = [m for m in report.objects(r, SH.resultMessage)]
+        english = [m for m in messages if getattr(m, "language", None) in (None, "en")]
+        message = str((english or messages or [""])[0])
+        detail = data.value(focus_node, LSV_DETAIL) if isinstance(focus_node, (URIRef, BNode)) else None
+        message = (message.replace("{$this}", focus).replace("{?value}", value or "")
+                   .replace("{$path}", path or "").replace("{?detail}", str(detail or "")))
+        if not message:
+            message = f"{focus}: {meta.code}"
+        if message and focus not in message and not focus.startswith("http"):
+            message = f"{focus}: {message}"  # pySHACL's default texts do not name the node
+        out.append(ValidationResult(meta.profile, meta.code, severity, focus, path, value, message))
+    rank = {s: i for i, s in enumerate(SEVERITIES)}
+    out.sort(key=lambda x: (profile_rank(x.profile), rank[x.severity], x.code, x.focus, x.path or "", x.value or "",
+                            x.message))
+    return out

@@ -1,0 +1,121 @@
+"""The company policy file (YAML) and the SHACL shapes generated from it.
+
+A policy rule is checked like the legal rules: Python materialises one aggregate node per
+plant or material and year (see aggregates.py) and a generated node shape compares its
+measure with the policy's threshold, so severities and messages live in shapes here too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import ShapesError
+from ..rdf.terms import string_literal
+from ..rdf.vocab import LS
+from .results import SEVERITIES
+from .terms import AGG, LSV
+
+POLICY_RULES = {
+    "min_local_share": "per plant and calendar year: share of purchased mass from suppliers local to the plant",
+    "max_supplier_hhi": "per material and calendar year: Herfindahl-Hirschman index of supplier organisations' "
+                        "mass shares (fraction, 0-1)",
+    "dual_sourcing": "per material and calendar year: at least min_suppliers distinct supplier organisations",
+}
+# rule -> (default code, the key that holds its threshold)
+_DEFAULTS = {"min_local_share": ("POL-LOCAL-SHARE", "min"), "max_supplier_hhi": ("POL-SUPPLIER-HHI", "max"),
+             "dual_sourcing": ("POL-DUAL-SOURCING", "min_suppliers")}
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    index: int
+    rule: str
+    code: str
+    severity: str
+    threshold: float
+    materials: str | tuple[str, ...] = "all"  # all | critical | strategic | class local names
+    local: str = "country"  # country | subregion | eu
+    plants: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Policy:
+    file: str
+    rules: tuple[PolicyRule, ...]
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and check a policy file (format: data/demo/policy.yaml and the README)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ShapesError(f"{path}: cannot read the policy file: {e}") from None
+    except yaml.YAMLError as e:
+        raise ShapesError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise ShapesError(f"{path}: a policy file is a mapping with a 'rules' list")
+    return Policy(str(path), tuple(_policy_rule(i, r, f"{path}: rule {i}") for i, r in enumerate(data["rules"], 1)))
+
+
+def _policy_rule(i: int, r: Any, where: str) -> PolicyRule:
+    """One entry of the 'rules' list, checked key by key (``where`` names it in errors)."""
+    if not isinstance(r, dict) or r.get("rule") not in POLICY_RULES:
+        raise ShapesError(f"{where}: 'rule' must be one of {', '.join(POLICY_RULES)}")
+    kind = r["rule"]
+    code, key = _DEFAULTS[kind]
+    allowed = {"rule", "code", "severity", key, "materials", "local", "plants", "note"}
+    unknown = set(r) - allowed
+    if unknown:
+        raise ShapesError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
+    if key not in r or not isinstance(r[key], (int, float)) or isinstance(r[key], bool):
+        raise ShapesError(f"{where}: '{key}' must be a number")
+    threshold = float(r[key])
+    if kind != "dual_sourcing" and not 0 <= threshold <= 1:
+        raise ShapesError(f"{where}: '{key}' is a fraction in [0, 1] (got {threshold})")
+    severity = r.get("severity", "violation")
+    if severity not in SEVERITIES:
+        raise ShapesError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+    materials = r.get("materials", "all")
+    if isinstance(materials, list):
+        materials = tuple(str(m) for m in materials)
+    elif materials not in ("all", "critical", "strategic"):
+        raise ShapesError(f"{where}: materials is all, critical, strategic or a list of material classes")
+    local = r.get("local", "country")
+    if local not in ("country", "subregion", "eu"):
+        raise ShapesError(f"{where}: local is country, subregion or eu")
+    plants = r.get("plants", [])
+    if not isinstance(plants, list):
+        raise ShapesError(f"{where}: plants is a list of site ids")
+    return PolicyRule(i, kind, str(r.get("code") or code), severity, threshold, materials, local,
+                      tuple(str(p) for p in plants), str(r.get("note", "")))
+
+
+def policy_turtle(policy: Policy) -> str:
+    """The SHACL shapes of a policy: one node shape per rule over its aggregate nodes."""
+    sev = {"violation": "sh:Violation", "warning": "sh:Warning", "info": "sh:Info"}
+    lines = [f"@prefix ls: <{LS}> .", f"@prefix lsv: <{LSV}> .", "@prefix sh: <http://www.w3.org/ns/shacl#> .",
+             "@prefix dcterms: <http://purl.org/dc/terms/> .", f"@prefix lspol: <{AGG}policy#> .", ""]
+    for r in policy.rules:
+        what = {"min_local_share": ("lsv:localShare", "sh:minInclusive",
+                                    f"{{$this}}: local share {{?value}} is below the policy minimum {r.threshold:g} ({{?detail}})"),
+                "max_supplier_hhi": ("lsv:supplierHhi", "sh:maxInclusive",
+                                     f"{{$this}}: supplier HHI {{?value}} is above the policy maximum {r.threshold:g} ({{?detail}})"),
+                "dual_sourcing": ("lsv:supplierCount", "sh:minInclusive",
+                                  f"{{$this}}: {{?value}} supplier organisation(s), the policy asks for at least {r.threshold:g} ({{?detail}})")}
+        path, constraint, message = what[r.rule]
+        value = f"{int(r.threshold)}" if r.rule == "dual_sourcing" else f"{Decimal(str(r.threshold))}"
+        if "." not in value and r.rule != "dual_sourcing":
+            value += ".0"
+        source = f"company policy {Path(policy.file).name}, rule {r.index} ({r.rule})" + (f": {r.note}" if r.note else "")
+        # sh:severity sits on the property shape: SHACL does not pass a node shape's on.
+        lines += [f"lspol:rule{r.index} a sh:NodeShape ; sh:targetClass lsv:PolicyRule{r.index} ;",
+                  f"    ls:ruleCode {string_literal(r.code)} ; dcterms:source {string_literal(source)} ;",
+                  f"    sh:property [ sh:path {path} ; {constraint} {value} ; sh:severity {sev[r.severity]} ;",
+                  f"                  sh:message {string_literal(message)} ] .", ""]
+    return "\n".join(lines)
