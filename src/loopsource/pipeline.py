@@ -15,17 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .analysis.metrics import compute
-from .analysis.snapshot import read_snapshot
+from .analysis.metrics import metrics_of
 from .errors import UsageError
 from .files import atomic_write
 from .load.build import BuildResult, build
 from .reason import DEFAULT_ENGINE, ReasonResult, reason
 from .render.report import render, to_json
-from .store import EmbeddedStore, GraphStore
+from .store import EmbeddedStore
 from .validate import ValidationReport, validate
 
-Progress = Callable[[str], None]
 SEVERITY_RANK = {"violation": 2, "warning": 1}
 
 
@@ -73,15 +71,6 @@ class RunResult:
         return worst >= SEVERITY_RANK[fail_on]
 
 
-def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
-               validation: ValidationReport | None = None, progress: Progress = lambda _m: None) -> dict[str, Any]:
-    """The metrics document (metrics.json) of a store."""
-    progress(f"reading {store.description} ...")
-    snapshot = read_snapshot(store)
-    progress(f"computing metrics over {len(snapshot.purchases):,} purchases ...")
-    return compute(snapshot, year=year, site=site, validation=validation)
-
-
 def validation_json(validation: ValidationReport) -> str:
     data = validation.to_json()
     if not isinstance(data, str):
@@ -101,7 +90,7 @@ def check_out_dir(out_dir: Path) -> None:
 
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
-        progress: Progress = lambda _m: None) -> RunResult:
+        progress: Callable[[str], None] = lambda _m: None) -> RunResult:
     """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring)."""
     t_all = time.perf_counter()
     data_dir, out_dir = Path(data_dir), Path(out_dir)

@@ -19,14 +19,15 @@ Methodology (sources in ../shared/reference/metrics.md and the README):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversine (loopsource.geo)
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
-from .snapshot import Purchase, Site, Snapshot
+from ..store import GraphStore
+from .snapshot import Purchase, Site, Snapshot, read_snapshot
 from ..rdf.vocab import code_lists
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -495,7 +496,17 @@ def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResul
     }
 
 
+def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
+               validation: ValidationReport | None = None,
+               progress: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`."""
+    progress(f"reading {store.description} ...")
+    snapshot = read_snapshot(store)
+    progress(f"computing metrics over {len(snapshot.purchases):,} purchases ...")
+    return compute(snapshot, year=year, site=site, validation=validation)
+
+
 __all__ = ["haversine_km", "tier", "distance_km", "hhi", "hhi_band", "mci", "MciResult", "MciMaterial", "compute",
            "material_terms", "lfi_mci",
            "filter_snapshot", "feedstock_shares", "site_position", "TIERS", "STRATEGIES", "CIRCULAR_STRATEGIES",
-           "HHI_THRESHOLDS", "EARTH_RADIUS_KM"]
+           "HHI_THRESHOLDS", "EARTH_RADIUS_KM", "metrics_of"]

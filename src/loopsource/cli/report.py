@@ -23,15 +23,16 @@ from . import FindingsExit, main, note_if_stale, progress, store_options
 def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float, fmt: str,
                output: Path | None, year: int | None, site: str | None, run_validation: bool) -> None:
     """Circularity, local sourcing, resilience and compliance, as HTML or JSON."""
-    from ..pipeline import metrics_of
+    from ..analysis.metrics import metrics_of
     from ..render.report import render, to_json
-    from ..validate import validate
 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     note_if_stale(gs, "the report")
     validation = None
     if run_validation:
         progress("validating (all profiles) ...")
+        from ..validate import validate  # only with --validate: pySHACL and rdflib load slowly
+
         validation = validate(gs)
     metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress)
     for w in metrics["warnings"]:
