@@ -80,8 +80,9 @@ class GraphStore(ABC):
 
     def triples(self, s: Term | None, p: Term | None, o: Term | None,
                 graphs: Sequence[str]) -> Iterable[tuple[Term, Term, Term]]:
-        """Triples matching a pattern (None = any) in the given graphs. The default asks a SELECT;
-        the embedded store overrides it with a direct index scan."""
+        """Triples matching a pattern (None = any) in the given graphs. The default asks a SELECT,
+        its given positions bound as parameters (the one rewrite of rdf.sparql.substitute, so a
+        blank node cannot be given); the embedded store overrides it with a direct index scan."""
         subs = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
         rows = self.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", substitutions=subs, graphs=graphs).rows
         for row in rows:
