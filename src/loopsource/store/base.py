@@ -46,7 +46,12 @@ def python_value(term: Term | None) -> object:
 
 
 class GraphStore(ABC):
-    """What every stage needs from a store. Queries see the union of all named graphs."""
+    """What every stage needs from a store. Queries see the union of all named graphs.
+
+    ``substitutions`` bind query parameters (name -> term) on every store by the one rewrite,
+    :func:`loopsource.rdf.sparql.substitute`: the query means what it would mean with each
+    value written into its text by hand.
+    """
 
     @abstractmethod
     def select(self, query: str, substitutions: Mapping[str, Term] | None = None,

@@ -10,8 +10,8 @@ against ``oxigraph serve``):
   by pyoxigraph, then re-serialised by pyoxigraph, so both stores give byte-identical output.
 * parameters: bound by the same rewrite as on the embedded store
   (:func:`loopsource.rdf.sparql.substitute`): variable tokens become the terms' N-Triples
-  form, so the query means what it would with the values written in by hand; values are
-  never pasted into the query text as strings.
+  form as pyoxigraph escapes it, so the query means what it would with the values written in
+  by hand, and no value can change the query's structure.
 * writes: POST ``update=`` to the update URL. :meth:`RemoteStore.replace_graphs` loads each
   graph into a fresh temporary graph with ``INSERT DATA`` in batches of ``BATCH`` triples
   (blank nodes that share a triple stay in one batch, so they stay one node), then swaps all
