@@ -5,7 +5,7 @@
 Data: loopsource.devdata.generate.generate(dir, suppliers, seed=1), built and reasoned. The catalogue
 runs --rounds times on the embedded store, every query once per round; the best and the median
 time are reported (the first round warms the RocksDB block cache). The target is the best time. rdflib runs the same query text (parameters bound with
-loopsource.query.substitute, as for a remote endpoint) on a smaller generated data set in a
+loopsource.rdf.sparql.substitute, as on both stores) on a smaller generated data set in a
 subprocess that is killed after --timeout seconds; a query it does not finish runs again on a
 quarter of that data, then on suppliers=10 with --last-timeout, so that each query has an
 rdflib time at a size rdflib finishes (when one exists under those limits). The `loopsource query` column is one run of

@@ -4,14 +4,16 @@ A catalogue query is a ``.rq`` file that starts with a header of ``#+ `` comment
 holding YAML (title, description, params, tags). The header is a SPARQL comment, so the
 file stays valid SPARQL and can be pasted into any SPARQL client as it is.
 
-Parameters are converted to RDF terms of their declared type and *bound*, never pasted into
-the query text: the embedded store hands them to Oxigraph's ``substitutions`` (SEP-0007),
-and :func:`substitute` gives a remote endpoint the same semantics by rewriting variable
-*tokens* (found by a SPARQL tokenizer, so that strings, IRIs and comments are never touched)
-into the term's N-Triples form, which pyoxigraph escapes.
+Parameters are converted to RDF terms of their declared type and bound by
+:func:`loopsource.rdf.sparql.substitute`, the same rewrite on the embedded store and on a
+remote endpoint: the query means exactly what it would mean with the typed value written into
+its text by hand, in every position (triple patterns, FILTER, BIND, expressions, BOUND,
+OPTIONAL, sub-SELECTs, GROUP BY, ORDER BY, aggregates). The rewrite works on SPARQL tokens,
+so strings, IRIs and comments are never touched, and writes each term in the N-Triples form
+pyoxigraph escapes, so a value can never change the query's structure.
 
-Oxigraph only substitutes variables that the top-level SELECT projects, so a catalogue
-query must project each of its parameters (the rows then also say which value was used).
+A parameter need not be projected. It must be read by the query, and never assigned
+(``AS ?p``, ``VALUES ?p``): both are errors naming the file and line when the header is read.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import yaml
 
 from .. import resources
 from ..errors import QueryError, UsageError
-from ..rdf.sparql import query_form, significant, substitute, tokenize, top_projection
+from ..rdf.sparql import query_form, read_only_violation, select_clauses, significant, substitute, tokenize
 from ..store import GraphStore, SelectResult, Term
 from ..rdf.vocab import PREFIXES, XSD
 
@@ -163,37 +165,23 @@ def _param(name: str, spec: object, where: str) -> Param:
 
 
 def _check_param_use(text: str, params: Sequence[Param], source: str, form: str) -> None:
-    """Every declared parameter is used, projected (Oxigraph needs it) and never re-assigned."""
+    """Every declared parameter is read by the query, and never assigned (``AS ?p``, ``VALUES ?p``):
+    it stands for a constant. It need not be projected: binding writes the value into every
+    position (see :func:`loopsource.rdf.sparql.substitute`)."""
+    if not params:
+        return
     tokens = tokenize(text)
     sig = [tokens[i] for i in significant(tokens)]
-    # a use in the top-level projection alone only echoes the value: the body must read it
-    proj = top_projection(sig) if form == "SELECT" else None
-    body = sig[proj.open_brace:] if proj is not None else sig
-    used = {t.text[1:] for t in body if t.kind == "var"}
+    # a bare ?p in the top-level projection only echoes the value: something else must read it
+    echo = set(select_clauses(sig)[0].projected) if form == "SELECT" else set()
+    used = {t.text[1:] for i, t in enumerate(sig) if t.kind == "var" and i not in echo}
     for p in params:
         if p.name not in used:
             raise QueryError(f"{source}:{_header_line(text, p.name)}: parameter {p.name!r} is declared "
                              f"but the query does not use ?{p.name}")
-    names = {p.name for p in params}
-    for i, t in enumerate(sig):
-        if t.kind != "var" or t.text[1:] not in names:
-            continue
-        prev = sig[i - 1] if i else None
-        if prev is not None and prev.kind == "word" and prev.upper == "AS":
-            raise QueryError(f"{source}:{t.line}: parameter ?{t.text[1:]} is assigned with AS; "
-                             "a parameter can only be read")
-        j = i - 1
-        while j >= 0 and (sig[j].kind == "var" or sig[j].text == "("):
-            j -= 1
-        if j >= 0 and sig[j].kind == "word" and sig[j].upper == "VALUES":
-            raise QueryError(f"{source}:{t.line}: parameter ?{t.text[1:]} is listed in VALUES; "
-                             "a parameter can only be read")
-    if names:
-        if proj is not None and not proj.star:
-            for p in params:
-                if p.name not in proj.variables:
-                    raise QueryError(f"{source}:{_header_line(text, p.name)}: parameter ?{p.name} must be in the "
-                                     "SELECT projection (Oxigraph binds only projected variables)")
+    violation = read_only_violation(sig, {p.name for p in params})
+    if violation is not None:
+        raise QueryError(f"{source}:{violation[0]}: {violation[1]}")
 
 
 def catalogue() -> dict[str, NamedQuery]:

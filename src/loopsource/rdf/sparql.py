@@ -1,10 +1,17 @@
 """SPARQL text handling: a tokenizer (strings, IRIs and comments are never mistaken for
-variables), the query form, declared prefixes, and binding RDF terms to variables as text.
+variables), the query form, declared prefixes, the SELECT clauses of a query, and binding
+parameters.
+
+Binding is one text rewrite, used by the embedded store and a remote endpoint alike: the
+query means exactly what it would mean with each parameter's typed value written into the
+text by hand (:func:`substitute`). Oxigraph's own ``substitutions`` (SEP-0007) are not used
+for parameters: they bind only variables the top-level SELECT projects, leave a bare
+``BIND(?p AS ?x)`` unbound and ignore sub-SELECTs, and no remote endpoint has them.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -17,7 +24,7 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 # ----------------------------------------------------------------------------- tokenizer
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     kind: str  # ws, comment, string, iri, var, num, word, punct
     text: str
@@ -59,7 +66,8 @@ def tokenize(text: str) -> list[Token]:
             out.extend(Token("punct", ".", line) for _ in range(len(s) - len(stripped)))
         else:
             out.append(Token(kind, s, line))
-        line += s.count("\n")
+        if kind in ("ws", "string", "punct"):  # the only tokens that can hold a line break
+            line += s.count("\n")
     return out
 
 
@@ -69,7 +77,11 @@ def significant(tokens: Sequence[Token]) -> list[int]:
 
 def query_form(text: str) -> str:
     """SELECT, ASK, CONSTRUCT, DESCRIBE, or UPDATE (any SPARQL Update operation)."""
-    for t in tokenize(text):
+    return _form(tokenize(text))
+
+
+def _form(tokens: Sequence[Token]) -> str:
+    for t in tokens:
         if t.kind == "word" and t.upper in QUERY_KEYWORDS:
             return t.upper
         if t.kind == "word" and t.upper in UPDATE_KEYWORDS:
@@ -84,134 +96,192 @@ def declared_prefixes(text: str) -> set[str]:
             if t.kind == "word" and t.upper == "PREFIX" and toks[i + 1].kind == "word"}
 
 
-# ----------------------------------------------------------------------------- substitution
+# ----------------------------------------------------------------------------- query structure
 @dataclass(frozen=True)
-class _Projection:
-    variables: frozenset[str]
+class SelectClause:
+    """One SELECT of a query (the query's own or a sub-SELECT), as indexes into the list of
+    significant tokens, so that a parameter can be given the syntax its position needs."""
+
+    keyword: int  # the SELECT token
+    projected: tuple[int, ...]  # bare variables of the projection (not those inside '(... AS ?v)')
     star: bool
-    open_brace: int  # index (in the significant-token list) of the WHERE group's '{'
+    where: tuple[int, int]  # its WHERE group's '{' and the matching '}'
+    end: int  # end (exclusive) of its solution modifiers: the sub-SELECT's closing '}', or the text's end
+    parent: int | None  # position in the clause list of the SELECT whose WHERE group holds this one
+    hidden: bool  # inside an EXISTS or MINUS of its parent: its variables are not in the parent's scope
 
 
-def top_projection(sig: Sequence[Token], start: int = 0) -> _Projection | None:
-    """Projection of the SELECT at or after ``start`` (None when there is none)."""
-    i = start
-    while i < len(sig) and not (sig[i].kind == "word" and sig[i].upper == "SELECT"):
-        i += 1
-    if i == len(sig):
-        return None
-    depth = 0
-    variables: set[str] = set()
-    star = False
-    j = i + 1
-    while j < len(sig):
-        t = sig[j]
-        if t.text == "(":
-            depth += 1
-        elif t.text == ")":
-            depth -= 1
-        elif depth == 0 and (t.text == "{" or (t.kind == "word" and t.upper in ("WHERE", "FROM"))):
-            break
-        elif depth == 0 and t.kind == "var":
-            variables.add(t.text[1:])
-        elif depth == 0 and t.text == "*":
-            star = True
-        elif depth > 0 and t.kind == "var" and j >= 1 and sig[j - 1].kind == "word" and sig[j - 1].upper == "AS":
-            variables.add(t.text[1:])
-        j += 1
-    while j < len(sig) and sig[j].text != "{":
-        j += 1
-    return _Projection(frozenset(variables), star, j)
+def _brace_pairs(sig: Sequence[Token]) -> dict[int, int]:
+    """Index of each '{' -> index of its matching '}' (one pass)."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for k, t in enumerate(sig):
+        if t.text == "{":
+            stack.append(k)
+        elif t.text == "}":
+            if not stack:
+                raise QueryError(f"line {t.line}: unbalanced braces in the query")
+            pairs[stack.pop()] = k
+    if stack:
+        raise QueryError(f"line {sig[stack[-1]].line}: unbalanced braces in the query")
+    return pairs
 
 
-def _match(sig: Sequence[Token], open_index: int) -> int:
-    depth = 0
-    for k in range(open_index, len(sig)):
-        if sig[k].text == "{":
-            depth += 1
-        elif sig[k].text == "}":
-            depth -= 1
-            if depth == 0:
-                return k
-    raise QueryError("unbalanced braces in the query")
+def select_clauses(sig: Sequence[Token]) -> list[SelectClause]:
+    """Every SELECT of the query in text order (a query's own SELECT, if any, first)."""
+    match = _brace_pairs(sig)
+    hiding = [(i + 1, match[i + 1]) for i, t in enumerate(sig[:-1])
+              if t.kind == "word" and t.upper in ("EXISTS", "MINUS") and sig[i + 1].text == "{"]
+    out: list[SelectClause] = []
+    for k, t in enumerate(sig):
+        if not (t.kind == "word" and t.upper == "SELECT"):
+            continue
+        j = k + 1
+        while j < len(sig) and sig[j].kind == "word" and sig[j].upper in ("DISTINCT", "REDUCED"):
+            j += 1
+        depth, projected, star = 0, [], False
+        while j < len(sig):
+            tok = sig[j]
+            if tok.text == "(":
+                depth += 1
+            elif tok.text == ")":
+                depth -= 1
+            elif depth == 0 and (tok.text == "{" or (tok.kind == "word" and tok.upper in ("WHERE", "FROM"))):
+                break
+            elif depth == 0 and tok.kind == "var":
+                projected.append(j)
+            elif depth == 0 and tok.text == "*":
+                star = True
+            j += 1
+        while j < len(sig) and sig[j].text != "{":
+            j += 1  # WHERE, FROM <iri>, FROM NAMED <iri>
+        if j == len(sig):
+            raise QueryError(f"line {t.line}: the SELECT has no WHERE group")
+        where = (j, match[j])
+        end = match[k - 1] if k > 0 and sig[k - 1].text == "{" else len(sig)
+        parent = next((n for n in range(len(out) - 1, -1, -1) if out[n].where[0] < k < out[n].where[1]), None)
+        hidden = parent is not None and any(out[parent].where[0] < lo < k < hi for lo, hi in hiding)
+        out.append(SelectClause(k, tuple(projected), star, where, end, parent, hidden))
+    return out
 
 
+def _in_scope(clauses: Sequence[SelectClause], sig: Sequence[Token], n: int, name: str) -> bool:
+    """Whether ``?name`` is in scope in the WHERE group of clause ``n`` once every other use of
+    it is a constant: that is, whether a sub-SELECT there (not in EXISTS or MINUS) projects it."""
+    for m, c in enumerate(clauses):
+        if c.parent == n and not c.hidden and (
+                any(sig[j].text[1:] == name for j in c.projected) or (c.star and _in_scope(clauses, sig, m, name))):
+            return True
+    return False
+
+
+def read_only_violation(sig: Sequence[Token], names: Collection[str]) -> tuple[int, str] | None:
+    """(line, message) of the first place where the query (its significant tokens) assigns one
+    of ``names`` (``AS ?p`` in a BIND, a projection or GROUP BY; a VALUES variable list), else
+    None. A parameter stands for a constant: it can be read anywhere, assigned nowhere."""
+    for i, t in enumerate(sig):
+        if t.kind != "var" or t.text[1:] not in names:
+            continue
+        if i and sig[i - 1].kind == "word" and sig[i - 1].upper == "AS":
+            return t.line, f"parameter ?{t.text[1:]} is assigned with AS; a parameter can only be read"
+        j = i - 1
+        while j >= 0 and (sig[j].kind == "var" or sig[j].text == "("):
+            j -= 1
+        if j >= 0 and sig[j].kind == "word" and sig[j].upper == "VALUES":
+            return t.line, f"parameter ?{t.text[1:]} is listed in VALUES; a parameter can only be read"
+    return None
+
+
+# ----------------------------------------------------------------------------- substitution
 def substitute(text: str, substitutions: Mapping[str, Term]) -> str:
-    """The query with each variable bound to its term, with Oxigraph's (SEP-0007) semantics, as text.
+    """The query as if each term had been written into its text by hand in place of its variable.
 
-    Only variable *tokens* are rewritten, to the term's N-Triples form (escaped by pyoxigraph).
-    In a SELECT the variable must be projected; its occurrences in the WHERE clause become the
-    term, and a final ``BIND(term AS ?v)`` keeps it bound for the projection, GROUP BY and
-    ORDER BY. Sub-SELECTs that do not project the variable have their own variable of that
-    name and are left alone. A substituted query is re-tokenised and checked before use.
+    This is the one way parameters are bound, for the embedded store and a remote endpoint alike.
+    Only variable *tokens* are rewritten (strings, IRIs and comments never), each to the term's
+    N-Triples form as pyoxigraph escapes it, in every scope of the query: triple patterns,
+    FILTER, BIND, expressions and aggregates, OPTIONAL, sub-SELECTs. Where SPARQL's grammar
+    wants a variable, the rewrite writes what a person would write:
+
+    * a projected ``?p`` becomes ``(TERM AS ?p)``, in the query's SELECT and in sub-SELECTs;
+      where a sub-SELECT inside already projects ``?p`` (so it is in scope and may not be
+      assigned again) ``?p`` is kept and carries that sub-SELECT's constant;
+    * ``GROUP BY ?p`` and ``ORDER BY ?p`` become the bracketed expression ``(TERM)`` (kept
+      likewise when ``?p`` is in scope, so that a projected ``?p`` stays a grouping key);
+    * ``BOUND(?p)`` becomes ``true``.
+
+    A parameter cannot be assigned (``AS ?p``, ``VALUES ?p``), a blank node cannot be bound
+    (its label would mean a fresh variable), and an update cannot take parameters: each is a
+    QueryError. The result is re-tokenised and checked before use (:func:`_check_substituted`).
     """
     if not substitutions:
         return text
-    tokens = tokenize(text)
-    idx = significant(tokens)
-    sig = [tokens[i] for i in idx]
-    terms = {name: str(term) for name, term in substitutions.items()}
     for name, term in substitutions.items():
         if isinstance(term, ox.BlankNode):
             raise QueryError(f"parameter {name!r}: a blank node cannot be bound into a query text")
-    repl: dict[int, str] = {}  # significant index -> replacement text
-    append: dict[int, str] = {}  # significant index of a '}' -> text to insert before it
-    form = query_form(text)
-    if form == "UPDATE":
+    tokens = tokenize(text)
+    idx = significant(tokens)
+    sig = [tokens[i] for i in idx]
+    if _form(sig) == "UPDATE":
         raise QueryError("parameters cannot be bound into a SPARQL Update")
-    for s, t in enumerate(sig):
-        if t.kind == "var" and t.text[1:] in terms and s and sig[s - 1].kind == "word" and sig[s - 1].upper == "AS":
-            raise QueryError(f"line {t.line}: parameter ?{t.text[1:]} is assigned with AS; a parameter can only be read")
-
-    def scope(lo: int, hi: int, names: set[str]) -> set[str]:
-        """Replace variables in sig[lo:hi]; recurse into sub-SELECTs. Returns names a sub-SELECT projects."""
-        exported: set[str] = set()
-        k = lo
-        while k < hi:
-            t = sig[k]
-            if t.text == "{" and k + 1 < hi and sig[k + 1].kind == "word" and sig[k + 1].upper == "SELECT":
-                end = _match(sig, k)
-                proj = top_projection(sig, k + 1)
-                assert proj is not None
-                inner = {n for n in names if proj.star or n in proj.variables}
-                if inner:
-                    select_scope(proj, inner)
-                    exported |= {n for n in inner if n in proj.variables or proj.star}
-                k = end + 1
-                continue
-            if t.kind == "var" and t.text[1:] in names:
-                repl[k] = " " + terms[t.text[1:]] + " "
-            k += 1
-        return exported
-
-    def select_scope(proj: _Projection, names: set[str]) -> None:
-        if proj.open_brace >= len(sig):
-            raise QueryError("the SELECT query has no WHERE group")
-        close = _match(sig, proj.open_brace)
-        exported = scope(proj.open_brace + 1, close, names)
-        binds = "".join(f" BIND({terms[n]} AS ?{n})" for n in sorted(names - exported))
-        if binds:
-            append[close] = append.get(close, "") + binds + " "
-
-    if form == "SELECT":
-        proj = top_projection(sig)
-        assert proj is not None
-        missing = [n for n in terms if not proj.star and n not in proj.variables]
-        if missing:
-            raise QueryError(f"the query does not contain variable ?{missing[0]} in its SELECT projection")
-        select_scope(proj, set(terms))
-    else:
-        first = next(k for k, t in enumerate(sig) if t.kind == "word" and t.upper == form)
-        scope(first + 1, len(sig), set(terms))
-    out: list[str] = []
-    pos = {i: s for s, i in enumerate(idx)}
-    for i, tok in enumerate(tokens):
-        s = pos.get(i)
-        if s is not None and s in append:
-            out.append(append[s])
-        out.append(repl.get(s, tok.text) if s is not None else tok.text)
-    result = "".join(out)
+    violation = read_only_violation(sig, substitutions.keys())
+    if violation is not None:
+        raise QueryError(f"line {violation[0]}: {violation[1]}")
+    terms = {name: str(term) for name, term in substitutions.items()}
+    repl = {idx[s]: new for s, new in _replacements(sig, terms).items()}  # token index -> new text
+    result = "".join(repl.get(i, tok.text) for i, tok in enumerate(tokens))
     _check_substituted(result, terms)
     return result
+
+
+def _replacements(sig: Sequence[Token], terms: Mapping[str, str]) -> dict[int, str]:
+    """Significant-token index -> its new text, for every token of a parameter (and BOUND's)."""
+    clauses = select_clauses(sig)
+    repl: dict[int, str] = {}
+    for n, c in enumerate(clauses):
+        for j in c.projected:
+            name = sig[j].text[1:]
+            if name in terms and not _in_scope(clauses, sig, n, name):
+                repl[j] = f" ({terms[name]} AS {sig[j].text}) "
+            elif name in terms:
+                repl[j] = sig[j].text
+    for j in _modifier_variables(sig):
+        name = sig[j].text[1:]
+        if name not in terms:
+            continue
+        owner = max((n for n, c in enumerate(clauses) if c.where[1] < j < c.end),
+                    key=lambda n: clauses[n].where[1], default=None)
+        in_scope = owner is not None and _in_scope(clauses, sig, owner, name)
+        repl[j] = sig[j].text if in_scope else f" ({terms[name]}) "
+    for k in range(len(sig) - 3):
+        if (sig[k].kind == "word" and sig[k].upper == "BOUND" and sig[k + 1].text == "("
+                and sig[k + 2].kind == "var" and sig[k + 2].text[1:] in terms and sig[k + 3].text == ")"):
+            repl.update({k: " true ", k + 1: "", k + 2: "", k + 3: ""})
+    for j, t in enumerate(sig):
+        if j not in repl and t.kind == "var" and t.text[1:] in terms:
+            repl[j] = f" {terms[t.text[1:]]} "
+    return repl
+
+
+def _modifier_variables(sig: Sequence[Token]) -> list[int]:
+    """Bare variables of every GROUP BY and ORDER BY list (not those inside brackets, ASC(), ...)."""
+    out: list[int] = []
+    stop = {"HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES", "GROUP"}
+    for k in range(len(sig) - 1):
+        if not (sig[k].kind == "word" and sig[k].upper in ("GROUP", "ORDER")
+                and sig[k + 1].kind == "word" and sig[k + 1].upper == "BY"):
+            continue
+        depth = 0
+        for j in range(k + 2, len(sig)):
+            t = sig[j]
+            if t.text == "(":
+                depth += 1
+            elif t.text == ")":
+                depth -= 1
+            elif depth == 0 and (t.text in ("{", "}") or (t.kind == "word" and t.upper in stop)):
+                break
+            elif depth == 0 and t.kind == "var":
+                out.append(j)
+    return out
 
 
 def _check_substituted(text: str, terms: Mapping[str, str]) -> None:
@@ -220,8 +290,9 @@ def _check_substituted(text: str, terms: Mapping[str, str]) -> None:
     for term_text in terms.values():
         toks = [t for t in tokenize(term_text) if t.kind != "ws"]
         kinds = [t.kind for t in toks]
-        ok = (kinds == ["iri"] or kinds == ["string"] or kinds == ["string", "punct", "punct", "iri"]
-              or (kinds[:2] == ["string", "punct"] and toks[1].text == "@" and len(toks) == 3))
+        ok = (kinds == ["iri"] or kinds == ["string"]
+              or (kinds == ["string", "punct", "punct", "iri"] and toks[1].text + toks[2].text == "^^")
+              or (kinds == ["string", "punct", "word"] and toks[1].text == "@"))
         if not ok or "".join(t.text for t in toks) != term_text:
             raise QueryError(f"cannot bind {term_text!r}: not a single RDF term")
     depth = 0

@@ -46,7 +46,12 @@ def python_value(term: Term | None) -> object:
 
 
 class GraphStore(ABC):
-    """What every stage needs from a store. Queries see the union of all named graphs."""
+    """What every stage needs from a store. Queries see the union of all named graphs.
+
+    ``substitutions`` bind query parameters (name -> term) on every store by the one rewrite,
+    :func:`loopsource.rdf.sparql.substitute`: the query means what it would mean with each
+    value written into its text by hand.
+    """
 
     @abstractmethod
     def select(self, query: str, substitutions: Mapping[str, Term] | None = None,
@@ -80,8 +85,9 @@ class GraphStore(ABC):
 
     def triples(self, s: Term | None, p: Term | None, o: Term | None,
                 graphs: Sequence[str]) -> Iterable[tuple[Term, Term, Term]]:
-        """Triples matching a pattern (None = any) in the given graphs. The default asks a SELECT;
-        the embedded store overrides it with a direct index scan."""
+        """Triples matching a pattern (None = any) in the given graphs. The default asks a SELECT,
+        its given positions bound as parameters (the one rewrite of rdf.sparql.substitute, so a
+        blank node cannot be given); the embedded store overrides it with a direct index scan."""
         subs = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
         rows = self.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", substitutions=subs, graphs=graphs).rows
         for row in rows:

@@ -21,16 +21,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import StoreError, UsageError
+from ..rdf.sparql import substitute
 from ..rdf.vocab import PREFIXES
 from .base import GraphStore, SelectResult, Term
 
 log = logging.getLogger(__name__)
-
-def _subs(substitutions: Mapping[str, Term] | None) -> dict[ox.Variable, Term] | None:
-    if not substitutions:
-        return None
-    return {ox.Variable(k): v for k, v in substitutions.items()}
-
 
 class EmbeddedStore(GraphStore):
     """An Oxigraph store on disk (``--store DIR``).
@@ -72,12 +67,14 @@ class EmbeddedStore(GraphStore):
         return self._store
 
     def _query(self, query: str, substitutions: Mapping[str, Term] | None, graphs: Sequence[str] | None = None):
+        # Parameters are bound by the same text rewrite a remote endpoint gets (rdf.sparql.substitute),
+        # never by pyoxigraph's ``substitutions``, which bind only variables the top-level SELECT
+        # projects: both stores then give a parameter the meaning of its value written by hand.
+        query = substitute(query, substitutions) if substitutions else query
         try:
             if graphs is not None:
-                return self.store.query(query, prefixes=PREFIXES, substitutions=_subs(substitutions),
-                                        default_graph=[ox.NamedNode(g) for g in graphs])
-            return self.store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True,
-                                    substitutions=_subs(substitutions))
+                return self.store.query(query, prefixes=PREFIXES, default_graph=[ox.NamedNode(g) for g in graphs])
+            return self.store.query(query, prefixes=PREFIXES, use_default_graph_as_union=True)
         except SyntaxError as e:
             raise StoreError(f"SPARQL syntax error: {e}") from e
         except OSError as e:

@@ -8,9 +8,10 @@ against ``oxigraph serve``):
   the union of the loopsource graphs as its default graph (what the embedded store does)
   and ``GRAPH <…/meta>`` still works. Results are read as SPARQL JSON / N-Triples and parsed
   by pyoxigraph, then re-serialised by pyoxigraph, so both stores give byte-identical output.
-* parameters: bound by rewriting variable tokens into N-Triples terms with the same
-  semantics as Oxigraph's substitutions (see :func:`loopsource.query.substitute`); values
-  are never pasted into the query text.
+* parameters: bound by the same rewrite as on the embedded store
+  (:func:`loopsource.rdf.sparql.substitute`): variable tokens become the terms' N-Triples
+  form as pyoxigraph escapes it, so the query means what it would with the values written in
+  by hand, and no value can change the query's structure.
 * writes: POST ``update=`` to the update URL. :meth:`RemoteStore.replace_graphs` loads each
   graph into a fresh temporary graph with ``INSERT DATA`` in batches of ``BATCH`` triples
   (blank nodes that share a triple stay in one batch, so they stay one node), then swaps all
