@@ -50,9 +50,15 @@ def flow_id(supplier_site: str, buyer_site: str, material: str) -> str:
     return FLOW_SEPARATOR.join((supplier_site, buyer_site, material))
 
 
-def has_network(snapshot: Snapshot) -> bool:
-    """True when the data has markets (the network figures need demand)."""
-    return bool(snapshot.markets)
+def makers(snapshot: Snapshot) -> dict[str, set[str]]:
+    """Product -> the plants that make it (plant_products.csv and products.csv 'plant')."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for pp in snapshot.plant_products:
+        out[pp.product].add(pp.plant)
+    for pid, product in snapshot.products.items():
+        if product.plant:
+            out[pid].add(product.plant)
+    return dict(out)
 
 
 def _point(site: Site) -> Point | None:
@@ -60,7 +66,8 @@ def _point(site: Site) -> Point | None:
     return None if pos is None else Point(pos[0], pos[1])
 
 
-def _years(purchases: tuple[Purchase, ...], year: int | None) -> tuple[int, ...]:
+def data_years(purchases: tuple[Purchase, ...], year: int | None = None) -> tuple[int, ...]:
+    """The calendar years yearly flows are averaged over (module docstring)."""
     if year is not None:
         return (year,)
     if not purchases:
@@ -72,7 +79,7 @@ def _years(purchases: tuple[Purchase, ...], year: int | None) -> tuple[int, ...]
 def _flows(snapshot: Snapshot, year: int | None, warnings: list[str]) -> tuple[list[SupplierFlow], tuple[int, ...]]:
     """Purchases aggregated per (supplier site, buyer site, material), in kg per year."""
     purchases = tuple(p for p in snapshot.purchases if year is None or p.date.year == year)
-    years = _years(purchases, year)
+    years = data_years(purchases, year)
     mass: dict[str, float] = defaultdict(float)
     by_mode: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     unmoded = 0
