@@ -116,7 +116,7 @@ def _summary(doc: dict) -> None:
     """A few lines on stderr: status, gap, hubs and the headline figures."""
     s, b, o = doc["solver"], doc["baseline"], doc["optimised"]
     gap = "n/a" if s["mip_gap"] is None else f"{s['mip_gap']:.2e}"
-    progress(f"solver {s['status']} ({'optimal' if s['optimal'] else 'NOT a proven optimum'}), gap {gap}, "
+    progress(f"solver {s['status']}{'' if s['optimal'] else ' (NOT a proven optimum)'}, MIP gap {gap}, "
              f"{len(o['hubs'])} hub(s) open: {', '.join(o['hubs']) or 'none'}")
     progress(f"  total cost {b['total_cost']:,.0f} -> {o['total_cost']:,.0f} {doc['currency']}/year, "
              f"emissions {b['kgco2e']:,.0f} -> {o['kgco2e']:,.0f} kg CO2e, "
