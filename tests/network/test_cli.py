@@ -64,6 +64,8 @@ def test_supplier_hhi_hand_computed(network_store: Path) -> None:
     doc = json.loads(run("--store", str(network_store), "--format", "json").stdout)
     assert doc["baseline"]["supplier_hhi"] == pytest.approx(7812.5)
     assert doc["baseline"]["supplier_country_hhi"] == pytest.approx(7812.5)
+    # every supplier, plant and market is in Europe (M49 150): both local shares are 1
+    assert doc["baseline"]["local_share_by_region"] == {"150": {"inbound": 1.0, "made_in_region": 1.0}}
 
 
 def test_html_output_file(network_store: Path, tmp_path: Path) -> None:
@@ -150,3 +152,16 @@ def test_html_page_parsed(tmp_path: Path) -> None:
     assert tags.count("table") >= 5
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in html
     assert any(evil in t for t in page.text)
+
+
+def test_stdout_is_json_alone_at_the_file_descriptor(network_store: Path) -> None:
+    """As a separate process (so that anything the solver's C++ code writes to file descriptor 1
+    would land in stdout): stdout is exactly one JSON document."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "loopsource", "network", "--store", str(network_store),
+                           "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["solver"]["status"] == "optimal"
