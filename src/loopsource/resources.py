@@ -53,6 +53,11 @@ def emission_factors_text() -> str:
     return (package_data_dir() / "emissions.yaml").read_text(encoding="utf-8")
 
 
+def transport_costs_text() -> str:
+    """Default freight transport costs (currency units per tonne-km per mode), as YAML text."""
+    return (package_data_dir() / "transport_costs.yaml").read_text(encoding="utf-8")
+
+
 # Ontology files loaded into the ontology graph, in order. alignments.ttl is deliberately
 # not here: mappings to CEON, IOF, GS1 and UNTP are documentation, not imported axioms.
 ONTOLOGY_FILES: tuple[str, ...] = ("loopsource.ttl", "materials.ttl", "vocabularies.ttl", "regions.ttl")

@@ -44,7 +44,7 @@ EXPECTED: dict[str, Expect] = {
          "  report:     out/report.html", "  metrics:    out/metrics.json", "  validation: out/validation.json")),
     # The stages one at a time, into ./.loopsource.
     "loopsource build data/demo": Expect(0, (".loopsource/current",), ("built .loopsource from data/demo",)),
-    "loopsource reason": Expect(0, (), ("reasoned with rules", "-> 7050 inferred triples")),
+    "loopsource reason": Expect(0, (), ("reasoned with rules", "-> 7240 inferred triples")),
     # The README's comment: "exit 1 on violations"; the demo breaks the CRMA 65 % benchmark.
     "loopsource validate --profile eu-crma": Expect(1, (), ("DOES NOT CONFORM", "[CRMA-65] Lithium/2024")),
     "loopsource queries": Expect(0, (), ("single-source-materials: ", "local-sourcing-tiers: ")),
@@ -67,6 +67,10 @@ EXPECTED: dict[str, Expect] = {
     "loopsource query supply-exposure -p region region:CN --format csv -o exposure.csv": Expect(0, ("exposure.csv",)),
     # Scenarios (an sh block): every example scenario side by side; the shell expands the glob.
     "loopsource scenario data/demo/scenarios/*.yaml -o scenarios.html": Expect(0, ("scenarios.html",)),
+    # Network design: the cost optimum written to a page (the summary goes to stderr), then
+    # a service distance no network meets: exit 2, nothing on stdout.
+    "loopsource network --store out/store -o network.html": Expect(0, ("network.html",)),
+    "loopsource network --store out/store --objective emissions --service-km 600 --format json": Expect(2),
 }
 
 # README commands run with other arguments because they take too long at the README's sizes:

@@ -99,6 +99,46 @@ class Product:
     recycling_efficiency_eol: float
     recycling_efficiency_feedstock: float
     bom: tuple[tuple[str, float], ...]  # (material id, kg per unit)
+    plant: str | None = None  # products.csv 'plant': the one plant (site id) that makes it
+
+
+@dataclass(frozen=True)
+class Market:
+    """Yearly demand for one product at one place (markets.csv)."""
+
+    id: str
+    name: str
+    country: str  # ISO alpha-2
+    region: str | None  # UN M49 region code
+    lat: float
+    lon: float
+    product: str
+    units_per_year: float
+
+
+@dataclass(frozen=True)
+class Hub:
+    """A candidate hub (hubs.csv); capacity_kg None: unlimited."""
+
+    id: str
+    name: str
+    kind: str  # sourcing_hub | distribution_hub
+    country: str
+    region: str | None
+    lat: float
+    lon: float
+    fixed_cost_per_year: float
+    currency: str
+    capacity_kg: float | None
+
+
+@dataclass(frozen=True)
+class PlantProduct:
+    """A plant can make a product (plant_products.csv); capacity None: unlimited."""
+
+    plant: str
+    product: str
+    capacity_units_per_year: float | None
 
 
 @dataclass(frozen=True)
@@ -129,6 +169,9 @@ class Snapshot:
     candidates: tuple[Candidate, ...] = ()
     upstream: tuple[Upstream, ...] = ()
     fx: dict[str, float] = field(default_factory=dict)  # currency -> reporting-currency units per unit
+    markets: tuple[Market, ...] = ()
+    hubs: tuple[Hub, ...] = ()
+    plant_products: tuple[PlantProduct, ...] = ()
 
 
 
@@ -157,6 +200,7 @@ ID, NAME = L + "id>", "<https://schema.org/name>"
 NOTATION = "<http://www.w3.org/2004/02/skos/core#notation>"
 LAT, LONG = f"<{GEO}lat>", f"<{GEO}long>"
 ROLES = {L + "Buyer>": "buyer", L + "Supplier>": "supplier", L + "Recycler>": "recycler"}
+HUB_KINDS = {L + "SourcingHub>": "sourcing_hub", L + "DistributionHub>": "distribution_hub"}
 KINDS = {L + "Plant>": "plant", L + "Warehouse>": "warehouse", L + "SupplierSite>": "supplier_site",
          L + "RecyclingFacility>": "recycling_facility"}
 _REGION_TYPES = (L + "M49Region>", L + "M49SubRegion>", L + "Country>")
@@ -224,6 +268,9 @@ class _Records:
     candidates: list[Candidate] = field(default_factory=list)
     upstream: list[Upstream] = field(default_factory=list)
     fx: dict[str, float] = field(default_factory=dict)
+    markets: list[Market] = field(default_factory=list)
+    hubs: list[Hub] = field(default_factory=list)
+    plant_products: list[PlantProduct] = field(default_factory=list)
 
 
 def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str, str, str]]) -> Snapshot:
@@ -234,7 +281,7 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
         _read_subject(px, s, rec)
     products = {}
     for s in rec.products_raw:
-        product = _product(px.props[s], rec.bom)
+        product = _product(px.props[s], rec.bom, px.ident(px.props[s].get(L + "madeAt>")) or None)
         products[product.id] = product
     return Snapshot(
         organisations=dict(sorted(rec.orgs.items())), sites=dict(sorted(rec.sites.items())),
@@ -242,7 +289,9 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
         loops=tuple(sorted(rec.loops, key=lambda x: x.id)), products=dict(sorted(products.items())),
         candidates=tuple(sorted(rec.candidates, key=lambda c: (c.site, c.material))),
         upstream=tuple(sorted(rec.upstream, key=lambda u: (u.site, u.upstream_site, u.material))),
-        fx=dict(sorted(rec.fx.items())))
+        fx=dict(sorted(rec.fx.items())), markets=tuple(sorted(rec.markets, key=lambda m: m.id)),
+        hubs=tuple(sorted(rec.hubs, key=lambda h: h.id)),
+        plant_products=tuple(sorted(rec.plant_products, key=lambda p: (p.product, p.plant))))
 
 
 def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
@@ -278,12 +327,41 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
                                          px.ident(v.get(L + "material>"))))
         elif t == L + "ExchangeRate>":
             rec.fx[lexical(v[L + "currency>"]) or ""] = number(v[L + "rate>"]) or 0.0
-        else:
+        elif not _read_network_subject(px, t, v, rec):
             continue
         return
     material = _material(px, ts, v)
     if material is not None:
         rec.materials[material.id] = material
+
+
+def _read_network_subject(px: _Pivot, t: str, v: dict[str, str], rec: _Records) -> bool:
+    """A market, hub or plant product (the network-design files) into its record; False for
+    a subject of none of these types."""
+    if t == L + "Market>":
+        cc, reg = _place_country(px, v)
+        rec.markets.append(Market(lexical(v[ID]) or "", lexical(v.get(NAME)) or "", cc, reg,
+                                  number(v.get(LAT)) or 0.0, number(v.get(LONG)) or 0.0,
+                                  px.ident(v.get(L + "product>")), number(v.get(L + "unitsPerYear>")) or 0.0))
+    elif t in HUB_KINDS:
+        cc, reg = _place_country(px, v)
+        rec.hubs.append(Hub(lexical(v[ID]) or "", lexical(v.get(NAME)) or "", HUB_KINDS[t], cc, reg,
+                            number(v.get(LAT)) or 0.0, number(v.get(LONG)) or 0.0,
+                            number(v.get(L + "fixedCostPerYear>")) or 0.0, lexical(v.get(L + "currency>")) or "",
+                            number(v.get(L + "throughputCapacityKg>"))))
+    elif t == L + "PlantProduct>":
+        rec.plant_products.append(PlantProduct(px.ident(v.get(L + "plant>")), px.ident(v.get(L + "product>")),
+                                               number(v.get(L + "capacityUnitsPerYear>"))))
+    else:
+        return False
+    return True
+
+
+def _place_country(px: _Pivot, v: dict[str, str]) -> tuple[str, str | None]:
+    """(ISO alpha-2, M49 region code) of a market or hub."""
+    c = v.get(L + "inCountry>")
+    cc, reg, *_ = px.country(c) if c else _NO_COUNTRY
+    return cc, reg
 
 
 def _purchase(px: _Pivot, v: dict[str, str]) -> Purchase:
@@ -321,7 +399,7 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
         any(px.is_a(x, L + "Plastic>") for x in ts))
 
 
-def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]]) -> Product:
+def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: str | None) -> Product:
     """A product with its bill of materials; a missing lifetime counts as 1 year, a missing share as 0."""
     pid = lexical(v[ID]) or ""
 
@@ -336,8 +414,9 @@ def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]]) -> Prod
         collection_reuse_share=n("collectionReuseShare", 0.0),  # type: ignore[arg-type]
         recycling_efficiency_eol=n("recyclingEfficiencyEol", 0.0),  # type: ignore[arg-type]
         recycling_efficiency_feedstock=n("recyclingEfficiencyFeedstock", 0.0),  # type: ignore[arg-type]
-        bom=tuple(sorted(bom.get(pid, ()))))
+        bom=tuple(sorted(bom.get(pid, ()))), plant=plant)
 
 
 __all__ = ["Snapshot", "Organisation", "Site", "Material", "Purchase", "Loop", "Product", "Candidate", "Upstream",
+           "Market", "Hub", "PlantProduct",
            "read_snapshot", "snapshot_from_triples"]

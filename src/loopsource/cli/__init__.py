@@ -33,6 +33,7 @@ _COMMANDS = {
     "queries": "query", "query": "query", "serve": "query",
     "report": "report", "run": "report",
     "scenario": "scenario",
+    "network": "network",
 }
 
 

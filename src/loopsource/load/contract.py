@@ -26,8 +26,14 @@ CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("products.csv", False, (
         "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
         "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
-        "recycling_efficiency_feedstock"), ("category",)),
+        "recycling_efficiency_feedstock"), ("category", "plant")),
     FileSpec("bom.csv", False, ("product", "material", "mass_kg")),
+    # Network design (issue 17): which plants make which product, where the demand is, and the
+    # candidate hubs. Read after sites and products, whose ids they reference.
+    FileSpec("plant_products.csv", False, ("plant", "product", "capacity_units_per_year")),
+    FileSpec("markets.csv", False, ("id", "name", "country", "lat", "lon", "product", "units_per_year")),
+    FileSpec("hubs.csv", False, ("id", "name", "country", "lat", "lon", "kind", "fixed_cost_per_year", "currency",
+                                 "capacity_kg")),
     FileSpec("purchases.csv", True, (
         "id", "date", "buyer_site", "supplier_site", "material", "quantity", "unit", "spend", "currency",
         "recycled_share", "reused_share", "transport_mode"), ("lead_time_days",)),

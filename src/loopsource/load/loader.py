@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from ..errors import InputError, Problem
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
+from .network import NetworkRows
 from .rows import IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
 from ..rdf.vocab import (
@@ -60,8 +61,10 @@ T_NAME = iri(SCHEMA + "name")
 T_PROV = iri(PROV + "wasDerivedFrom")
 
 
-class Loader:
-    """Checks and converts one data directory. Use :func:`load_directory`."""
+class Loader(NetworkRows):
+    """Checks and converts one data directory. Use :func:`load_directory`.
+
+    The network-design files (plant_products, markets, hubs) are handled by NetworkRows."""
 
     def __init__(self, data_dir: Path, *, skip_invalid: bool = False, codes: CodeLists | None = None,
                  sink: Callable[[bytes], None] | None = None):
@@ -76,6 +79,7 @@ class Loader:
         self.warnings: list[str] = []
         self.out: list[str] = []
         self.rows: dict[str, int] = {}
+        self.site_kind: dict[str, str] = {}
 
     # -------------------------------------------------------------- files
     def _read(self, spec: FileSpec) -> Iterator[Row] | None:
@@ -198,6 +202,8 @@ class Loader:
     def sites(self, row: Row) -> None:
         kind = row.choice("kind", self.codes.site_kinds, "site kind")
         key = self._entity(row, "site", kind)
+        if key is not None:
+            self.site_kind[key] = row.values["kind"].strip()
         org = self._ref(row, "organisation", "org", "organisation")
         name = row.text("name")
         country = row.choice("country", self.codes.countries, "country code (ISO 3166-1 alpha-2)")
@@ -251,6 +257,7 @@ class Loader:
         category = row.text("category", required=False)
         if category:
             row.emit(iri(LS + "category"), string_literal(category))
+        self.product_plant(row)
         self._accept(row, "product", key)
 
     def bom(self, row: Row) -> None:
@@ -395,7 +402,8 @@ class Loader:
             "organisations.csv": self.organisations, "sites.csv": self.sites, "materials.csv": self.materials,
             "products.csv": self.products, "bom.csv": self.bom, "purchases.csv": self.purchases,
             "loops.csv": self.loops, "upstream.csv": self.upstream, "candidates.csv": self.candidates,
-            "fx.csv": self.fx,
+            "fx.csv": self.fx, "plant_products.csv": self.plant_products, "markets.csv": self.markets,
+            "hubs.csv": self.hubs,
         }
         for spec in CONTRACT:
             records = self._read(spec)

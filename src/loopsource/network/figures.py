@@ -16,16 +16,27 @@ Mass of a market's units = units_per_year x unit_mass_kg of the plant that makes
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
+from ..analysis.metrics import hhi
 from .errors import InfeasibleError, NetworkError
 from .model import Instance, ModeFactors, Point, PlantProduct, Settings, great_circle_km
 
 
 @dataclass(frozen=True)
 class NetworkFigures:
-    """Yearly figures of one network. Distances to markets are great-circle km from the server."""
+    """Yearly figures of one network. Distances to markets are great-circle km from the server.
+
+    Concentration (HHI, 0-10,000 points, ``loopsource.analysis.metrics.hhi``, the report's
+    definition): ``supplier_hhi`` and ``supplier_country_hhi`` over the inbound mass of all
+    flows by supplier organisation and by supplier country; ``production_country_hhi`` over the
+    mass of product made, by the country of the plant that makes it.
+    ``local_share_by_region`` (UN M49 region code -> figures): ``inbound``, the share of the
+    inbound mass of the region's plants that comes from suppliers in the same region;
+    ``made_in_region``, the share of the region's market demand (kg of product) made by
+    plants in the region. None where the region has no such mass.
+    """
 
     tonne_km_inbound: float
     tonne_km_outbound: float
@@ -40,6 +51,12 @@ class NetworkFigures:
     share_within_service: float | None  # share of units whose server is within service_km
     flows_via_hub: int
     mass_via_hub_kg: float
+    supplier_hhi: float | None = None
+    supplier_country_hhi: float | None = None
+    production_country_hhi: float | None = None
+    made_in_region_share: float | None = None  # all markets: kg made in the market's own region / kg demanded
+    local_share_by_region: Mapping[str, Mapping[str, float | None]] = field(default_factory=dict)
+    hub_load_kg: Mapping[str, float] = field(default_factory=dict)  # open hub -> kg per year through it
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,7 @@ def objective_weights(settings: Settings, base: NetworkFigures | None) -> Object
 def leg(mass_kg: float, a: Point, b: Point, mf: ModeFactors) -> tuple[float, float, float]:
     """(tonne-km, cost, kg CO2e) of carrying ``mass_kg`` from a to b by mode ``mf``."""
     tkm = mass_kg / 1000.0 * mf.adjusted_km(great_circle_km(a, b))
-    return tkm, tkm * mf.cost_per_tkm, tkm * mf.kgco2e_per_tkm_wtw
+    return tkm, tkm * mf.cost_per_tkm, tkm * mf.kgco2e_per_tkm
 
 
 def _mode(inst: Instance, mode: str) -> ModeFactors:
@@ -95,22 +112,69 @@ def evaluate(inst: Instance, settings: Settings, open_hubs: tuple[str, ...],
              flow_routes: Mapping[str, str | None], market_assignment: Mapping[str, str],
              production: Mapping[str, str]) -> NetworkFigures:
     """Figures of the network given by hubs, routes, servers and producing plants."""
+    cons, out = _mode(inst, settings.consolidated_mode), _mode(inst, settings.outbound_mode)
+    tin, cost_in, kg_in, n_via, via_mass, load = _inbound(inst, flow_routes, cons)
+    o = _outbound(inst, settings, market_assignment, production, cons, out, load)
+    hubs = {h.id: h for h in inst.hubs}
+    fixed = sum(hubs[h].fixed_cost_per_year for h in open_hubs)
+    cost = cost_in + o.cost
+    conc = _concentration(inst, production)
+    return NetworkFigures(
+        tin, o.tkm, tin + o.tkm, kg_in + o.kg, cost, fixed, cost + fixed, o.units, o.unit_km,
+        o.unit_km / o.units if o.units > 0 else 0.0, o.share, n_via, via_mass, *conc,
+        _ratio(o.made_local, o.mass), _local_by_region(inst, o.made_by_region),
+        {h: load.get(h, 0.0) for h in open_hubs})
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den > 0 else None
+
+
+def _inbound(inst: Instance, flow_routes: Mapping[str, str | None], cons: ModeFactors
+             ) -> tuple[float, float, float, int, float, dict[str, float]]:
+    """(tonne-km, cost, kg CO2e, flows via a hub, kg via hubs, kg per hub) of the supplier flows."""
     plants = {p.id: p for p in inst.plants}
     hubs = {h.id: h for h in inst.hubs}
-    cons, out = _mode(inst, settings.consolidated_mode), _mode(inst, settings.outbound_mode)
-    tin = tout = cost = kg = via_mass = 0.0
+    tkm = cost = kg = via_mass = 0.0
     n_via = 0
+    load: dict[str, float] = {}
     for f in inst.flows:
         mf, dest, hub = _mode(inst, f.mode), plants[f.plant].point, flow_routes.get(f.id)
-        legs = [leg(f.mass_kg_per_year, f.point, dest, mf)] if hub is None else [
-            leg(f.mass_kg_per_year, f.point, hubs[hub].point, mf),
-            leg(f.mass_kg_per_year, hubs[hub].point, dest, cons)]
-        n_via += hub is not None
-        via_mass += f.mass_kg_per_year if hub is not None else 0.0
+        if hub is None:
+            legs = [leg(f.mass_kg_per_year, f.point, dest, mf)]
+        else:
+            legs = [leg(f.mass_kg_per_year, f.point, hubs[hub].point, mf),
+                    leg(f.mass_kg_per_year, hubs[hub].point, dest, cons)]
+            n_via += 1
+            via_mass += f.mass_kg_per_year
+            load[hub] = load.get(hub, 0.0) + f.mass_kg_per_year
         for t, c, e in legs:
-            tin, cost, kg = tin + t, cost + c, kg + e
+            tkm, cost, kg = tkm + t, cost + c, kg + e
+    return tkm, cost, kg, n_via, via_mass, load
+
+
+@dataclass
+class _Out:
+    tkm: float = 0.0
+    cost: float = 0.0
+    kg: float = 0.0
+    units: float = 0.0
+    unit_km: float = 0.0
+    share: float | None = None
+    mass: float = 0.0         # kg of product delivered to markets
+    made_local: float = 0.0   # of which made in the market's own region
+    made_by_region: dict[str, list[float]] = field(default_factory=dict)  # region -> [kg made in it, kg]
+
+
+def _outbound(inst: Instance, settings: Settings, market_assignment: Mapping[str, str],
+              production: Mapping[str, str], cons: ModeFactors, out: ModeFactors,
+              load: dict[str, float]) -> _Out:
+    """Legs from the making plant (through a distribution hub or not) to every market."""
+    plants = {p.id: p for p in inst.plants}
+    hubs = {h.id: h for h in inst.hubs}
     pp = {(p.plant, p.product): p for p in inst.plant_products}
-    units = unit_km = within = 0.0
+    limit = settings.service_km if settings.service_km is not None else settings.report_service_km
+    o, within = _Out(), 0.0
     for m in inst.markets:
         maker, server = production[m.id], market_assignment[m.id]
         mass = m.units_per_year * pp[(maker, m.product)].unit_mass_kg
@@ -120,16 +184,59 @@ def evaluate(inst: Instance, settings: Settings, open_hubs: tuple[str, ...],
         else:
             at = hubs[server].point
             legs = [leg(mass, src, at, cons), leg(mass, at, m.point, out)]
+            load[server] = load.get(server, 0.0) + mass
         for t, c, e in legs:
-            tout, cost, kg = tout + t, cost + c, kg + e
+            o.tkm, o.cost, o.kg = o.tkm + t, o.cost + c, o.kg + e
         d = great_circle_km(at, m.point)
-        units, unit_km = units + m.units_per_year, unit_km + m.units_per_year * d
-        if settings.service_km is not None and d <= settings.service_km:
+        o.units, o.unit_km = o.units + m.units_per_year, o.unit_km + m.units_per_year * d
+        if limit is not None and d <= limit:
             within += m.units_per_year
-    fixed = sum(hubs[h].fixed_cost_per_year for h in open_hubs)
-    share = None if settings.service_km is None else (within / units if units > 0 else 1.0)
-    return NetworkFigures(tin, tout, tin + tout, kg, cost, fixed, cost + fixed, units, unit_km,
-                          unit_km / units if units > 0 else 0.0, share, n_via, via_mass)
+        local = bool(m.region) and plants[maker].region == m.region
+        o.mass += mass
+        o.made_local += mass if local else 0.0
+        acc = o.made_by_region.setdefault(m.region, [0.0, 0.0])
+        acc[0] += mass if local else 0.0
+        acc[1] += mass
+    o.share = None if limit is None else (within / o.units if o.units > 0 else 1.0)
+    return o
+
+
+def _concentration(inst: Instance, production: Mapping[str, str]
+                   ) -> tuple[float | None, float | None, float | None]:
+    """(supplier HHI, supplier-country HHI, production-country HHI), each over mass."""
+    by_supplier: dict[str, float] = {}
+    by_country: dict[str, float] = {}
+    for f in inst.flows:
+        by_supplier[f.supplier or f.supplier_site] = by_supplier.get(f.supplier or f.supplier_site, 0.0) \
+            + f.mass_kg_per_year
+        by_country[f.country] = by_country.get(f.country, 0.0) + f.mass_kg_per_year
+    plants = {p.id: p for p in inst.plants}
+    pp = {(p.plant, p.product): p for p in inst.plant_products}
+    made: dict[str, float] = {}
+    for m in inst.markets:
+        maker = production[m.id]
+        cc = plants[maker].country
+        made[cc] = made.get(cc, 0.0) + m.units_per_year * pp[(maker, m.product)].unit_mass_kg
+    return _hhi(by_supplier), _hhi(by_country), _hhi(made)
+
+
+def _hhi(masses: Mapping[str, float]) -> float | None:
+    total = sum(masses.values())
+    return hhi(v / total for v in masses.values()) if total > 0 else None
+
+
+def _local_by_region(inst: Instance, made_by_region: Mapping[str, list[float]]) -> dict[str, dict[str, float | None]]:
+    """Per UN M49 region: inbound local share of its plants and share of its demand made in it."""
+    plants = {p.id: p for p in inst.plants}
+    inbound: dict[str, list[float]] = {}
+    for f in inst.flows:
+        region = plants[f.plant].region
+        acc = inbound.setdefault(region, [0.0, 0.0])
+        acc[0] += f.mass_kg_per_year if f.region == region else 0.0
+        acc[1] += f.mass_kg_per_year
+    regions = sorted((set(inbound) | set(made_by_region)) - {""})
+    return {r: {"inbound": _ratio(*inbound.get(r, [0.0, 0.0])),
+                "made_in_region": _ratio(*made_by_region.get(r, [0.0, 0.0]))} for r in regions}
 
 
 def nearest_makers(inst: Instance) -> dict[str, PlantProduct]:

@@ -4,8 +4,8 @@ Everything here is a frozen dataclass with plain numbers, so that the optimisati
 :mod:`loopsource.network.solve` does not depend on the store, the CLI or the CSV layout; the
 integration that reads those builds these objects.
 
-Distances. ``great_circle_km`` is the haversine distance on a sphere of the IUGG mean Earth
-radius 6371.0088 km (the same radius as :mod:`loopsource.metrics`). Transport activity
+Distances. ``great_circle_km`` is :func:`loopsource.geo.haversine_km` (the project's one
+haversine, IUGG mean Earth radius 6371.0088 km) on two Points. Transport activity
 (tonne-km) uses the *adjusted* distance of each leg, following ISO 14083:2023 as summarised in
 the CLECAT/UBA guide, Table 3 (facts sheet section 1):
 
@@ -23,12 +23,11 @@ So ``adjusted_km = GCD x circuity x daf_multiplier + daf_add_km``.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius, as in loopsource.metrics
+from ..geo import haversine_km
 
 HubKind = Literal["sourcing_hub", "distribution_hub"]
 Objective = Literal["cost", "emissions", "distance", "weighted"]
@@ -61,12 +60,8 @@ class Point:
 
 
 def great_circle_km(a: Point, b: Point) -> float:
-    """Haversine distance in km on a sphere of radius 6371.0088 km."""
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    # min() guards against rounding just above 1 for antipodal points
-    return 2.0 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+    """Haversine distance in km (loopsource.geo.haversine_km, R = 6371.0088 km)."""
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +85,7 @@ class SupplierFlow:
     country: str
     region: str
     mode: str
+    supplier: str = ""  # supplier organisation (for the supplier HHI); "" counts the site as its own supplier
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +114,7 @@ class Market:
     country: str
     product: str
     units_per_year: float
+    region: str = ""  # UN M49 region code (per-region local share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,13 +131,15 @@ class PlantProduct:
 class ModeFactors:
     """Cost and emission intensity of one transport mode, and how its distance is adjusted.
 
-    ``kgco2e_per_tkm_wtw`` is kg CO2e per tonne-km, well-to-wheel. The distance of a leg is
+    ``kgco2e_per_tkm`` is kg CO2e per tonne-km on the basis of the factors supplied: the
+    project's default factors (data/emissions.yaml) are Defra *direct* (tank-to-wheel)
+    factors, not well-to-wheel; a user's --factors file decides its own basis. The distance of a leg is
     ``GCD x circuity x daf_multiplier + daf_add_km`` (see the module docstring).
     """
 
     mode: str
     cost_per_tkm: float
-    kgco2e_per_tkm_wtw: float
+    kgco2e_per_tkm: float
     daf_multiplier: float = 1.0
     daf_add_km: float = 0.0
     circuity: float = 1.0
@@ -152,14 +151,14 @@ class ModeFactors:
         return gcd_km * self.circuity * self.daf_multiplier + self.daf_add_km
 
 
-def iso14083_mode(mode: str, cost_per_tkm: float, kgco2e_per_tkm_wtw: float,
+def iso14083_mode(mode: str, cost_per_tkm: float, kgco2e_per_tkm: float,
                   road_circuity: float = DEFAULT_ROAD_CIRCUITY) -> ModeFactors:
     """ModeFactors with the ISO 14083 distance adjustment of ``mode`` (module docstring)."""
     if mode not in ISO14083_DAF:
         raise ValueError(f"no ISO 14083 distance adjustment known for mode {mode!r}")
     mult, add = ISO14083_DAF[mode]
     circuity = road_circuity if mode == "road" else 1.0
-    return ModeFactors(mode, cost_per_tkm, kgco2e_per_tkm_wtw, mult, add, circuity)
+    return ModeFactors(mode, cost_per_tkm, kgco2e_per_tkm, mult, add, circuity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +167,8 @@ class Settings:
 
     ``weights`` (objective ``weighted``) weigh cost, emissions and distance, each divided by
     its value in the baseline network, so that 1.0 means "as today" (see solve.py).
+    ``report_service_km`` is the distance the share of demand within service distance is
+    reported for when ``service_km`` (the constraint) is not set (None: not reported).
     ``service_km`` is the largest great-circle distance from a market to the plant or
     distribution hub that serves it. ``consolidated_mode`` carries hub->plant and
     plant->distribution-hub legs; ``outbound_mode`` carries plant->market and hub->market legs.
@@ -185,6 +186,7 @@ class Settings:
     outbound_mode: str = "road"
     max_hub_options: int | None = 5
     max_market_hub_options: int | None = 10
+    report_service_km: float | None = None
 
     def __post_init__(self) -> None:
         if self.objective not in OBJECTIVES:

@@ -28,7 +28,11 @@ Candidate reduction (needed at scale: 2,000 hubs x 20,000 flows would be 40M bin
 """
 from __future__ import annotations
 
+import os
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -39,7 +43,8 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from .errors import InfeasibleError, NetworkError
 from .figures import (NetworkFigures, ObjectiveWeights, evaluate, nearest_makers,
                       objective_weights)
-from .model import EARTH_RADIUS_KM, Instance, ModeFactors, Settings, great_circle_km
+from ..geo import EARTH_RADIUS_KM
+from .model import Instance, ModeFactors, Settings, great_circle_km
 
 _CHUNK = 2048  # flows per block of the flow x hub distance matrix (bounds memory)
 
@@ -147,7 +152,8 @@ def precheck_feasibility(inst: Instance, settings: Settings) -> None:
 
 
 def _gcd(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Haversine km, broadcasting; the same formula as model.great_circle_km."""
+    """Haversine km, broadcasting: loopsource.geo.haversine_km (same formula and radius) in numpy
+    form for the flow x hub matrices; tests check that the two agree."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -162,7 +168,7 @@ def _adj(g: np.ndarray, circuity: np.ndarray | float, mult: np.ndarray | float,
 
 def _rate(mf: ModeFactors, w: ObjectiveWeights) -> float:
     """Objective weight of one tonne-km by mode mf."""
-    return w.cost * mf.cost_per_tkm + w.emissions * mf.kgco2e_per_tkm_wtw
+    return w.cost * mf.cost_per_tkm + w.emissions * mf.kgco2e_per_tkm
 
 
 def _mode_adj(mf: ModeFactors, g: np.ndarray) -> np.ndarray:
@@ -417,6 +423,26 @@ def _plant_rows(inst: Instance, rows: _Rows, ob: _Outbound, w0: int) -> None:
                  np.array(caps))
 
 
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send what the solver's C++ code writes to file descriptor 1 to stderr for the duration:
+    HiGHS can print a stray line even with ``disp`` off, and stdout must stay clean for
+    ``loopsource network --format json``. Python-level output is flushed on both sides."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (an embedding without stdout): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _run(model: _Model, s: Settings, time_limit: float) -> OptimizeResult:
     n = len(model.c)
     integrality = np.ones(n)
@@ -424,9 +450,10 @@ def _run(model: _Model, s: Settings, time_limit: float) -> OptimizeResult:
     lb, ub = np.zeros(n), np.ones(n)
     lb[-1] = 1.0
     cons = [LinearConstraint(model.A, model.row_lb, model.row_ub)] if model.A.shape[0] else []
-    return milp(model.c, integrality=integrality, bounds=Bounds(lb, ub), constraints=cons,
-                options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": s.mip_rel_gap,
-                         "disp": False})
+    with _stdout_to_stderr():
+        return milp(model.c, integrality=integrality, bounds=Bounds(lb, ub), constraints=cons,
+                    options={"time_limit": max(time_limit, 0.01), "mip_rel_gap": s.mip_rel_gap,
+                             "disp": False})
 
 
 def _status(res: OptimizeResult) -> str:

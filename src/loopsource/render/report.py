@@ -66,7 +66,7 @@ def _stacked(rows: Sequence[tuple[str, Mapping[str, float | None]]], keys: Seque
 
 
 @dataclass(frozen=True)
-class _Frame:
+class MapFrame:
     """The map's window on the globe (degrees) and its scale (pixels per degree)."""
 
     lon0: float
@@ -82,10 +82,16 @@ class _Frame:
         return round((lon - self.lon0) * self.k, 1), round((self.lat1 - lat) * self.k, 1)
 
 
-def _frame(details: Mapping[str, Any], width: float) -> _Frame:
+def _frame(details: Mapping[str, Any], width: float) -> MapFrame:
     """Equirectangular window fitted to the plotted sites and plants, at a pleasant aspect."""
     pts = [(s["lon"], s["lat"]) for s in details["map_sites"]]
     pts += [(p["lon"], p["lat"]) for p in details["plants"] if p["lat"] is not None]
+    return fit_frame(pts, width)
+
+
+def fit_frame(pts: Sequence[tuple[float, float]], width: float) -> MapFrame:
+    """Equirectangular window fitted to (lon, lat) points, at a pleasant aspect; the whole
+    world without points. Shared with the network page (render.network)."""
     if pts:
         lon0, lon1 = min(p[0] for p in pts) - 12, max(p[0] for p in pts) + 12
         lat0, lat1 = min(p[1] for p in pts) - 8, max(p[1] for p in pts) + 8
@@ -103,10 +109,10 @@ def _frame(details: Mapping[str, Any], width: float) -> _Frame:
     lat0 = max(-60.0, min(c_lat - span_lat / 2, 85.0 - span_lat))
     k = width / span_lon
     step = 30 if span_lon > 120 else 10 if span_lon > 40 else 5
-    return _Frame(lon0, lat0, lon0 + span_lon, lat0 + span_lat, k, width, span_lat * k, step)
+    return MapFrame(lon0, lat0, lon0 + span_lon, lat0 + span_lat, k, width, span_lat * k, step)
 
 
-def _land(fr: _Frame) -> list[str]:
+def land(fr: MapFrame) -> list[str]:
     """SVG paths of the outline polygons that reach into the window."""
     land = []
     for poly in OUTLINE:
@@ -117,7 +123,7 @@ def _land(fr: _Frame) -> list[str]:
     return land
 
 
-def _graticule(fr: _Frame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def graticule(fr: MapFrame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Meridians and parallels every ``fr.step`` degrees, labelled."""
     grid = []
     for lon in range(-180, 181, fr.step):
@@ -132,7 +138,7 @@ def _graticule(fr: _Frame) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return grid, hgrid
 
 
-def _flows(fr: _Frame, flows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _flows(fr: MapFrame, flows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Curved flow lines, width by the square root of mass; the largest flows are drawn last (on top)."""
     max_kg = max([f["mass_kg"] for f in flows] + [1.0])
     out = []
@@ -147,7 +153,7 @@ def _flows(fr: _Frame, flows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
     return out
 
 
-def _dots(fr: _Frame, sites: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _dots(fr: MapFrame, sites: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Supplier sites, radius by the square root of mass, coloured by their main tier."""
     max_site = max([s["mass_kg"] for s in sites] + [1.0])
     dots = []
@@ -158,7 +164,7 @@ def _dots(fr: _Frame, sites: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
     return dots
 
 
-def _plant_marks(fr: _Frame, plants: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _plant_marks(fr: MapFrame, plants: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Plants with a label each, largest first; a label that would overlap one already placed is left out."""
     marks = []
     placed: list[tuple[float, float, float, float]] = []
@@ -181,8 +187,8 @@ def _plant_marks(fr: _Frame, plants: Sequence[Mapping[str, Any]]) -> list[dict[s
 def _map(details: Mapping[str, Any], width: float = 900) -> dict[str, Any]:
     """Equirectangular projection fitted to the plotted sites, with the coarse world outline."""
     fr = _frame(details, width)
-    grid, hgrid = _graticule(fr)
-    return {"width": width, "height": round(fr.height, 1), "land": _land(fr), "grid": grid, "hgrid": hgrid,
+    grid, hgrid = graticule(fr)
+    return {"width": width, "height": round(fr.height, 1), "land": land(fr), "grid": grid, "hgrid": hgrid,
             "flows": _flows(fr, details["map_flows"]), "dots": _dots(fr, details["map_sites"]),
             "plants": _plant_marks(fr, details["plants"]),
             "bounds": [round(fr.lon0, 1), round(fr.lat0, 1), round(fr.lon1, 1), round(fr.lat1, 1)]}
@@ -342,4 +348,5 @@ def to_json(metrics: Mapping[str, Any]) -> str:
     return json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-__all__ = ["render", "to_json", "fmt_pct", "fmt_mass", "fmt_num", "TIER_COLOURS"]
+__all__ = ["render", "to_json", "fmt_pct", "fmt_mass", "fmt_num", "TIER_COLOURS", "MapFrame", "fit_frame", "land",
+           "graticule"]

@@ -49,6 +49,15 @@ def _rows(doc: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, tuple[str, 
             ("unmet demand (kg)", ("unmet_demand_kg",), "kg")]
          + [(f"supplier HHI, {mname.get(m, m)}", ("resilience", "supplier_hhi", m), "hhi") for m in mats]
          + [(f"country HHI, {mname.get(m, m)}", ("resilience", "country_hhi", m), "hhi") for m in mats]),
+        ("Network", [
+            ("demand-weighted distance to markets (km)", ("network", "demand_weighted_km"), "km"),
+            ("demand within 500 km of its server", ("network", "share_within_service"), "share"),
+            ("demand made in the market's own region", ("network", "made_in_region_share"), "share"),
+            ("production country HHI", ("network", "production_country_hhi"), "hhi"),
+            ("network cost: transport + hub fixed", ("network", "total_cost"), "num"),
+            ("network tonne-km (ISO 14083 distances, in and out)", ("network", "tonne_km"), "num"),
+            ("network transport emissions (kg CO2e)", ("network", "kgco2e"), "num"),
+            ("supplier flows through a sourcing hub", ("network", "flows_via_hub"), "count")]),
         ("Circularity", [
             ("circular inflow share", ("circularity", "circular_inflow_share"), "share"),
             ("circular outflow share", ("circularity", "circular_outflow_share"), "share")]

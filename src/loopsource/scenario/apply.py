@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from ..analysis import metrics
 from ..analysis.snapshot import Candidate, Loop, Product, Purchase, Site, Snapshot
 from ..geo import haversine_km
+from .network_ops import NetworkContext, NetworkPlan, context, make_at, open_hub, serve_market, start_plan
 from .parse import Operation, Scenario, err_at, region_matcher
 
 #: Relative tolerance below which a remainder of moved or unmet volume counts as zero.
@@ -48,13 +49,16 @@ class ScenarioResult:
     snapshot: Snapshot  # the modified copy
     operations: tuple[OperationResult, ...]
     unmet_demand: tuple[UnmetDemand, ...]
+    network: NetworkPlan | None = None  # the network plan, when an operation changed it (network_ops.py)
 
 
 class _State:
     """Mutable working copy used while operations run; frozen into a Snapshot at the end."""
 
-    def __init__(self, snapshot: Snapshot, file: str):
+    def __init__(self, snapshot: Snapshot, file: str, ctx: NetworkContext | None = None):
         self.snap = snapshot
+        self.ctx = ctx
+        self.plan: NetworkPlan | None = None
         self.file = file  # the scenario file, for errors found while applying
         self.purchases: list[Purchase] = list(snapshot.purchases)
         self.products: dict[str, Product] = dict(snapshot.products)
@@ -336,15 +340,39 @@ def _apply_loop(op: Operation, st: _State) -> OperationResult:
     return OperationResult(0, op.op, op.line, 0.0, 0.0, 0.0, changed, tuple(notes))
 
 
+def _apply_network(op: Operation, st: _State) -> OperationResult:
+    """open-hub, serve-market, make-at: change the network plan (scenario/network_ops.py)."""
+    snap = st.freeze()
+    if st.ctx is None:
+        st.ctx = context(snap)
+    if st.plan is None:
+        st.plan = start_plan(st.ctx.data(snap))
+    if op.op == "open-hub":
+        n, kg, notes = open_hub(op, snap, st.ctx, st.plan)
+        return OperationResult(0, op.op, op.line, kg, 0.0, 0.0, n, tuple(notes))
+    if op.op == "serve-market":
+        serve_market(op, snap, st.plan)
+        return OperationResult(0, op.op, op.line, 0.0, 0.0, 0.0, 1, ())
+
+    def new_id(pid: str) -> str:
+        st.serial += 1
+        return f"{pid}~{st.serial}"
+
+    st.purchases, n, kg, notes = make_at(op, snap, st.plan, st.purchases, new_id)
+    return OperationResult(0, op.op, op.line, kg, 0.0, 0.0, n, tuple(notes))
+
+
 _APPLY: dict[str, Callable[[Operation, _State], OperationResult]] = {
     "shift": _apply_shift, "add-source": _apply_add_source, "reshore": _apply_shore, "nearshore": _apply_shore,
     "disrupt": _apply_disrupt, "loop": _apply_loop,
+    "open-hub": _apply_network, "serve-market": _apply_network, "make-at": _apply_network,
 }
 
 
-def apply_scenario(scenario: Scenario, snapshot: Snapshot) -> ScenarioResult:
-    """Apply the operations, in order, to a copy of the snapshot's flows."""
-    st = _State(snapshot, scenario.file)
+def apply_scenario(scenario: Scenario, snapshot: Snapshot, ctx: NetworkContext | None = None) -> ScenarioResult:
+    """Apply the operations, in order, to a copy of the snapshot's flows (and network plan;
+    ``ctx`` prices the network operations: default costs and emission factors when None)."""
+    st = _State(snapshot, scenario.file, ctx)
     results = []
     for i, op in enumerate(scenario.operations, start=1):
         r = _APPLY[op.op](op, st)
@@ -356,4 +384,4 @@ def apply_scenario(scenario: Scenario, snapshot: Snapshot) -> ScenarioResult:
             sources.setdefault((p.material, p.buyer_site), set()).add(p.supplier_site)
     unmet = [UnmetDemand(mat, plant, kg, len(sources.get((mat, plant), ())))
              for (mat, plant), kg in sorted(st.unmet.items())]
-    return ScenarioResult(scenario, snap, tuple(results), tuple(unmet))
+    return ScenarioResult(scenario, snap, tuple(results), tuple(unmet), st.plan)

@@ -18,6 +18,8 @@ from ..analysis.metrics import TIERS
 from ..analysis.snapshot import Snapshot
 from .apply import UnmetDemand, apply_scenario
 from .factors import EmissionFactors
+from .network_ops import NetworkContext, NetworkPlan, context
+from .network_ops import figures as network_figures
 from .parse import Scenario
 
 #: CRMA (Regulation (EU) 2024/1252, Art. 5(1)(d)): no more than 65 % of the Union's annual
@@ -157,9 +159,10 @@ def _circularity(circ: Mapping[str, Any]) -> dict[str, Any]:
                                sum(1 for v in mci.values() if v is not None))}
 
 
-def indicators(snapshot: Snapshot, factors: EmissionFactors,
-               unmet: Sequence[UnmetDemand] = ()) -> dict[str, Any]:
-    """Every figure of the side-by-side comparison, for one set of flows."""
+def indicators(snapshot: Snapshot, factors: EmissionFactors, unmet: Sequence[UnmetDemand] = (),
+               plan: NetworkPlan | None = None, ctx: NetworkContext | None = None) -> dict[str, Any]:
+    """Every figure of the side-by-side comparison, for one set of flows (and network plan:
+    today's network when None; the ``network`` figures are null when the data has no markets)."""
     m = metrics.compute(snapshot)
     local = m["local_sourcing"]
     total_kg = sum(p.mass_kg for p in snapshot.purchases)
@@ -181,6 +184,8 @@ def indicators(snapshot: Snapshot, factors: EmissionFactors,
         "crma_breaches": sum(1 for years in crma_rows.values() for r in years.values() if r["exceeds"]),
         "circularity": _circularity(m["circularity"]),
         "unmet_demand_kg": sum(u.kg for u in unmet),
+        "network": network_figures(snapshot, ctx or context(snapshot, dict(factors.g_per_tkm)), plan)
+        if snapshot.markets else None,
     }
 
 
@@ -216,6 +221,15 @@ SCORECARD: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
      "lower"),
     ("speed to market", "weighted average source distance", ("weighted_average_source_distance_km",), "km",
      "lower"),
+    ("speed to market", "demand-weighted distance to markets", ("network", "demand_weighted_km"), "km", "lower"),
+    ("speed to market", "demand within 500 km of its plant or distribution hub", ("network", "share_within_service"),
+     "share", "higher"),
+    ("locality", "demand made in the market's own region (by mass)", ("network", "made_in_region_share"), "share",
+     "higher"),
+    ("risk: concentration", "production country HHI (product mass)", ("network", "production_country_hhi"),
+     "0-10,000", "lower"),
+    ("cost efficiency", "network cost: transport (inbound and outbound) + hub fixed cost", ("network", "total_cost"),
+     "currency/year", "lower"),
     ("locality", "hyperlocal + domestic mass share", ("local_share",), "share", "higher"),
     ("locality", "transport emissions", ("transport", "emissions_kg_co2e_total"), "kg CO2e", "lower"),
     ("circularity", "circular inflow share", ("circularity", "circular_inflow_share"), "share", "higher"),
@@ -254,11 +268,12 @@ def scorecard(base: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str,
 
 def compare(snapshot: Snapshot, scenarios: Sequence[Scenario], factors: EmissionFactors) -> dict[str, Any]:
     """The scenario document: baseline once, then each scenario with its deltas and scorecard."""
-    base = indicators(snapshot, factors)
+    ctx = context(snapshot, dict(factors.g_per_tkm)) if snapshot.markets else None
+    base = indicators(snapshot, factors, ctx=ctx)
     out = []
     for sc in scenarios:
-        result = apply_scenario(sc, snapshot)
-        ind = indicators(result.snapshot, factors, result.unmet_demand)
+        result = apply_scenario(sc, snapshot, ctx)
+        ind = indicators(result.snapshot, factors, result.unmet_demand, result.network, ctx)
         out.append({
             "name": sc.name, "description": sc.description, "file": sc.file,
             "operations": [{"index": r.index, "op": r.op, "line": r.line,
@@ -273,14 +288,14 @@ def compare(snapshot: Snapshot, scenarios: Sequence[Scenario], factors: Emission
         })
     used_sites = {u["plant"] for s in out for u in s["unmet_demand"]}
     used_sites |= {v for s in out for o in s["operations"] for k, v in o["params"].items()
-                   if k in ("from_site", "to", "candidate", "buyer")}
+                   if k in ("from_site", "to", "candidate", "buyer", "plant", "from")}
     return _clean({
         "baseline": base,
         "scenarios": out,
         "emission_factors": {"version": factors.version, "unit": "g CO2e per tonne-km",
                              "g_per_tkm": dict(factors.g_per_tkm), "sources": dict(factors.sources)},
         "names": {"materials": {k: v.name for k, v in snapshot.materials.items()},
-                  "sites": {k: snapshot.sites[k].name for k in sorted(used_sites)},
+                  "sites": {k: snapshot.sites[k].name for k in sorted(used_sites) if k in snapshot.sites},
                   "products": {k: v.name for k, v in snapshot.products.items()}},
         "methodology": {
             "crma": "largest single non-EU country share of each strategic material per year, by mass, "

@@ -19,6 +19,7 @@ import yaml
 from ..analysis.metrics import STRATEGIES
 from ..analysis.snapshot import Site, Snapshot
 from ..errors import ScenarioError
+from ..network.data import makers
 from ..rdf.vocab import code_lists
 
 TRANSPORT_MODES: tuple[str, ...] = tuple(code_lists().transport_modes)
@@ -87,7 +88,7 @@ class Operation:
     ``lines`` maps each field to its line in the file so that later checks against the data
     (unknown site, material, ...) can still name the line."""
 
-    op: str  # shift | add-source | reshore | nearshore | disrupt | loop
+    op: str  # shift | add-source | reshore | nearshore | disrupt | loop | open-hub | serve-market | make-at
     line: int
     params: Mapping[str, Any]
     lines: Mapping[str, int] = field(compare=False)
@@ -115,10 +116,15 @@ _OP_FIELDS: dict[str, dict[str, str]] = {
     "loop": {"product": "id", "material": "id", **{f: "share" for f in PRODUCT_RATES},
              "lifetime_years": "number", "recycled_share": "share", "reused_share": "share",
              "outflow_from": "strategy", "outflow_to": "strategy", "outflow_share": "share"},
+    # network moves (scenario/network_ops.py)
+    "open-hub": {"hub": "id", "material": "id", "buyer": "id", "product": "id"},
+    "serve-market": {"market": "id", "from": "id"},
+    "make-at": {"product": "id", "plant": "id", "market": "id"},
 }
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "shift": ("material", "to", "share"), "add-source": ("material", "candidate", "share"),
     "reshore": (), "nearshore": (), "disrupt": (), "loop": (),
+    "open-hub": ("hub",), "serve-market": ("market", "from"), "make-at": ("product", "plant"),
 }
 
 
@@ -188,27 +194,32 @@ def _parse_operation(y: _Y, file: str) -> Operation:
         if ("country" in params) == ("region" in params):
             raise err_at(file, line, "disrupt: give exactly one of country, region")
     elif op == "loop":
-        if ("product" in params) == ("material" in params):
-            raise err_at(file, line, "loop: give exactly one of product, material")
-        product_fields = set(PRODUCT_RATES) | {"lifetime_years"}
-        if "product" in params:
-            wrong = [k for k in params if k not in product_fields | {"product"}]
-            if wrong:
-                raise err_at(file, lines[wrong[0]], f"loop: {wrong[0]!r} applies to a material, not a product")
-            if len(params) == 1:
-                raise err_at(file, line, "loop: nothing to change; give one of " + ", ".join(sorted(product_fields)))
-        else:
-            wrong = [k for k in params if k in product_fields]
-            if wrong:
-                raise err_at(file, lines[wrong[0]], f"loop: {wrong[0]!r} applies to a product, not a material")
-            outflow = [k for k in ("outflow_from", "outflow_to", "outflow_share") if k in params]
-            if outflow and len(outflow) != 3:
-                raise err_at(file, line, "loop: outflow_from, outflow_to and outflow_share go together")
-            if len(params) == 1:
-                raise err_at(file, line, "loop: nothing to change; give recycled_share, reused_share or outflow_*")
+        _check_loop(params, lines, file, line)
     elif op in ("reshore", "nearshore"):
         params.setdefault("share", 1.0)
     return Operation(op, line, params, lines)
+
+
+def _check_loop(params: Mapping[str, Any], lines: Mapping[str, int], file: str, line: int) -> None:
+    """The field combinations a loop operation allows."""
+    if ("product" in params) == ("material" in params):
+        raise err_at(file, line, "loop: give exactly one of product, material")
+    product_fields = set(PRODUCT_RATES) | {"lifetime_years"}
+    if "product" in params:
+        wrong = [k for k in params if k not in product_fields | {"product"}]
+        if wrong:
+            raise err_at(file, lines[wrong[0]], f"loop: {wrong[0]!r} applies to a material, not a product")
+        if len(params) == 1:
+            raise err_at(file, line, "loop: nothing to change; give one of " + ", ".join(sorted(product_fields)))
+    else:
+        wrong = [k for k in params if k in product_fields]
+        if wrong:
+            raise err_at(file, lines[wrong[0]], f"loop: {wrong[0]!r} applies to a product, not a material")
+        outflow = [k for k in ("outflow_from", "outflow_to", "outflow_share") if k in params]
+        if outflow and len(outflow) != 3:
+            raise err_at(file, line, "loop: outflow_from, outflow_to and outflow_share go together")
+        if len(params) == 1:
+            raise err_at(file, line, "loop: nothing to change; give recycled_share, reused_share or outflow_*")
 
 
 def parse_scenario(path: Path | str, text: str | None = None) -> Scenario:
@@ -300,6 +311,7 @@ def check_scenario(scenario: Scenario, snapshot: Snapshot) -> None:
         need("to", snapshot.sites, "site")
         need("candidate", snapshot.sites, "site")
         need("product", snapshot.products, "product")
+        need("plant", snapshot.sites, "site")
         for key in ("from_country", "country"):
             v = op.get(key)
             if v is not None and v.upper() not in countries:
@@ -310,9 +322,47 @@ def check_scenario(scenario: Scenario, snapshot: Snapshot) -> None:
                 raise err_at(file, line(key), f"{op.op}: unknown region {v!r}; use an M49 region code or name "
                                               f"({', '.join(f'{c} {n}' for c, n in M49_REGIONS.items())}), "
                                               "a sub-region code, or EU")
+        if op.op in ("open-hub", "serve-market", "make-at"):
+            _check_network(op, snapshot, file)
         if op.op == "add-source" and (op.get("candidate"), op.get("material")) not in candidates:
             raise err_at(file, line("candidate"), f"add-source: site {op.get('candidate')!r} is not a candidate for "
                                                   f"material {op.get('material')!r} in candidates.csv")
+
+
+def _check_network(op: Operation, snapshot: Snapshot, file: str) -> None:
+    """The references of a network operation, against the data (errors name the line)."""
+    def line(key: str) -> int:
+        return op.lines.get(key, op.line)
+
+    hubs = {h.id: h for h in snapshot.hubs}
+    markets = {m.id: m for m in snapshot.markets}
+    made = makers(snapshot)
+    for key, known, what in (("hub", hubs, "hub (hubs.csv)"), ("market", markets, "market (markets.csv)")):
+        if op.get(key) is not None and op.get(key) not in known:
+            raise err_at(file, line(key), f"{op.op}: unknown {what} {op.get(key)!r}")
+    if op.op == "open-hub":
+        kind = hubs[op.get("hub")].kind
+        wrong = ["product"] if kind == "sourcing_hub" else ["material", "buyer"]
+        for key in wrong:
+            if op.get(key) is not None:
+                raise err_at(file, line(key), f"open-hub: {key!r} does not apply to a {kind} ({op.get('hub')})")
+    elif op.op == "serve-market":
+        m, source = markets[op.get("market")], op.get("from")
+        if source in hubs:
+            if hubs[source].kind != "distribution_hub":
+                raise err_at(file, line("from"), f"serve-market: {source} is a sourcing hub; markets are served "
+                                                  "from plants or distribution hubs")
+        elif source not in made.get(m.product, set()):
+            raise err_at(file, line("from"), f"serve-market: {source!r} is neither a distribution hub nor a plant "
+                                              f"that makes {m.product} (plant_products.csv, products.csv plant)")
+    elif op.op == "make-at":
+        product, plant = op.get("product"), op.get("plant")
+        if plant not in made.get(product, set()):
+            raise err_at(file, line("plant"), f"make-at: plant {plant!r} does not make {product} "
+                                               "(plant_products.csv, products.csv plant)")
+        if op.get("market") is not None and markets[op.get("market")].product != product:
+            raise err_at(file, line("market"), f"make-at: market {op.get('market')} demands "
+                                                f"{markets[op.get('market')].product}, not {product}")
 
 
 def load_scenario(path: Path | str, snapshot: Snapshot) -> Scenario:
