@@ -77,9 +77,6 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     m = res.metrics
     comp, circ, local, resil = m["compliance"], m["circularity"], m["local_sourcing"], m["resilience"]
     n_viol, n_warn = res.counts()
-    tiers = local["by_tier"]
-    local_share = (None if tiers["domestic"]["mass_share"] is None
-                   else tiers["hyperlocal"]["mass_share"] + tiers["domestic"]["mass_share"])
 
     def pct(x: float | None) -> str:
         return "n/a" if x is None else f"{100 * x:.1f} %"
@@ -92,7 +89,7 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     click.echo(f"  validate   {'conforms' if comp['conforms'] else 'does not conform'}: {_n(n_viol, 'violation')}, "
                f"{_n(n_warn, 'warning')} in {_n(len(comp['by_profile']), 'profile')} ({res.validate_seconds:.1f}s)")
     click.echo(f"  report     circular inflow {pct(circ['circular_inflow_share'])}, "
-               f"circular outflow {pct(circ['circular_outflow_share'])}, local (<= domestic) {pct(local_share)}, "
+               f"circular outflow {pct(circ['circular_outflow_share'])}, local (<= domestic) {pct(local['local_share'])}, "
                f"{_n(len(resil['single_source_materials']), 'single-source material')} ({res.report_seconds:.1f}s)")
     click.echo(f"  report:     {res.report_path}")
     click.echo(f"  metrics:    {res.metrics_path}")

@@ -23,12 +23,11 @@ So ``adjusted_km = GCD x circuity x daf_multiplier + daf_add_km``.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius, as in loopsource.metrics
+from ..geo import haversine_km  # the one haversine
 
 HubKind = Literal["sourcing_hub", "distribution_hub"]
 Objective = Literal["cost", "emissions", "distance", "weighted"]
@@ -61,12 +60,8 @@ class Point:
 
 
 def great_circle_km(a: Point, b: Point) -> float:
-    """Haversine distance in km on a sphere of radius 6371.0088 km."""
-    p1, p2 = math.radians(a.lat), math.radians(b.lat)
-    dp, dl = p2 - p1, math.radians(b.lon - a.lon)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    # min() guards against rounding just above 1 for antipodal points
-    return 2.0 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+    """Haversine distance in km on a sphere of radius 6371.0088 km: the one haversine, loopsource.geo."""
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,7 +39,8 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from .errors import InfeasibleError, NetworkError
 from .figures import (NetworkFigures, ObjectiveWeights, evaluate, nearest_makers,
                       objective_weights)
-from .model import EARTH_RADIUS_KM, Instance, ModeFactors, Settings, great_circle_km
+from ..geo import EARTH_RADIUS_KM
+from .model import Instance, ModeFactors, Settings, great_circle_km
 
 _CHUNK = 2048  # flows per block of the flow x hub distance matrix (bounds memory)
 
@@ -147,7 +148,9 @@ def precheck_feasibility(inst: Instance, settings: Settings) -> None:
 
 
 def _gcd(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    """Haversine km, broadcasting; the same formula as model.great_circle_km."""
+    """Haversine km, broadcasting: loopsource.geo.haversine_km vectorised with numpy (the
+    network solver needs whole distance matrices); tests/test_one_definition.py checks that
+    both agree."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(lon2 - lon1)
     h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
