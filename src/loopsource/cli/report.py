@@ -8,7 +8,7 @@ import click
 from ..files import atomic_write
 from ..reason import DEFAULT_ENGINE, ENGINES
 from ..store import open_store
-from . import FindingsExit, main, note_if_stale, progress, store_options
+from . import FindingsExit, main, meter, note_if_stale, progress, store_options
 
 
 @main.command("report")
@@ -28,12 +28,13 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     from ..validate import validate
 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
+    on_progress = meter()
     note_if_stale(gs, "the report")
     validation = None
     if run_validation:
         progress("validating (all profiles) ...")
-        validation = validate(gs)
-    metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress)
+        validation = validate(gs, on_progress=on_progress)
+    metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress, on_progress=on_progress)
     for w in metrics["warnings"]:
         click.echo(f"warning: {w}", err=True)
     if fmt == "json":
@@ -71,7 +72,7 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     """
     from ..pipeline import run
 
-    res = run(data_dir, out_dir, engine=engine, policy=policy, progress=progress)
+    res = run(data_dir, out_dir, engine=engine, policy=policy, progress=progress, on_progress=meter())
     for w in (*res.built.warnings, *([res.reasoned.note] if res.reasoned.note else []), *res.metrics["warnings"]):
         click.echo(f"warning: {w}", err=True)
     m = res.metrics
