@@ -80,10 +80,12 @@ def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None =
     """The metrics document (metrics.json) of a store. ``progress`` takes log lines,
     ``on_progress`` the steps with their counts (loopsource.progress)."""
     progress(f"reading {store.description} ...")
+    on_progress(Tick("report", "reading the graph"))
     snapshot = read_snapshot(store)
     n = len(snapshot.purchases)
     on_progress(Tick("report", "reading the graph", n, None, "purchases", final=True))
     progress(f"computing metrics over {n:,} purchases ...")
+    on_progress(Tick("report", "computing metrics"))
     metrics = compute(snapshot, year=year, site=site, validation=validation)
     on_progress(Tick("report", "computing metrics", n, None, "purchases", final=True))
     return metrics
@@ -130,6 +132,7 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         progress("[4/4] reporting ...")
         t = time.perf_counter()
         metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress)
+        on_progress(Tick("report", "rendering"))
         html = render(metrics, source=str(data_dir))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))
         metrics_text, validation_text = to_json(metrics), validation_json(validation)

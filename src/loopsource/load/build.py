@@ -37,6 +37,10 @@ class BuildResult:
     seconds: float
 
 
+#: The build's one long step, as progress reports name it.
+STEP = "checking CSV and loading triples"
+
+
 def ontology_graph_parts() -> list[tuple[str, ox.RdfFormat]]:
     return [(text, ox.RdfFormat.TURTLE) for _, text in resources.ontology_texts()]
 
@@ -58,7 +62,8 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
 
     if isinstance(store, Path):
         # Embedded: the store bulk-loads CSV-derived triples while the loader checks the rest.
-        loaded_triples = counting(on_progress, "build", "checking CSV and loading triples", "triples")
+        on_progress(Tick("build", STEP, 0, None, "triples"))
+        loaded_triples = counting(on_progress, "build", STEP, "triples")
 
         def produce(write) -> None:
             def counted(chunk: bytes) -> None:  # one N-Triples line per triple
@@ -73,9 +78,9 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
         gs: GraphStore = EmbeddedStore.create(store, graphs, Stream(GRAPHS.asserted, produce))
         loaded = box[0]
     else:
+        on_progress(Tick("build", STEP, 0, None, "triples"))
         loaded = load_directory(Path(data_dir), skip_invalid=skip_invalid)
         box.append(loaded)
-        on_progress(Tick("build", "checking CSV", loaded.triples, None, "triples", final=True))
         gs = store
         gs.replace_graphs({
             GRAPHS.ontology: onto,
@@ -84,7 +89,7 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
             GRAPHS.inferred: [],
             GRAPHS.meta: [(meta(), ox.RdfFormat.N_TRIPLES)],
         })
-    on_progress(Tick("build", "storing graphs", loaded.triples, None, "triples", final=True))
+    on_progress(Tick("build", STEP, loaded.triples, None, "triples", final=True))
     log.info("loaded %d CSV-derived triples from %s in %.2fs", loaded.triples, data_dir, time.perf_counter() - t0)
     rejected_file = None
     if loaded.rejected:

@@ -51,6 +51,7 @@ def reason(store: GraphStore, engine: str = DEFAULT_ENGINE, *, on_progress: Prog
         details={"engine": result.engine, "engineVersion": result.engine_version,
                  "seconds": f'"{result.seconds:.3f}"^^<{XSD}decimal>'})
     meta_text = to_ntriples(without_activity(read_graph(store, GRAPHS.meta), "reason")) + "\n".join(meta) + "\n"
+    on_progress(Tick("reason", "writing the inferred graph"))
     store.replace_graphs({
         GRAPHS.inferred: [(to_ntriples(sorted(result.triples)), ox.RdfFormat.N_TRIPLES)],
         GRAPHS.meta: [(meta_text, ox.RdfFormat.N_TRIPLES)],

@@ -81,15 +81,18 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
     graphs = _graphs_to_use(store, notes)
 
     t1 = time.perf_counter()
+    on_progress(Tick("validate", "aggregates"))
     index = Index(store, graphs)
     agg = compute_aggregates(index, chosen, pol)
     t2 = time.perf_counter()
     on_progress(Tick("validate", "aggregates", agg.count, None, "nodes", final=True))
+    on_progress(Tick("validate", "candidate subgraph"))
     data = _data_graph(store, graphs, index, shapes.graph, notes)
     for t in agg.triples:
         data.add(t)
     t3 = time.perf_counter()
     on_progress(Tick("validate", "candidate subgraph", len(data), None, "triples", final=True))
+    on_progress(Tick("validate", "pySHACL"))
     report_graph = _pyshacl(data, shapes.graph)
     t4 = time.perf_counter()
     results = _collect(report_graph, data, shapes)
