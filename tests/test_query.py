@@ -126,7 +126,7 @@ def test_haversine_vectors(tmp_path: Path, build_store, ) -> None:
     par = [r for r in s.select(resolve("hyperlocal-candidates").text, bind(resolve("hyperlocal-candidates"), [("km", "30000")])).values()
            if r["plant_site"] == "PAR"]
     assert par[0]["distance_km"] == pytest.approx(392.2172595594006, abs=1e-6)
-    assert par[-1]["distance_km"] == pytest.approx(math.pi * R, abs=1e-3)  # the antipode
+    assert par[-1]["distance_km"] == pytest.approx(math.pi * R, abs=1e-6)  # the antipode
 
 
 def test_circular_inflow(store: EmbeddedStore) -> None:
@@ -240,7 +240,7 @@ def test_supply_exposure(store: EmbeddedStore) -> None:
 
 def test_data_gaps(store: EmbeddedStore) -> None:
     got = [(r["gap"], r["id"], r["detail"]) for r in rows(store, "data-gaps")]
-    assert got == [("purchase without recycled-content declaration", "PO-4", "M-PET from SA1"),
+    assert got == [("purchase without recycled/reused declaration", "PO-4", "M-PET from SA1"),
                    ("site without coordinates", "SC1", "Shanghai works (CN)")]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from .analysis.metrics import metrics_of
 from .errors import UsageError
 from .files import atomic_write
+from .progress import Progress as Meter, Tick, silent
 from .load.build import BuildResult, build
 from .reason import DEFAULT_ENGINE, ReasonResult, reason
 from .render.report import render, to_json
@@ -90,7 +91,7 @@ def check_out_dir(out_dir: Path) -> None:
 
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
-        progress: Callable[[str], None] = lambda _m: None) -> RunResult:
+        progress: Callable[[str], None] = lambda _m: None, on_progress: Meter = silent) -> RunResult:
     """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring)."""
     t_all = time.perf_counter()
     data_dir, out_dir = Path(data_dir), Path(out_dir)
@@ -101,18 +102,20 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         policy = data_dir / "policy.yaml"
     try:
         progress(f"[1/4] building {store_dir} from {data_dir} ...")
-        built = build(data_dir, work_dir)
+        built = build(data_dir, work_dir, on_progress=on_progress)
         gs = EmbeddedStore(work_dir)
         progress(f"[2/4] reasoning with {engine} ...")
-        reasoned = reason(gs, engine)
+        reasoned = reason(gs, engine, on_progress=on_progress)
         progress("[3/4] validating (all profiles) ...")
         t = time.perf_counter()
-        validation = validate(gs, policy=policy)
+        validation = validate(gs, policy=policy, on_progress=on_progress)
         t_validate = time.perf_counter() - t
         progress("[4/4] reporting ...")
         t = time.perf_counter()
-        metrics = metrics_of(gs, validation=validation, progress=progress)
+        metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress)
+        on_progress(Tick("report", "rendering"))
         html = render(metrics, source=str(data_dir))
+        on_progress(Tick("report", "rendering", 0, None, "", final=True))
         metrics_text, validation_text = to_json(metrics), validation_json(validation)
         t_report = time.perf_counter() - t
         gs.close()

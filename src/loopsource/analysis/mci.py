@@ -8,11 +8,11 @@ Pure functions on a Snapshot; part of the metrics (``loopsource.analysis.metrics
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .inflow import inflow_by
 from .snapshot import Product, Snapshot
 
 
@@ -80,15 +80,10 @@ def _no_nan(value: Any) -> Any:
 
 
 def feedstock_shares(snapshot: Snapshot) -> dict[str, tuple[float, float, float]]:
-    """material -> (F_R, F_U, purchased kg): mass-weighted over all purchases; a missing share counts as 0."""
-    mass: dict[str, float] = defaultdict(float)
-    rec: dict[str, float] = defaultdict(float)
-    reu: dict[str, float] = defaultdict(float)
-    for p in snapshot.purchases:
-        mass[p.material] += p.mass_kg
-        rec[p.material] += p.mass_kg * (p.recycled_share or 0.0)
-        reu[p.material] += p.mass_kg * (p.reused_share or 0.0)
-    return {m: ((rec[m] / kg, reu[m] / kg, kg) if kg > 0 else (0.0, 0.0, 0.0)) for m, kg in mass.items()}
+    """material -> (F_R, F_U, purchased kg): mass-weighted over all purchases of the material, a
+    missing share counting as 0 -- the circular inflow by material (``inflow.inflow_by``), split."""
+    return {m: (f.recycled_share or 0.0, f.reused_share or 0.0, f.mass_kg) if f.mass_kg > 0 else (0.0, 0.0, 0.0)
+            for m, f in inflow_by(snapshot.purchases, lambda p: p.material).items()}
 
 
 def material_terms(mass_kg: float, f_r: float, f_u: float, c_r: float, c_u: float, e_c: float,

@@ -23,8 +23,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ..definitions import HYPERLOCAL_KM, TIERS, local_share, ratio, single_sourced, supplier_of, weighted_mean
+from ..definitions import tier as tier_rule
 from ..errors import UsageError
+from ..progress import Progress, Tick, silent
 from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversine (loopsource.geo)
+from .inflow import Inflow, inflow_by, total
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
 from ..store import GraphStore
 from .snapshot import Purchase, Site, Snapshot, read_snapshot
@@ -33,8 +37,7 @@ from ..rdf.vocab import code_lists
 if TYPE_CHECKING:  # pragma: no cover
     from ..validate import ValidationReport
 
-HYPERLOCAL_KM = 100.0
-TIERS: tuple[str, ...] = ("hyperlocal", "domestic", "regional", "global")
+# HYPERLOCAL_KM and TIERS: loopsource.definitions (re-exported here for the metrics' users).
 #: Loop strategies in R-ladder order (R3 ... R9, then dispose), as CSV values: read from the
 #: ontology's R-ladder scheme (vocabularies.ttl), the one source of the list.
 STRATEGIES: tuple[str, ...] = tuple(code_lists().strategies)
@@ -48,8 +51,12 @@ METHODOLOGY = {
     "circular_inflow": "WBCSD CTI: (recycled + reused mass) / purchased mass",
     "hhi": "DOJ-HMG-2010: 0-10,000 scale; < 1,500 unconcentrated, 1,500-2,500 moderate, > 2,500 high",
     "distance": "haversine, R = 6371.0088 km; WASD weighted by mass",
-    "tiers": "hyperlocal <= 100 km (both sites with coordinates); domestic: same country; "
+    "tiers": f"hyperlocal <= {HYPERLOCAL_KM:g} km (both sites with coordinates); domestic: same country; "
              "regional: same UN M49 region; else global",
+    "local_share": "(hyperlocal + domestic mass) / purchased mass",
+    "single_source": "materials bought from exactly one supplier organisation",
+    "critical_inflow": "WBCSD CTI % critical inflow: mass of critical raw materials (EU 2024/1252 Annex II) / "
+                       "purchased mass",
 }
 #: How many rows of long lists the metrics document keeps for the report.
 MAP_SITES = 1500
@@ -80,13 +87,9 @@ def _pair_distance(a: Site, b: Site) -> float | None:
 
 
 def _pair_tier(buyer: Site, supplier: Site, distance: float | None) -> str:
-    if _has_coords(buyer) and _has_coords(supplier) and distance is not None and distance <= HYPERLOCAL_KM:
-        return "hyperlocal"
-    if buyer.country and buyer.country == supplier.country:
-        return "domestic"
-    if buyer.region and buyer.region == supplier.region:
-        return "regional"
-    return "global"
+    return tier_rule(distance_km=distance, both_coordinates=_has_coords(buyer) and _has_coords(supplier),
+                     buyer_country=buyer.country, supplier_country=supplier.country,
+                     buyer_region=buyer.region, supplier_region=supplier.region)
 
 
 def distance_km(purchase: Purchase, snapshot: Snapshot) -> float | None:
@@ -95,7 +98,7 @@ def distance_km(purchase: Purchase, snapshot: Snapshot) -> float | None:
 
 
 def tier(purchase: Purchase, snapshot: Snapshot) -> str:
-    """hyperlocal, domestic, regional or global (rules in the module docstring)."""
+    """hyperlocal, domestic, regional or global (``loopsource.definitions.tier``)."""
     buyer, supplier = snapshot.sites[purchase.buyer_site], snapshot.sites[purchase.supplier_site]
     return _pair_tier(buyer, supplier, _pair_distance(buyer, supplier))
 
@@ -147,25 +150,21 @@ def _spend_plan(purchases: Iterable[Purchase], fx: Mapping[str, float]) -> _Spen
 
 # ----------------------------------------------------------------------------- sourcing
 def _sourcing(rows: list[tuple[Purchase, str, float | None]], plan: _Spend) -> dict[str, Any]:
+    """Tier masses and shares, the local share and the WASD of some purchases."""
     mass = dict.fromkeys(TIERS, 0.0)
     spend = dict.fromkeys(TIERS, 0.0)
-    dist_num = dist_den = 0.0
     spend_seen = False
-    for p, t, d in rows:
+    for p, t, _d in rows:
         mass[t] += p.mass_kg
-        if d is not None:
-            dist_num += p.mass_kg * d
-            dist_den += p.mass_kg
         if plan.rates is not None and p.spend is not None:
             spend[t] += p.spend * plan.rates[p.currency or ""]
             spend_seen = True
     total_mass, total_spend = sum(mass.values()), sum(spend.values())
-    by_tier = {t: {"mass_kg": mass[t],
-                   "mass_share": mass[t] / total_mass if total_mass > 0 else None,
-                   "spend_share": spend[t] / total_spend if spend_seen and total_spend > 0 else None}
+    by_tier = {t: {"mass_kg": mass[t], "mass_share": ratio(mass[t], total_mass),
+                   "spend_share": ratio(spend[t], total_spend) if spend_seen else None}
                for t in TIERS}
-    return {"by_tier": by_tier,
-            "weighted_average_source_distance_km": dist_num / dist_den if dist_den > 0 else None}
+    return {"by_tier": by_tier, "local_share": local_share(mass),
+            "weighted_average_source_distance_km": weighted_mean((p.mass_kg, d) for p, _t, d in rows)}
 
 
 # ----------------------------------------------------------------------------- filter
@@ -289,28 +288,19 @@ class _Circularity:
 
 
 def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
-    """Circular inflow (overall and per material), outflow per R-strategy and MCI per product."""
-    mat_mass: dict[str, float] = defaultdict(float)
-    mat_rec: dict[str, float] = defaultdict(float)
-    mat_reu: dict[str, float] = defaultdict(float)
-    no_shares: list[str] = []
-    for p in snap.purchases:
-        mat_mass[p.material] += p.mass_kg
-        mat_rec[p.material] += p.mass_kg * (p.recycled_share or 0.0)
-        mat_reu[p.material] += p.mass_kg * (p.reused_share or 0.0)
-        if p.recycled_share is None or p.reused_share is None:
-            no_shares.append(p.id)
-    total_mass = sum(mat_mass.values())
-    circular_mass = sum(mat_rec.values()) + sum(mat_reu.values())
-    by_material = {}
-    for m in sorted(mat_mass):
-        kg = mat_mass[m]
-        by_material[m] = {"circular_inflow_share": (mat_rec[m] + mat_reu[m]) / kg if kg > 0 else None,
-                          "mass_kg": kg,
-                          "recycled_share": mat_rec[m] / kg if kg > 0 else None,
-                          "reused_share": mat_reu[m] / kg if kg > 0 else None}
-    _gap(gaps, "missing_circular_shares", no_shares,
-         "purchases without recycled_share or reused_share: the missing share counts as 0 (virgin)")
+    """Circular inflow (overall and per material, supplier organisation and buyer site),
+    outflow per R-strategy and MCI per product."""
+    by_material = inflow_by(snap.purchases, lambda p: p.material)
+    overall = total(by_material.values())
+    sites = snap.sites
+
+    def supplier(p: Purchase) -> str:
+        s = sites.get(p.supplier_site)
+        return supplier_of(s.organisation if s else None, p.supplier_site)
+
+    _gap(gaps, "missing_circular_shares",
+         [p.id for p in snap.purchases if p.recycled_share is None and p.reused_share is None],
+         "purchases declaring neither recycled_share nor reused_share: counted as virgin (0)")
     outflow = dict.fromkeys(STRATEGIES, 0.0)
     for lp in snap.loops:
         outflow[lp.strategy] = outflow.get(lp.strategy, 0.0) + lp.mass_kg
@@ -318,10 +308,11 @@ def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
     feed = feedstock_shares(snap)
     mci_results = {pid: mci(snap.products[pid], snap, feed) for pid in sorted(snap.products)}
     document = {
-        "circular_inflow_share": circular_mass / total_mass if total_mass > 0 else None,
-        "by_material": by_material,
-        "circular_outflow_share": (sum(v for k, v in outflow.items() if k in CIRCULAR_STRATEGIES) / loop_mass
-                                   if loop_mass > 0 else None),
+        "circular_inflow_share": overall.circular_inflow_share,
+        "by_material": _inflow_rows(by_material),
+        "by_supplier": _inflow_rows(inflow_by(snap.purchases, supplier)),
+        "by_plant": _inflow_rows(inflow_by(snap.purchases, lambda p: p.buyer_site)),
+        "circular_outflow_share": ratio(sum(v for k, v in outflow.items() if k in CIRCULAR_STRATEGIES), loop_mass),
         "outflow_by_strategy": outflow,
         "mci": {pid: r.mci for pid, r in mci_results.items()},
     }
@@ -329,7 +320,11 @@ def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
         _gap(gaps, "no_loops", ["loops.csv"], "no end-of-use loops: circular outflow share is null")
     _gap(gaps, "product_without_bom", [pid for pid, p in snap.products.items() if not p.bom],
          "products without a bill of materials: MCI not computed")
-    return _Circularity(document, mci_results, total_mass, loop_mass)
+    return _Circularity(document, mci_results, overall.mass_kg, loop_mass)
+
+
+def _inflow_rows(groups: Mapping[str, Inflow]) -> dict[str, dict[str, Any]]:
+    return {k: g.as_dict() for k, g in groups.items()}
 
 
 def _resilience(snap: Snapshot, rows: list[Row], total_mass: float) -> tuple[
@@ -340,18 +335,19 @@ def _resilience(snap: Snapshot, rows: list[Row], total_mass: float) -> tuple[
     country_mass: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for p, _, _ in rows:
         s = snap.sites[p.supplier_site]
-        org_mass[p.material][s.organisation or s.id] += p.mass_kg
+        org_mass[p.material][supplier_of(s.organisation, s.id)] += p.mass_kg
         country_mass[p.material][s.country] += p.mass_kg
     supplier_hhi = {m: hhi(_shares(org_mass[m]).values()) for m in sorted(org_mass) if sum(org_mass[m].values()) > 0}
     country_hhi = {m: hhi(_shares(country_mass[m]).values()) for m in sorted(country_mass)
                    if sum(country_mass[m].values()) > 0}
     critical_mass = sum(p.mass_kg for p in snap.purchases
                         if (mat := snap.materials.get(p.material)) is not None and mat.critical)
+    # every purchase counts in the denominator (the purchased mass of the circularity section)
     resilience = {
-        "single_source_materials": sorted(m for m, orgs in org_mass.items() if len(orgs) == 1),
+        "single_source_materials": single_sourced(org_mass),
         "supplier_hhi": supplier_hhi,
         "country_hhi": country_hhi,
-        "critical_inflow_share": critical_mass / total_mass if total_mass > 0 else None,
+        "critical_inflow_share": ratio(critical_mass, total_mass),
     }
     return resilience, org_mass, country_mass
 
@@ -497,16 +493,23 @@ def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResul
 
 
 def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
-               validation: ValidationReport | None = None,
-               progress: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
-    """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`."""
+               validation: ValidationReport | None = None, progress: Callable[[str], None] = lambda _m: None,
+               on_progress: Progress = silent) -> dict[str, Any]:
+    """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`.
+    ``progress`` takes log lines, ``on_progress`` the steps with their counts (loopsource.progress)."""
     progress(f"reading {store.description} ...")
+    on_progress(Tick("report", "reading the graph"))
     snapshot = read_snapshot(store)
-    progress(f"computing metrics over {len(snapshot.purchases):,} purchases ...")
-    return compute(snapshot, year=year, site=site, validation=validation)
+    n = len(snapshot.purchases)
+    on_progress(Tick("report", "reading the graph", n, None, "purchases", final=True))
+    progress(f"computing metrics over {n:,} purchases ...")
+    on_progress(Tick("report", "computing metrics"))
+    metrics = compute(snapshot, year=year, site=site, validation=validation)
+    on_progress(Tick("report", "computing metrics", n, None, "purchases", final=True))
+    return metrics
 
 
 __all__ = ["haversine_km", "tier", "distance_km", "hhi", "hhi_band", "mci", "MciResult", "MciMaterial", "compute",
            "material_terms", "lfi_mci",
            "filter_snapshot", "feedstock_shares", "site_position", "TIERS", "STRATEGIES", "CIRCULAR_STRATEGIES",
-           "HHI_THRESHOLDS", "EARTH_RADIUS_KM", "metrics_of"]
+           "HHI_THRESHOLDS", "EARTH_RADIUS_KM", "HYPERLOCAL_KM", "local_share", "metrics_of"]

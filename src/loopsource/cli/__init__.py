@@ -123,3 +123,14 @@ def note_if_stale(store: Any, what: str) -> None:
 def progress(message: str) -> None:
     """One line of progress on stderr (results stay on stdout)."""
     click.echo(message, err=True)
+
+
+def meter() -> Any:
+    """The progress callback for the library's long stages: a rate/ETA line on stderr when it is
+    a terminal and neither CI=true nor --quiet; silent otherwise (pipes, CI logs)."""
+    from .. import progress as prog
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.find_root().params.get("quiet"):
+        return prog.silent
+    return prog.for_stream(sys.stderr)

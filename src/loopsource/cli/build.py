@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from ..load.build import build
 from ..files import atomic_write
 from ..store import DEFAULT_STORE, graph_name, open_store
-from . import main, progress, store_options
+from . import main, meter, progress, store_options
 
 
 @main.command("build")
@@ -23,7 +23,7 @@ def build_cmd(data_dir: Path, store: Path | None, endpoint: str | None, update_e
               timeout: float, skip_invalid: bool) -> None:
     """Build the graph from the CSV files in DATA_DIR (ontology, asserted data; inferred emptied)."""
     target = open_store(None, endpoint, update_endpoint, timeout=timeout) if endpoint else (store or DEFAULT_STORE)
-    result = build(data_dir, target, skip_invalid=skip_invalid)
+    result = build(data_dir, target, skip_invalid=skip_invalid, on_progress=meter())
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo(f"built {result.store} from {data_dir} in {result.seconds:.2f}s")

@@ -7,7 +7,7 @@ import click
 
 from ..reason import DEFAULT_ENGINE, ENGINES, reason
 from ..store import open_store
-from . import main, progress, store_options
+from . import main, meter, progress, store_options
 
 
 @main.command("reason")
@@ -19,7 +19,7 @@ def reason_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     """Compute the OWL 2 RL closure and replace the inferred graph with it (atomically)."""
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout)
     progress(f"reasoning over {gs.description} with {engine} ...")
-    r = reason(gs, engine)
+    r = reason(gs, engine, on_progress=meter())
     if r.note:
         click.echo(f"warning: {r.note}", err=True)
     click.echo(f"reasoned with {r.engine} ({r.engine_version}) in {r.seconds:.2f}s: "

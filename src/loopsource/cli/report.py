@@ -8,7 +8,7 @@ import click
 from ..files import atomic_write
 from ..reason import DEFAULT_ENGINE, ENGINES
 from ..store import open_store
-from . import FindingsExit, main, note_if_stale, progress, store_options
+from . import FindingsExit, main, meter, note_if_stale, progress, store_options
 
 
 @main.command("report")
@@ -27,14 +27,15 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     from ..render.report import render, to_json
 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
+    on_progress = meter()
     note_if_stale(gs, "the report")
     validation = None
     if run_validation:
         progress("validating (all profiles) ...")
         from ..validate import validate  # only with --validate: pySHACL and rdflib load slowly
 
-        validation = validate(gs)
-    metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress)
+        validation = validate(gs, on_progress=on_progress)
+    metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress, on_progress=on_progress)
     for w in metrics["warnings"]:
         click.echo(f"warning: {w}", err=True)
     if fmt == "json":
@@ -72,15 +73,12 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     """
     from ..pipeline import run
 
-    res = run(data_dir, out_dir, engine=engine, policy=policy, progress=progress)
+    res = run(data_dir, out_dir, engine=engine, policy=policy, progress=progress, on_progress=meter())
     for w in (*res.built.warnings, *([res.reasoned.note] if res.reasoned.note else []), *res.metrics["warnings"]):
         click.echo(f"warning: {w}", err=True)
     m = res.metrics
     comp, circ, local, resil = m["compliance"], m["circularity"], m["local_sourcing"], m["resilience"]
     n_viol, n_warn = res.counts()
-    tiers = local["by_tier"]
-    local_share = (None if tiers["domestic"]["mass_share"] is None
-                   else tiers["hyperlocal"]["mass_share"] + tiers["domestic"]["mass_share"])
 
     def pct(x: float | None) -> str:
         return "n/a" if x is None else f"{100 * x:.1f} %"
@@ -93,7 +91,7 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     click.echo(f"  validate   {'conforms' if comp['conforms'] else 'does not conform'}: {_n(n_viol, 'violation')}, "
                f"{_n(n_warn, 'warning')} in {_n(len(comp['by_profile']), 'profile')} ({res.validate_seconds:.1f}s)")
     click.echo(f"  report     circular inflow {pct(circ['circular_inflow_share'])}, "
-               f"circular outflow {pct(circ['circular_outflow_share'])}, local (<= domestic) {pct(local_share)}, "
+               f"circular outflow {pct(circ['circular_outflow_share'])}, local (<= domestic) {pct(local['local_share'])}, "
                f"{_n(len(resil['single_source_materials']), 'single-source material')} ({res.report_seconds:.1f}s)")
     click.echo(f"  report:     {res.report_path}")
     click.echo(f"  metrics:    {res.metrics_path}")

@@ -9,7 +9,7 @@ import click
 from ..files import atomic_write
 from ..store import open_store
 from ..validate import FORMATS, PROFILES, render, summary_line, validate
-from . import FindingsExit, main, progress, store_options
+from . import FindingsExit, main, meter, progress, store_options
 from .params import IsoDate, ProfileName
 
 
@@ -41,7 +41,7 @@ def validate_cmd(store: Path | None, endpoint: str | None, update_endpoint: str 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     try:
         progress(f"validating {gs.description} as of {day} ...")
-        report = validate(gs, list(profiles) or None, shapes_files, day, policy)
+        report = validate(gs, list(profiles) or None, shapes_files, day, policy, on_progress=meter())
     finally:
         gs.close()  # release the store lock before the exit code is raised
     for note in report.notes:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Mapping
 
-from ..geo import haversine_km
+from ..geo import haversine_km  # the one haversine
 
 HubKind = Literal["sourcing_hub", "distribution_hub"]
 Objective = Literal["cost", "emissions", "distance", "weighted"]
@@ -60,7 +60,7 @@ class Point:
 
 
 def great_circle_km(a: Point, b: Point) -> float:
-    """Haversine distance in km (loopsource.geo.haversine_km, R = 6371.0088 km)."""
+    """Haversine distance in km on a sphere of radius 6371.0088 km: the one haversine, loopsource.geo."""
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pyoxigraph as ox
 
 from ..errors import LoopsourceError
+from ..progress import Progress, Tick, silent
 from ..rdf.terms import Triple, parse_ntriples, to_ntriples
 from ..rdf.vocab import GRAPHS, XSD
 from ..store import GraphStore
@@ -29,15 +30,20 @@ def read_graph(store: GraphStore, graph: str) -> list[Triple]:
     return parse_ntriples(store.export(graph, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
 
 
-def reason(store: GraphStore, engine: str = DEFAULT_ENGINE) -> ReasonResult:
-    """Replace the inferred graph with the clean closure of ontology + asserted, atomically."""
+def reason(store: GraphStore, engine: str = DEFAULT_ENGINE, *, on_progress: Progress = silent) -> ReasonResult:
+    """Replace the inferred graph with the clean closure of ontology + asserted, atomically
+    (``on_progress`` hears each step with its triple count: loopsource.progress)."""
     started = datetime.now(timezone.utc)
     eng = get_engine(engine)
+    on_progress(Tick("reason", "reading graphs", 0, None, "triples"))
     ontology = read_graph(store, GRAPHS.ontology)
     asserted = read_graph(store, GRAPHS.asserted)
+    on_progress(Tick("reason", "reading graphs", len(ontology) + len(asserted), None, "triples", final=True))
     if not ontology:
         raise LoopsourceError(f"{store.description}: the ontology graph is empty; run 'loopsource build' first")
+    on_progress(Tick("reason", f"inferring ({engine})", 0, None, "triples"))
     result = eng.infer(ontology, asserted)
+    on_progress(Tick("reason", f"inferring ({engine})", len(result.triples), None, "triples", final=True))
     ended = datetime.now(timezone.utc)
     meta = activity_triples(
         "reason", "current", started, ended, generated=True,
@@ -45,9 +51,11 @@ def reason(store: GraphStore, engine: str = DEFAULT_ENGINE) -> ReasonResult:
         details={"engine": result.engine, "engineVersion": result.engine_version,
                  "seconds": f'"{result.seconds:.3f}"^^<{XSD}decimal>'})
     meta_text = to_ntriples(without_activity(read_graph(store, GRAPHS.meta), "reason")) + "\n".join(meta) + "\n"
+    on_progress(Tick("reason", "writing the inferred graph"))
     store.replace_graphs({
         GRAPHS.inferred: [(to_ntriples(sorted(result.triples)), ox.RdfFormat.N_TRIPLES)],
         GRAPHS.meta: [(meta_text, ox.RdfFormat.N_TRIPLES)],
     })
+    on_progress(Tick("reason", "writing the inferred graph", len(result.triples), None, "triples", final=True))
     return ReasonResult(result.engine, result.engine_version, result.seconds, len(asserted), len(result.triples),
                         result.note)

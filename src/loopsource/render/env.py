@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import cache
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
 from .. import resources
 
@@ -29,6 +30,14 @@ def fmt_num(x: float | None, digits: int = 0) -> str:
     return "–" if x is None else f"{x:,.{digits}f}"
 
 
+def data_value(x: object) -> Markup:
+    """` data-value="..."`: a table cell's exact number beside its rounded text (machine-readable
+    figures: a reader, or tests/test_one_definition.py, checks the page against metrics.json)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return Markup("")
+    return Markup(' data-value="%s"') % repr(x)
+
+
 def _template(name: str) -> str | None:
     folder = resources.templates_dir()
     return (folder / name).read_text(encoding="utf-8") if (folder / name).is_file() else None
@@ -39,5 +48,5 @@ def environment() -> Environment:
     env = Environment(loader=FunctionLoader(_template),
                       autoescape=select_autoescape(default=True, default_for_string=True),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(pct=fmt_pct, mass=fmt_mass, num=fmt_num)
+    env.filters.update(pct=fmt_pct, mass=fmt_mass, num=fmt_num, dv=data_value)
     return env

@@ -16,11 +16,12 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.metrics import HHI_THRESHOLDS, R_CODES, STRATEGIES, TIERS
+from ..definitions import HYPERLOCAL_KM
 from .env import environment, fmt_mass, fmt_num, fmt_pct
 from .worldmap import OUTLINE
 
 TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E69F00", "global": "#D55E00"}
-TIER_LABELS = {"hyperlocal": "Hyperlocal (≤ 100 km)", "domestic": "Domestic", "regional": "Regional (M49)",
+TIER_LABELS = {"hyperlocal": f"Hyperlocal (≤ {HYPERLOCAL_KM:g} km)", "domestic": "Domestic", "regional": "Regional (M49)",
                "global": "Global"}
 SECTIONS = (("headline", "Headline"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
             ("resilience", "Resilience"), ("compliance", "Compliance"), ("data-gaps", "Data gaps"),
@@ -196,30 +197,36 @@ def _map(details: Mapping[str, Any], width: float = 900) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------- view model
 def _headline(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The eight figures at the top of the page."""
+    """The eight figures at the top of the page. ``figure`` names the metrics.json value a card
+    shows and ``exact`` is that value unrounded (written as the card's data-value attribute, so
+    that a reader or a test can check the page against metrics.json and the queries)."""
     d = metrics["details"]
     local, circ, res, comp = (metrics["local_sourcing"], metrics["circularity"], metrics["resilience"],
                               metrics["compliance"])
-    local_share = None
-    if local["by_tier"]["hyperlocal"]["mass_share"] is not None:
-        local_share = local["by_tier"]["hyperlocal"]["mass_share"] + local["by_tier"]["domestic"]["mass_share"]
     mcis = [v for v in circ["mci"].values() if v is not None]
     n_viol, n_warn = _finding_counts(comp)
     return [
         {"label": "Circular inflow", "value": fmt_pct(circ["circular_inflow_share"]),
+         "figure": "circularity.circular_inflow_share", "exact": circ["circular_inflow_share"],
          "note": "recycled + reused share of purchased mass"},
         {"label": "Circular outflow", "value": fmt_pct(circ["circular_outflow_share"]),
+         "figure": "circularity.circular_outflow_share", "exact": circ["circular_outflow_share"],
          "note": "loop mass reused, repaired … recycled (R3–R8)"},
-        {"label": "Sourced locally", "value": fmt_pct(local_share),
+        {"label": "Sourced locally", "value": fmt_pct(local["local_share"]),
+         "figure": "local_sourcing.local_share", "exact": local["local_share"],
          "note": "hyperlocal + domestic share of purchased mass"},
         {"label": "Weighted source distance", "value": fmt_num(local["weighted_average_source_distance_km"]) + " km"
-         if local["weighted_average_source_distance_km"] is not None else "–", "note": "mass-weighted (WASD)"},
+         if local["weighted_average_source_distance_km"] is not None else "–", "note": "mass-weighted (WASD)",
+         "figure": "local_sourcing.weighted_average_source_distance_km",
+         "exact": local["weighted_average_source_distance_km"]},
         {"label": "MCI", "value": (f"{min(mcis):.2f}–{max(mcis):.2f}" if len(mcis) > 1 else f"{mcis[0]:.2f}")
          if mcis else "–", "note": f"Material Circularity Indicator, {len(circ['mci'])} product(s)"},
         {"label": "Single-source materials", "value": f"{len(res['single_source_materials'])} / {len(d['hhi'])}",
-         "note": "bought from exactly one supplier organisation"},
+         "note": "bought from exactly one supplier organisation",
+         "figure": "resilience.single_source_materials", "exact": len(res["single_source_materials"])},
         {"label": "Critical raw materials", "value": fmt_pct(res["critical_inflow_share"]),
-         "note": "share of purchased mass (CRMA Annex II)"},
+         "note": "share of purchased mass (CRMA Annex II)",
+         "figure": "resilience.critical_inflow_share", "exact": res["critical_inflow_share"]},
         {"label": "Compliance", "value": ("–" if comp["conforms"] is None else "conforms" if comp["conforms"]
                                           else f"{n_viol:,} violation{'s' if n_viol != 1 else ''}"),
          "note": "not checked" if comp["conforms"] is None else f"{n_warn:,} warning{'s' if n_warn != 1 else ''}",

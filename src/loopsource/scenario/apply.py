@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..analysis import metrics
 from ..analysis.snapshot import Candidate, Loop, Product, Purchase, Site, Snapshot
+from ..definitions import supplier_of
 from ..geo import haversine_km
 from .network_ops import NetworkContext, NetworkPlan, context, make_at, open_hub, serve_market, start_plan
 from .parse import Operation, Scenario, err_at, region_matcher
@@ -28,7 +29,7 @@ class UnmetDemand:
     material: str
     plant: str
     kg: float
-    remaining_sources: int  # supplier sites still delivering this material to this plant
+    remaining_sources: int  # supplier organisations still delivering it (definitions.supplier_of)
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,9 @@ def apply_scenario(scenario: Scenario, snapshot: Snapshot, ctx: NetworkContext |
     sources: dict[tuple[str, str], set[str]] = {}
     if st.unmet:
         for p in snap.purchases:
-            sources.setdefault((p.material, p.buyer_site), set()).add(p.supplier_site)
+            site = snap.sites.get(p.supplier_site)
+            sources.setdefault((p.material, p.buyer_site), set()).add(
+                supplier_of(site.organisation if site else None, p.supplier_site))
     unmet = [UnmetDemand(mat, plant, kg, len(sources.get((mat, plant), ())))
              for (mat, plant), kg in sorted(st.unmet.items())]
     return ScenarioResult(scenario, snap, tuple(results), tuple(unmet), st.plan)

@@ -173,7 +173,7 @@ def indicators(snapshot: Snapshot, factors: EmissionFactors, unmet: Sequence[Unm
         "total_mass_kg": total_kg,
         "tiers": {t: {"mass_kg": tiers[t]["mass_kg"], "mass_share": tiers[t]["mass_share"],
                       "spend_share": tiers[t]["spend_share"]} for t in TIERS},
-        "local_share": _ratio(tiers["hyperlocal"]["mass_kg"] + tiers["domestic"]["mass_kg"], total_kg),
+        "local_share": local["local_share"],
         "weighted_average_source_distance_km": local["weighted_average_source_distance_km"],
         "transport": _transport(flows, factors),
         "lead_time": {"mass_weighted_days": _ratio(flows.lead_num, flows.lead_den),

@@ -22,6 +22,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
 from ..errors import ShapesError, UsageError
+from ..progress import Progress, Tick, silent
 from ..rdf.vocab import GRAPHS, PREFIXES
 from ..store import GraphStore
 from ..store.meta import inferred_status
@@ -65,8 +66,10 @@ def _graphs_to_use(store: GraphStore, notes: list[str]) -> list[str]:
 
 
 def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_files: Sequence[Path] = (),
-             as_of: date | None = None, policy: Path | None = None) -> ValidationReport:
-    """Run the profiles (None: all; data-quality always) and the user's shapes files on the store."""
+             as_of: date | None = None, policy: Path | None = None, *,
+             on_progress: Progress = silent) -> ValidationReport:
+    """Run the profiles (None: all; data-quality always) and the user's shapes files on the store
+    (``on_progress`` hears each step: loopsource.progress)."""
     t0 = time.perf_counter()
     as_of = as_of or date.today()
     chosen = resolve_profiles(profiles, policy)
@@ -78,16 +81,22 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
     graphs = _graphs_to_use(store, notes)
 
     t1 = time.perf_counter()
+    on_progress(Tick("validate", "aggregates"))
     index = Index(store, graphs)
     agg = compute_aggregates(index, chosen, pol)
     t2 = time.perf_counter()
+    on_progress(Tick("validate", "aggregates", agg.count, None, "nodes", final=True))
+    on_progress(Tick("validate", "candidate subgraph"))
     data = _data_graph(store, graphs, index, shapes.graph, notes)
     for t in agg.triples:
         data.add(t)
     t3 = time.perf_counter()
+    on_progress(Tick("validate", "candidate subgraph", len(data), None, "triples", final=True))
+    on_progress(Tick("validate", "pySHACL"))
     report_graph = _pyshacl(data, shapes.graph)
     t4 = time.perf_counter()
     results = _collect(report_graph, data, shapes)
+    on_progress(Tick("validate", "pySHACL", len(data), None, "triples", final=True))
     log.info("validation timings: shapes %.2fs, aggregates %.2fs, subgraph %.2fs, pySHACL %.2fs",
              t1 - t0, t2 - t1, t3 - t2, t4 - t3)
     report_graph.bind("sh", SH)
