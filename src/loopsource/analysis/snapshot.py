@@ -72,6 +72,11 @@ class Purchase:
     reused_share: float | None
     transport_mode: str | None  # csv value: road, rail, sea, air, inland_waterway, pipeline
     lead_time_days: float | None
+    # recycled-content evidence (optional columns, see load/evidence.py)
+    recycled_pre_consumer_share: float | None = None
+    recycled_post_consumer_share: float | None = None
+    chain_of_custody: str | None = None
+    certificate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ class Product:
     recycling_efficiency_eol: float
     recycling_efficiency_feedstock: float
     bom: tuple[tuple[str, float], ...]  # (material id, kg per unit)
+    plant: str | None = None  # site id of the manufacturing plant (products.csv plant)
+    capacity_kwh: float | None = None  # batteries: rated energy
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,7 @@ class _Records:
     candidates: list[Candidate] = field(default_factory=list)
     upstream: list[Upstream] = field(default_factory=list)
     fx: dict[str, float] = field(default_factory=dict)
+    plants: dict[str, str | None] = field(default_factory=dict)  # product subject -> plant site id
 
 
 def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str, str, str]]) -> Snapshot:
@@ -234,7 +242,7 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
         _read_subject(px, s, rec)
     products = {}
     for s in rec.products_raw:
-        product = _product(px.props[s], rec.bom)
+        product = _product(px.props[s], rec.bom, rec.plants.get(s))
         products[product.id] = product
     return Snapshot(
         organisations=dict(sorted(rec.orgs.items())), sites=dict(sorted(rec.sites.items())),
@@ -266,6 +274,7 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
                                                           px.country(c)[0] if c else "")
         elif t == L + "Product>":
             rec.products_raw.append(s)
+            rec.plants[s] = px.ident(v.get(L + "manufacturedAt>")) or None
         elif t == L + "BomLine>":
             rec.bom[px.ident(v.get(L + "bomLineOf>"))].append((px.ident(v.get(L + "material>")),
                                                                 number(v[L + "massKg>"]) or 0.0))
@@ -295,7 +304,10 @@ def _purchase(px: _Pivot, v: dict[str, str]) -> Purchase:
         spend=number(v.get(L + "spend>")), currency=lexical(v.get(L + "currency>")),
         recycled_share=number(v.get(L + "recycledShare>")), reused_share=number(v.get(L + "reusedShare>")),
         transport_mode=px.csv_value.get(v.get(L + "transportMode>", "")),
-        lead_time_days=number(v.get(L + "leadTimeDays>")))
+        lead_time_days=number(v.get(L + "leadTimeDays>")),
+        recycled_pre_consumer_share=number(v.get(L + "recycledPreConsumerShare>")),
+        recycled_post_consumer_share=number(v.get(L + "recycledPostConsumerShare>")),
+        chain_of_custody=lexical(v.get(L + "chainOfCustody>")), certificate=lexical(v.get(L + "certificate>")))
 
 
 def _site(px: _Pivot, v: dict[str, str], kind: str) -> Site:
@@ -321,7 +333,7 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
         any(px.is_a(x, L + "Plastic>") for x in ts))
 
 
-def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]]) -> Product:
+def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: str | None) -> Product:
     """A product with its bill of materials; a missing lifetime counts as 1 year, a missing share as 0."""
     pid = lexical(v[ID]) or ""
 
@@ -336,7 +348,7 @@ def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]]) -> Prod
         collection_reuse_share=n("collectionReuseShare", 0.0),  # type: ignore[arg-type]
         recycling_efficiency_eol=n("recyclingEfficiencyEol", 0.0),  # type: ignore[arg-type]
         recycling_efficiency_feedstock=n("recyclingEfficiencyFeedstock", 0.0),  # type: ignore[arg-type]
-        bom=tuple(sorted(bom.get(pid, ()))))
+        bom=tuple(sorted(bom.get(pid, ()))), plant=plant, capacity_kwh=n("capacityKwh"))
 
 
 __all__ = ["Snapshot", "Organisation", "Site", "Material", "Purchase", "Loop", "Product", "Candidate", "Upstream",

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 
 from ..errors import InputError, Problem
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
+from .evidence import read_evidence
 from .rows import IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
 from ..rdf.vocab import (
@@ -251,6 +252,12 @@ class Loader:
         category = row.text("category", required=False)
         if category:
             row.emit(iri(LS + "category"), string_literal(category))
+        plant = self._ref(row, "plant", "site", "site", required=False)
+        if plant:
+            row.emit(iri(LS + "manufacturedAt"), iri(plant))
+        capacity = row.number("capacity_kwh", required=False, positive=True)
+        if capacity is not None:
+            row.emit(iri(LS + "capacityKwh"), decimal_literal(capacity))
         self._accept(row, "product", key)
 
     def bom(self, row: Row) -> None:
@@ -298,6 +305,7 @@ class Loader:
             row.bad("reused_share", f"recycled_share + reused_share = {rec + reu} is more than 1")
         mode = row.choice("transport_mode", self.codes.transport_modes, "transport mode", required=False)
         lead = row.number("lead_time_days", required=False, non_negative=True)
+        read_evidence(row, rec)
         if day:
             row.emit(iri(LS + "date"), '"' + day.isoformat() + '"' + DATE_SUFFIX)
         for p, v in (("buyerSite", buyer), ("supplierSite", supplier), ("material", material), ("transportMode", mode)):
