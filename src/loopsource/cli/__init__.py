@@ -33,6 +33,8 @@ _COMMANDS = {
     "queries": "query", "query": "query", "serve": "query",
     "report": "report", "run": "report",
     "scenario": "scenario",
+    "tender": "tender",
+    "passport": "passport",
 }
 
 
