@@ -67,6 +67,9 @@ EXPECTED: dict[str, Expect] = {
     "loopsource query supply-exposure -p region region:CN --format csv -o exposure.csv": Expect(0, ("exposure.csv",)),
     # Scenarios (an sh block): every example scenario side by side; the shell expands the glob.
     "loopsource scenario data/demo/scenarios/*.yaml -o scenarios.html": Expect(0, ("scenarios.html",)),
+    # Tenders: the demo tender against the quick start's store.
+    "loopsource tender data/demo/tender/bids.csv --criteria data/demo/tender/criteria.yaml --store out/store "
+    "-o tender.html": Expect(0, ("tender.html",)),
 }
 
 # README commands run with other arguments because they take too long at the README's sizes:

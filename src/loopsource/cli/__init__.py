@@ -34,7 +34,6 @@ _COMMANDS = {
     "report": "report", "run": "report",
     "scenario": "scenario",
     "tender": "tender",
-    "passport": "passport",
 }
 
 
