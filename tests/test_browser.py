@@ -159,3 +159,58 @@ def _with_chromium_cli(exe: str, report: Path, tmp_path: Path) -> None:
                    capture_output=True, timeout=120, check=True)
     assert png.stat().st_size > 10_000
     _keep(png, "report-first-screen.png")
+
+
+@pytest.fixture(scope="module")
+def tender_html(tmp_path_factory) -> Path:
+    """`loopsource tender` on the demo tender (data/demo/tender) against a store of data/demo."""
+    base = tmp_path_factory.mktemp("tender-browser")
+    runner = CliRunner()
+    r = runner.invoke(main, ["build", str(DEMO), "--store", str(base / "store")])
+    assert r.exit_code == 0, r.output
+    out = base / "tender.html"
+    r = runner.invoke(main, ["tender", str(DEMO / "tender" / "bids.csv"), "--criteria",
+                             str(DEMO / "tender" / "criteria.yaml"), "--store", str(base / "store"), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_tender_ranking_renders_in_chromium(tender_html: Path, tmp_path: Path):
+    """Every lot section renders with its ranking table; no script, no console error, no request."""
+    exe = chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                              tender_html.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=True)
+        for lot in ("L1", "L2", "L3"):
+            assert f'id="lot-{lot}"' in dom.stdout
+        assert "<script" not in dom.stdout
+        return
+    url = tender_html.resolve().as_uri()
+    console: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, headless=True,
+                                    args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+            page.on("request", lambda r: requests.append(r.url) if r.url != url else None)
+            page.goto(url, wait_until="load")
+            for lot in ("L1", "L2", "L3"):
+                box = page.locator(f"section#lot-{lot}").bounding_box()
+                assert box and box["height"] > 100 and box["width"] > 300, f"lot {lot} does not render: {box}"
+                assert page.locator(f"section#lot-{lot} table.ranking tbody tr").count() >= 2
+            assert page.locator("section#lot-L3 tr.winner").inner_text().find("B-L3-ODRAPLAST") >= 0
+            assert page.locator("section#lot-L3 table.knockouts tbody tr").count() == 2
+            assert page.locator("script").count() == 0
+            png = tmp_path / "tender-first-screen.png"
+            page.screenshot(path=str(png))
+            assert png.stat().st_size > 10_000
+            _keep(png, "tender-first-screen.png")
+        finally:
+            browser.close()
+    assert not console, console
+    assert not requests, requests

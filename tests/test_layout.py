@@ -40,6 +40,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("query", frozenset({"query"})),
     ("analysis", frozenset({"analysis"})),
     ("scenario/network", frozenset({"scenario", "network"})),  # one layer: either may use the other
+    # tenders and passports measure with analysis and the scenario engine; rendering comes later
+    ("tender/passport", frozenset({"tender", "passport"})),
     ("render", frozenset({"render"})),
     ("pipeline", frozenset({"pipeline"})),
     ("cli", frozenset({"cli"})),

@@ -63,3 +63,11 @@ class ShapesError(LoopsourceError):
 
 class ScenarioError(LoopsourceError):
     """A scenario file is malformed."""
+
+
+class TenderError(LoopsourceError):
+    """A tender's criteria file is malformed or does not fit its bids or the graph."""
+
+
+class PassportError(LoopsourceError):
+    """A product passport cannot be made, signed or checked against a schema."""

@@ -71,6 +71,9 @@ EXPECTED: dict[str, Expect] = {
     # a service distance no network meets: exit 2, nothing on stdout.
     "loopsource network --store out/store -o network.html": Expect(0, ("network.html",)),
     "loopsource network --store out/store --objective emissions --service-km 600 --format json": Expect(2),
+    # Tenders: the demo tender against the quick start's store.
+    "loopsource tender data/demo/tender/bids.csv --criteria data/demo/tender/criteria.yaml --store out/store "
+    "-o tender.html": Expect(0, ("tender.html",)),
 }
 
 # README commands run with other arguments because they take too long at the README's sizes:

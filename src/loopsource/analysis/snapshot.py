@@ -72,6 +72,11 @@ class Purchase:
     reused_share: float | None
     transport_mode: str | None  # csv value: road, rail, sea, air, inland_waterway, pipeline
     lead_time_days: float | None
+    # recycled-content evidence (optional columns, see load/evidence.py)
+    recycled_pre_consumer_share: float | None = None
+    recycled_post_consumer_share: float | None = None
+    chain_of_custody: str | None = None
+    certificate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,7 @@ class Product:
     recycling_efficiency_feedstock: float
     bom: tuple[tuple[str, float], ...]  # (material id, kg per unit)
     plant: str | None = None  # products.csv 'plant': the one plant (site id) that makes it
+    capacity_kwh: float | None = None  # batteries: rated energy (products.csv capacity_kwh)
 
 
 @dataclass(frozen=True)
@@ -373,7 +379,10 @@ def _purchase(px: _Pivot, v: dict[str, str]) -> Purchase:
         spend=number(v.get(L + "spend>")), currency=lexical(v.get(L + "currency>")),
         recycled_share=number(v.get(L + "recycledShare>")), reused_share=number(v.get(L + "reusedShare>")),
         transport_mode=px.csv_value.get(v.get(L + "transportMode>", "")),
-        lead_time_days=number(v.get(L + "leadTimeDays>")))
+        lead_time_days=number(v.get(L + "leadTimeDays>")),
+        recycled_pre_consumer_share=number(v.get(L + "recycledPreConsumerShare>")),
+        recycled_post_consumer_share=number(v.get(L + "recycledPostConsumerShare>")),
+        chain_of_custody=lexical(v.get(L + "chainOfCustody>")), certificate=lexical(v.get(L + "certificate>")))
 
 
 def _site(px: _Pivot, v: dict[str, str], kind: str) -> Site:
@@ -414,7 +423,7 @@ def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: 
         collection_reuse_share=n("collectionReuseShare", 0.0),  # type: ignore[arg-type]
         recycling_efficiency_eol=n("recyclingEfficiencyEol", 0.0),  # type: ignore[arg-type]
         recycling_efficiency_feedstock=n("recyclingEfficiencyFeedstock", 0.0),  # type: ignore[arg-type]
-        bom=tuple(sorted(bom.get(pid, ()))), plant=plant)
+        bom=tuple(sorted(bom.get(pid, ()))), plant=plant, capacity_kwh=n("capacityKwh"))
 
 
 __all__ = ["Snapshot", "Organisation", "Site", "Material", "Purchase", "Loop", "Product", "Candidate", "Upstream",

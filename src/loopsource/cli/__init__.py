@@ -34,6 +34,7 @@ _COMMANDS = {
     "report": "report", "run": "report",
     "scenario": "scenario",
     "network": "network",
+    "tender": "tender",
 }
 
 

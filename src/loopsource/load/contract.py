@@ -18,6 +18,10 @@ class FileSpec:
     optional_columns: tuple[str, ...] = ()
 
 
+# Recycled-content evidence, the same columns in purchases.csv (optional) and bids.csv.
+EVIDENCE_COLUMNS: tuple[str, ...] = ("recycled_pre_consumer_share", "recycled_post_consumer_share",
+                                     "chain_of_custody", "certificate")
+
 # The input contract. Column names are exact; order in the file does not matter.
 CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("organisations.csv", True, ("id", "name", "role", "country")),
@@ -26,7 +30,7 @@ CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("products.csv", False, (
         "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
         "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
-        "recycling_efficiency_feedstock"), ("category", "plant")),
+        "recycling_efficiency_feedstock"), ("category", "plant", "capacity_kwh")),
     FileSpec("bom.csv", False, ("product", "material", "mass_kg")),
     # Network design (issue 17): which plants make which product, where the demand is, and the
     # candidate hubs. Read after sites and products, whose ids they reference.
@@ -36,12 +40,18 @@ CONTRACT: tuple[FileSpec, ...] = (
                                  "capacity_kg")),
     FileSpec("purchases.csv", True, (
         "id", "date", "buyer_site", "supplier_site", "material", "quantity", "unit", "spend", "currency",
-        "recycled_share", "reused_share", "transport_mode"), ("lead_time_days",)),
+        "recycled_share", "reused_share", "transport_mode"), ("lead_time_days", *EVIDENCE_COLUMNS)),
     FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit")),
     FileSpec("upstream.csv", False, ("site", "upstream_site", "material")),
     FileSpec("candidates.csv", False, ("site", "material", "capacity_kg", "unit_price", "currency", "lead_time_days")),
     FileSpec("fx.csv", False, ("currency", "rate")),
 )
+# A tender's bids (``loopsource tender BIDS.csv``): not part of a data directory, read against a
+# store. The optional columns describe a supplier site the store does not know yet.
+BIDS = FileSpec("bids.csv", True, (
+    "tender", "lot", "bid", "supplier_site", "material", "quantity", "unit", "unit_price", "currency",
+    "recycled_share", *EVIDENCE_COLUMNS, "take_back", "lead_time_days", "certifications", "transport_mode",
+    "warranty_years"), ("organisation", "site_name", "country", "lat", "lon"))
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD}
 
 

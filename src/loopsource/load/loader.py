@@ -21,6 +21,7 @@ import pyoxigraph as ox
 from ..errors import InputError, Problem
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
 from .network import NetworkRows
+from .evidence import read_evidence
 from .rows import IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
 from ..rdf.vocab import (
@@ -258,6 +259,9 @@ class Loader(NetworkRows):
         if category:
             row.emit(iri(LS + "category"), string_literal(category))
         self.product_plant(row)
+        capacity = row.number("capacity_kwh", required=False, positive=True)
+        if capacity is not None:
+            row.emit(iri(LS + "capacityKwh"), decimal_literal(capacity))
         self._accept(row, "product", key)
 
     def bom(self, row: Row) -> None:
@@ -305,6 +309,7 @@ class Loader(NetworkRows):
             row.bad("reused_share", f"recycled_share + reused_share = {rec + reu} is more than 1")
         mode = row.choice("transport_mode", self.codes.transport_modes, "transport mode", required=False)
         lead = row.number("lead_time_days", required=False, non_negative=True)
+        read_evidence(row, rec)
         if day:
             row.emit(iri(LS + "date"), '"' + day.isoformat() + '"' + DATE_SUFFIX)
         for p, v in (("buyerSite", buyer), ("supplierSite", supplier), ("material", material), ("transportMode", mode)):

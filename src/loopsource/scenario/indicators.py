@@ -112,6 +112,12 @@ def _transport(flows: _Flows, factors: EmissionFactors) -> dict[str, Any]:
     }
 
 
+def transport(snapshot: Snapshot, factors: EmissionFactors) -> dict[str, Any]:
+    """Tonne-km and transport emissions of a snapshot's purchases (the "transport" figures of
+    :func:`indicators`): the one definition, also used for tender bids and product passports."""
+    return _transport(_flows(snapshot), factors)
+
+
 def _spend(snapshot: Snapshot) -> dict[str, Any]:
     """Spend, added up with the same currency rules as the report (fx.csv, else one currency)."""
     plan = metrics._spend_plan(snapshot.purchases, snapshot.fx)
@@ -175,7 +181,7 @@ def indicators(snapshot: Snapshot, factors: EmissionFactors, unmet: Sequence[Unm
                       "spend_share": tiers[t]["spend_share"]} for t in TIERS},
         "local_share": local["local_share"],
         "weighted_average_source_distance_km": local["weighted_average_source_distance_km"],
-        "transport": _transport(flows, factors),
+        "transport": _transport(flows, factors),  # = transport(snapshot, factors), flows computed once
         "lead_time": {"mass_weighted_days": _ratio(flows.lead_num, flows.lead_den),
                       "coverage_share": _ratio(flows.lead_den, total_kg)},
         "spend": _spend(snapshot),
