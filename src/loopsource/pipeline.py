@@ -21,6 +21,7 @@ from .files import atomic_write
 from .progress import Progress as Meter, Tick, silent
 from .load.build import BuildResult, build
 from .reason import DEFAULT_ENGINE, ReasonResult, reason
+from .render.passport import run_passports
 from .render.report import render, to_json
 from .store import EmbeddedStore
 from .validate import ValidationReport, validate
@@ -53,6 +54,10 @@ class RunResult:
     @property
     def validation_path(self) -> Path:
         return self.out_dir / "validation.json"
+
+    @property
+    def passports_path(self) -> Path:
+        return self.out_dir / "passports"
 
     @property
     def store_path(self) -> Path:
@@ -117,6 +122,7 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         html = render(metrics, source=str(data_dir))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))
         metrics_text, validation_text = to_json(metrics), validation_json(validation)
+        extra = run_passports(gs, validation)  # passports/<product>.jsonld and .html, relative to out_dir
         t_report = time.perf_counter() - t
         gs.close()
     except BaseException:
@@ -127,6 +133,8 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
     atomic_write(result.validation_path, validation_text)
     atomic_write(result.metrics_path, metrics_text)
     atomic_write(result.report_path, html)
+    for name, text in extra.items():
+        atomic_write(out_dir / name, text)
     return RunResult(data_dir, out_dir, built, reasoned, validation, metrics, time.perf_counter() - t_all,
                      t_validate, t_report)
 

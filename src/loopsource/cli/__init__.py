@@ -35,6 +35,7 @@ _COMMANDS = {
     "scenario": "scenario",
     "network": "network",
     "tender": "tender",
+    "passport": "passport",
 }
 
 

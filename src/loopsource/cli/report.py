@@ -96,6 +96,8 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     click.echo(f"  report:     {res.report_path}")
     click.echo(f"  metrics:    {res.metrics_path}")
     click.echo(f"  validation: {res.validation_path}")
+    if res.passports_path.is_dir():
+        click.echo(f"  passports:  {res.passports_path}/ (UNTP DPP JSON-LD and HTML per product)")
     if res.fails(fail_on):
         click.echo(f"failing: validation results reach '{fail_on}' (--fail-on {fail_on})", err=True)
         raise FindingsExit()

@@ -22,6 +22,7 @@ from ..errors import InputError, Problem
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
 from .network import NetworkRows
 from .evidence import read_evidence
+from .jsonld import inline_known_contexts
 from .rows import IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
 from ..rdf.vocab import (
@@ -457,6 +458,8 @@ class Loader(NetworkRows):
         except UnicodeDecodeError:
             self.fatal.append(Problem(path.name, None, None, "file is not UTF-8"))
             return None
+        if fmt == ox.RdfFormat.JSON_LD:
+            text = inline_known_contexts(text)  # product passports: their two context URLs, offline
         try:
             # Parsed here only to report syntax errors with a position; pyoxigraph's parsers
             # resolve no external entities, fetch no remote JSON-LD contexts and read no files.
