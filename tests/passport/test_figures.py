@@ -1,0 +1,220 @@
+"""A passport's figures, worked out by hand on the battery data of tests/passport/conftest.py."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from loopsource.analysis.metrics import compute
+from loopsource.analysis.snapshot import Purchase, read_snapshot
+from loopsource.geo import haversine_km
+from loopsource.passport import BATTERY_PASS, build_passport, read_inputs
+from loopsource.passport.figures import consumer_split
+from loopsource.rdf.vocab import LS
+from loopsource.scenario import load_factors
+
+from .conftest import open_read_only
+
+ROAD, SEA = 123.66, 15.36  # g CO2e per tonne-km, src/loopsource/data/emissions.yaml
+P1, CN, FI, FR = (45.0, 5.0), (30.0, 114.0), (61.0, 22.0), (46.0, 5.0)
+
+
+@pytest.fixture(scope="module")
+def inputs(battery_store: Path):
+    gs = open_read_only(battery_store)
+    try:
+        yield {day: read_inputs(gs, as_of=day) for day in (date(2026, 6, 1), date(2031, 9, 1))}
+    finally:
+        gs.close()
+
+
+def passport(inputs, pid: str, day: date = date(2026, 6, 1)):
+    return build_passport(inputs[day], pid, load_factors())
+
+
+def rows(doc: dict) -> dict[tuple[str, str | None], dict]:
+    """(material id, origin country) -> the UNTP Material."""
+    out = {}
+    for m in doc["credentialSubject"]["materialsProvenance"]:
+        out[(m[LS + "material"]["id"].rsplit("/", 1)[-1], m.get("originCountry"))] = m
+    return out
+
+
+def test_materials_provenance_by_hand(inputs) -> None:
+    """P-EV (M = 2 + 3 + 1 + 4 + 2 = 12 kg), made at S-P1:
+
+    * M-CO, S-P1's PO-1 (CN, 600 kg, 0.10) and PO-2 (FI, 400 kg, 0.30): CN 0.6 of 2/12 -> 0.1,
+      FI 0.4 of 2/12 -> 0.0667; recycled CN 0.10, FI 0.30;
+    * M-NI, PO-3 and PO-4 (FI, 2000 kg): 3/12 = 0.25, recycled (200 + 100)/2000 = 0.15;
+    * M-LI: S-P1 bought none, so every site's purchases: PO-5 (CL 500, 0) and PO-6 (CN 500,
+      0.04): CL 0.5 and CN 0.5 of 1/12;
+    * M-AL, S-P1's PO-7 only (PO-8 is S-P2's): FR 4/12, recycled 0.5;
+    * M-CU nobody bought: one Material of 2/12 without a country or a recycled share.
+    """
+    _f, doc = passport(inputs, "P-EV")
+    r = rows(doc)
+    assert set(r) == {("M-CO", "CN"), ("M-CO", "FI"), ("M-NI", "FI"), ("M-LI", "CL"), ("M-LI", "CN"),
+                      ("M-AL", "FR"), ("M-CU", None)}
+    expect = {("M-CO", "CN"): (0.6 * 2 / 12, 0.6 * 2, 0.10), ("M-CO", "FI"): (0.4 * 2 / 12, 0.4 * 2, 0.30),
+              ("M-NI", "FI"): (3 / 12, 3.0, 0.15), ("M-LI", "CL"): (0.5 / 12, 0.5, 0.0),
+              ("M-LI", "CN"): (0.5 / 12, 0.5, 0.04), ("M-AL", "FR"): (4 / 12, 4.0, 0.5)}
+    for key, (fraction, kg, recycled) in expect.items():
+        assert r[key]["massFraction"] == pytest.approx(fraction, rel=1e-12), key
+        assert r[key]["mass"] == {"value": pytest.approx(kg, rel=1e-12), "unit": "KGM"}
+        assert r[key]["recycledMassFraction"] == pytest.approx(recycled, abs=1e-12), key
+    assert sum(m["massFraction"] for m in r.values()) == pytest.approx(1.0, rel=1e-12)
+    assert "by plant S-P1" in r[("M-CO", "CN")][LS + "basis"]
+    assert "by every buying site (S-P1 bought none)" in r[("M-LI", "CL")][LS + "basis"]
+    assert r[("M-CO", "FI")][LS + "chainOfCustody"] == ["segregated"]
+    assert r[("M-CO", "FI")][LS + "certificate"] == ["RMI:CO-2"]
+
+
+def test_unknown_origin_is_said_not_invented(inputs) -> None:
+    """M-CU was never bought: no originCountry, no recycled share, status "unknown", the reason in a note."""
+    _f, doc = passport(inputs, "P-EV")
+    cu = rows(doc)[("M-CU", None)]
+    assert "originCountry" not in cu and "recycledMassFraction" not in cu
+    assert cu["massFraction"] == pytest.approx(2 / 12, rel=1e-12)
+    assert cu[LS + "originStatus"] == "unknown"
+    assert "no purchase of M-CU" in cu[LS + "note"][0]
+    countries = {m.get("originCountry") for m in doc["credentialSubject"]["materialsProvenance"]}
+    assert countries == {"CN", "FI", "CL", "FR", None}  # only supplier-site countries, nothing else
+
+
+def test_circularity_scorecard_by_hand(inputs) -> None:
+    """recycledContent = (2 x 0.18 + 3 x 0.15 + 1 x 0.02 + 4 x 0.5 + 2 x 0)/12 = 2.83/12 (M-CO: (60 + 120)/1000
+    = 0.18; M-LI: 20/1000 = 0.02; M-CU counts as virgin); recyclableContent = C_R x E_C = 0.8 x 0.9 = 0.72.
+
+    EMF MCI (2015), F_U = 0.1 for M-AL only: V = 2(0.82) + 3(0.85) + 1(0.98) + 4(0.4) + 2(1) = 8.77;
+    W0 = 12(1 - 0.8) = 2.4; W_C = 12(1 - 0.9)0.8 = 0.96; W_F = (0.1/0.9)(2.83) = 0.31444;
+    W = W0 + (W_F + W_C)/2; LFI = (V + W)/(24 + (W_F - W_C)/2); X = (10/10) = 1; MCI = 1 - 0.9 LFI.
+    """
+    _f, doc = passport(inputs, "P-EV")
+    c = doc["credentialSubject"]["circularityScorecard"]
+    v, w0, wc, wf = 8.77, 2.4, 12 * 0.1 * 0.8, 0.1 / 0.9 * 2.83
+    lfi = (v + w0 + (wf + wc) / 2) / (24 + (wf - wc) / 2)
+    assert c["recycledContent"] == pytest.approx(2.83 / 12, rel=1e-12)
+    assert c["recyclableContent"] == pytest.approx(0.72, rel=1e-12)
+    assert c["utilityFactor"] == pytest.approx(1.0)
+    assert c[LS + "linearFlowIndex"] == pytest.approx(lfi, rel=1e-12)
+    assert c["materialCircularityIndicator"] == pytest.approx(1 - 0.9 * lfi, rel=1e-12)
+    assert "Ellen MacArthur Foundation" in c[LS + "methodology"][0]
+    assert "not UNTP's sample formula" in c[LS + "methodology"][0]
+
+
+def test_battery_pass_recycled_content_by_hand(inputs) -> None:
+    """Battery Pass shares are percentages (0-100):
+
+    * Cobalt (M-CO, S-P1): pre (600 x 0.04 + 400 x 0.10)/1000 = 0.064 -> 6.4 %, post (36 + 80)/1000 -> 11.6 %;
+    * Nickel: PO-4 gives no split, so neither share is declared (not 0): PO-3's post 0 does not make it 0;
+    * Lithium (all sites): PO-5 recycled 0 -> 0 and 0, PO-6 pre 0.04, post 0: pre 20/1000 -> 2.0 %, post 0.0 %;
+    * no lead in the bill of materials: no Lead entry.
+    """
+    _f, doc = passport(inputs, "P-EV")
+    cs = doc["credentialSubject"]
+    entries = {e[BATTERY_PASS + "recycledMaterial"]: e for e in cs[BATTERY_PASS + "recycledContent"]}
+    assert set(entries) == {"Cobalt", "Nickel", "Lithium"}
+    assert entries["Cobalt"][BATTERY_PASS + "preConsumerShare"] == pytest.approx(6.4)
+    assert entries["Cobalt"][BATTERY_PASS + "postConsumerShare"] == pytest.approx(11.6)
+    assert entries["Lithium"][BATTERY_PASS + "preConsumerShare"] == pytest.approx(2.0)
+    assert entries["Lithium"][BATTERY_PASS + "postConsumerShare"] == 0.0
+    nickel = entries["Nickel"]
+    assert BATTERY_PASS + "preConsumerShare" not in nickel and BATTERY_PASS + "postConsumerShare" not in nickel
+    assert any("not declared: 1 of 2 purchases" in n for n in nickel[LS + "note"])
+    assert "Art. 77(1)" in cs[LS + "batteryPassport"]
+    ni = rows(doc)[("M-NI", "FI")]
+    assert LS + "recycledPreConsumerShare" not in ni and LS + "recycledPostConsumerShare" not in ni
+    co = rows(doc)[("M-CO", "FI")]  # UNTP-side evidence stays a 0-1 fraction
+    assert co[LS + "recycledPreConsumerShare"] == pytest.approx(0.10)
+
+
+@pytest.mark.parametrize("pid, reason", [("P-IND", "covers industrial batteries above 2 kWh only"),
+                                         ("P-IND2", "whether it is above 2 kWh (Art. 77(1)) is unknown")])
+def test_out_of_scope_batteries_have_no_battery_pass_attributes(inputs, pid: str, reason: str) -> None:
+    _f, doc = passport(inputs, pid)
+    cs = doc["credentialSubject"]
+    assert BATTERY_PASS + "recycledContent" not in cs and LS + "batteryPassport" not in cs
+    assert any(reason in n for n in cs[LS + "note"])
+
+
+def test_transport_emissions_per_unit_by_hand(inputs) -> None:
+    """P-IND (1 kg M-CO, 1 kg M-AL, made at S-P1), tank-to-wheel, kg CO2e = t x km x g / 1000:
+    M-CO per kg = (0.6 t x d(CN, P1) x 15.36 + 0.4 t x d(FI, P1) x 123.66)/1000/1000 kg;
+    M-AL per kg = 2 t x d(FR, P1) x 123.66/1000/2000 kg; per unit = 1 x M-CO + 1 x M-AL.
+    P-EV has M-CU, which nobody bought: its scorecard is left out and a note names M-CU."""
+    _f, doc = passport(inputs, "P-IND")
+    co = (0.6 * haversine_km(*CN, *P1) * SEA + 0.4 * haversine_km(*FI, *P1) * ROAD) / 1000 / 1000
+    al = 2 * haversine_km(*FR, *P1) * ROAD / 1000 / 2000
+    e = doc["credentialSubject"]["emissionsScorecard"]
+    assert e["carbonFootprint"] == pytest.approx(co + al, rel=1e-9)
+    assert (e["declaredUnit"], e["operationalScope"], e["primarySourcedRatio"]) == ("H87", "None", 0.0)
+    assert "tank-to-wheel" in e[LS + "methodology"] and e[LS + "coveredMassShare"] == 1.0
+    _f, ev = passport(inputs, "P-EV")
+    assert "emissionsScorecard" not in ev["credentialSubject"]
+    assert any("emissionsScorecard left out" in n and "M-CU" in n for n in ev["credentialSubject"][LS + "note"])
+
+
+def claims(doc: dict) -> dict[tuple[str, str], dict]:
+    return {(c[LS + "ruleCode"], c["id"].rsplit("/", 1)[-1]): c for c in doc["credentialSubject"]["conformityClaim"]}
+
+
+def test_conformity_claims_from_validation(inputs) -> None:
+    """Validation's aggregates (all purchases of a material): Co (60 + 120)/1000 = 18 %, Ni 300/2000 = 15 %,
+    Li 20/1000 = 2 %. On 2026-06-01 Art. 8 is not in force (from 2031-08-18); on 2031-09-01 cobalt passes
+    (>= 16 %), nickel passes (>= 6 %), lithium fails (< 6 %). CRMA Art. 5(1)(d): cobalt's largest non-EU
+    country is CN with 600/1000 = 60 % (pass, <= 65 %), lithium's CL or CN with 50 % (pass); nickel and
+    aluminium come from the EU only (no claim), copper was never bought (no claim)."""
+    _f, early = passport(inputs, "P-EV", date(2026, 6, 1))
+    _f, late = passport(inputs, "P-EV", date(2031, 9, 1))
+    e, lt = claims(early), claims(late)
+    assert set(e) == set(lt) == {("BATT-8-CO", "BATT-8-CO"), ("BATT-8-LI", "BATT-8-LI"), ("BATT-8-NI", "BATT-8-NI"),
+                                 ("CRMA-65", "Cobalt"), ("CRMA-65", "Lithium")}
+    for code in ("BATT-8-CO", "BATT-8-LI", "BATT-8-NI"):
+        assert e[(code, code)][LS + "conformance"] == "not in force"
+        assert e[(code, code)][LS + "inForceFrom"] == "2031-08-18"
+        assert e[(code, code)]["declaredValue"][0]["score"] == "not in force"
+    verdicts = {k[0] if k[0] != "CRMA-65" else k: c[LS + "conformance"] for k, c in lt.items()}
+    assert verdicts == {"BATT-8-CO": "pass", "BATT-8-NI": "pass", "BATT-8-LI": "fail",
+                        ("CRMA-65", "Cobalt"): "pass", ("CRMA-65", "Lithium"): "pass"}
+    values = {k: [v["metricValue"]["value"] for v in c["declaredValue"]] for k, c in lt.items()}
+    assert values[("BATT-8-CO", "BATT-8-CO")] == [pytest.approx(18.0)]
+    assert values[("BATT-8-NI", "BATT-8-NI")] == [pytest.approx(15.0)]
+    assert values[("BATT-8-LI", "BATT-8-LI")] == [pytest.approx(2.0)]
+    assert values[("CRMA-65", "Cobalt")] == [pytest.approx(60.0)]
+    li = lt[("BATT-8-LI", "BATT-8-LI")]
+    assert li["referenceRegulation"]["id"] == "http://data.europa.eu/eli/reg/2023/1542/oj"
+    assert li["assessmentCriteria"][0]["name"] == "Regulation (EU) 2023/1542, Art. 8(2)(c)"
+    assert li["assessmentCriteria"][0]["thresholdValue"]["metricValue"] == {"value": 6.0, "unit": "P1"}
+    assert li["assessmentDate"] == "2031-09-01" and li["declaredValue"][0]["score"] == "fail"
+
+
+def test_pre_and_post_consumer_shares_are_never_a_default_zero() -> None:
+    """consumer_split: 100 kg (0.3, pre 0.1) + 300 kg (recycled 0: pre 0) -> 10/400 = 0.025; a purchase
+    declaring a recycled share without a split makes the share undeclared (None), as does no purchase."""
+    def p(kg: float, rec: float | None, pre: float | None) -> Purchase:
+        return Purchase("x", date(2024, 1, 1), "b", "s", "m", kg, "kg", kg, None, None, rec, None, None, None,
+                        pre, None, None, None)
+    assert consumer_split([p(100, 0.3, 0.1), p(300, 0, None)], "pre").share == pytest.approx(0.025)
+    undeclared = consumer_split([p(100, 0.3, 0.1), p(300, 0.2, None)], "pre")
+    assert undeclared.share is None and "1 of 2 purchases" in (undeclared.reason or "")
+    assert consumer_split([p(100, None, None)], "pre").share is None
+    assert consumer_split([], "post").share is None
+
+
+def test_demo_passports_use_the_metrics_definitions(demo_store: Path) -> None:
+    """Demo products name no plant, so every material is traced over all sites: the passport's MCI is
+    metrics.json's (one definition), and its recycled content is sum(kg x F_R)/M with metrics' F_R."""
+    gs = open_read_only(demo_store)
+    try:
+        inputs = read_inputs(gs)
+        m = compute(read_snapshot(gs))
+    finally:
+        gs.close()
+    for pid, details in m["details"]["mci"].items():
+        f, doc = build_passport(inputs, pid, load_factors())
+        c = doc["credentialSubject"]["circularityScorecard"]
+        assert c["materialCircularityIndicator"] == pytest.approx(m["circularity"]["mci"][pid], rel=1e-12)
+        recycled = sum(x["mass_kg"] * x["F_R"] for x in details["materials"]) / details["M_kg"]
+        assert c["recycledContent"] == pytest.approx(recycled, rel=1e-12)
+        assert not f.product.plant
