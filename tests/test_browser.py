@@ -214,3 +214,75 @@ def test_tender_ranking_renders_in_chromium(tender_html: Path, tmp_path: Path):
             browser.close()
     assert not console, console
     assert not requests, requests
+
+
+@pytest.fixture(scope="module")
+def passport_html(tmp_path_factory) -> Path:
+    """`loopsource passport` (signed) of the demo EV battery, with a manufacturer named <script>."""
+    base = tmp_path_factory.mktemp("passport-browser")
+    data = base / "data"
+    shutil.copytree(DEMO, data, ignore=shutil.ignore_patterns("scenarios", "tender"))
+    orgs = _read(data / "organisations.csv")
+    for o in orgs:
+        if o["role"] == "buyer":
+            o["name"] = EVIL
+    _write(data / "organisations.csv", orgs)
+    runner = CliRunner()
+    r = runner.invoke(main, ["build", str(data), "--store", str(base / "store")])
+    assert r.exit_code == 0, r.output
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = base / "key.pem"
+    key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    out = base / "passport.html"
+    r = runner.invoke(main, ["passport", "P-ORV-EVB75", "--store", str(base / "store"), "--key", str(key),
+                             "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+PASSPORT_SECTIONS = ("identity", "circularity", "emissions", "materials", "battery", "claims", "notes")
+
+
+def test_passport_page_renders_in_chromium(passport_html: Path, tmp_path: Path):
+    """Every section renders; the materials table has a row per provenance line; the signature shows as
+    verified; the <script> manufacturer is text; no script, no console error, no request."""
+    exe = chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        dom = subprocess.run([exe, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                              passport_html.resolve().as_uri()], capture_output=True, text=True, timeout=120, check=True)
+        for s in PASSPORT_SECTIONS:
+            assert f'id="{s}"' in dom.stdout
+        assert "<script>" not in dom.stdout.replace("&lt;script&gt;", "")
+        return
+    url = passport_html.resolve().as_uri()
+    console: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, headless=True,
+                                    args=[f for f in CHROMIUM_FLAGS if f != "--headless"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+            page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+            page.on("request", lambda r: requests.append(r.url) if r.url != url else None)
+            page.goto(url, wait_until="load")
+            for s in PASSPORT_SECTIONS:
+                box = page.locator(f"section#{s}").bounding_box()
+                assert box and box["height"] > 60 and box["width"] > 300, f"section {s} does not render: {box}"
+            assert page.locator("section#materials table.materials tbody tr").count() >= 22
+            assert page.locator("section#battery table.battery tbody tr").count() == 3
+            assert page.locator("section#identity").inner_text().find("verified") >= 0
+            assert page.get_by_text(EVIL).count() >= 1 and page.locator("script").count() == 0
+            png = tmp_path / "passport-first-screen.png"
+            page.screenshot(path=str(png))
+            assert png.stat().st_size > 10_000
+            _keep(png, "passport-first-screen.png")
+        finally:
+            browser.close()
+    assert not console, console
+    assert not requests, requests
