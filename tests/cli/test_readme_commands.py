@@ -10,6 +10,8 @@ earlier ones wrote (``--store out/store`` after the quick start's ``run``), as a
 ``EXPECTED`` says, for each command text, the exit code and what the command writes (files that
 must exist and be non-empty, text its stdout must contain, taken from the README's own
 output where it shows some). A README command without an entry fails the test: add one.
+Other commands the later ones need (``ALSO_RUN``, e.g. the ``openssl`` command that makes a
+signing key) run in their place in the README's order.
 """
 from __future__ import annotations
 
@@ -74,6 +76,14 @@ EXPECTED: dict[str, Expect] = {
     # Tenders: the demo tender against the quick start's store.
     "loopsource tender data/demo/tender/bids.csv --criteria data/demo/tender/criteria.yaml --store out/store "
     "-o tender.html": Expect(0, ("tender.html",)),
+    # Product passports: every product of the quick start's store, then one signed with the key the
+    # README makes with openssl (ALSO_RUN), and its signature checked.
+    "loopsource passport --all --store out/store -o passports": Expect(
+        0, ("passports/P-ORV-EVB75.jsonld", "passports/P-ORV-EVB75.html", "passports/P-ORV-PET500.jsonld",
+            "passports/P-ORV-PET500.html")),
+    "loopsource passport P-ORV-EVB75 --store out/store --key key.pem -o signed.jsonld": Expect(0, ("signed.jsonld",)),
+    "loopsource passport --verify signed.jsonld": Expect(
+        0, (), ("signed.jsonld: signature verified (eddsa-jcs-2022, did:key:z6Mk",)),
 }
 
 # README commands run with other arguments because they take too long at the README's sizes:
@@ -86,6 +96,12 @@ NOT_RUN: dict[str, str] = {
     "python3 -m venv .venv": "the quick start's set-up: CI's install (.ci/test.sh) already makes this environment",
     ".venv/bin/pip install .": "the quick start's install: CI's install (.ci/test.sh) already does it",
     "bash .ci/test.sh": "the test command itself: it runs this test",
+}
+
+# Other commands of the README that the loopsource commands after them need: run, in the README's
+# order, in the same folder (their output is not checked).
+ALSO_RUN: dict[str, str] = {
+    "openssl genpkey -algorithm ed25519 -out key.pem": "makes the Ed25519 key the passport signing example uses",
 }
 
 
@@ -151,7 +167,14 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, Ran]]
     env["HOME"] = str(home)
     exe = str(entry_point())
     results: dict[int, Ran] = {}
-    for i, command in enumerate(LOOPSOURCE):
+    i = -1
+    for command in COMMANDS:
+        if command in ALSO_RUN:
+            subprocess.run(shlex.split(command), cwd=work, env=env, capture_output=True, timeout=120, check=True)
+            continue
+        if command.split()[0] != "loopsource":
+            continue
+        i += 1
         args = expand(SUBSTITUTED.get(command, command).split()[1:], work)
         proc = subprocess.run([exe, *args], cwd=work, env=env, capture_output=True, timeout=900,
                               encoding="utf-8", errors="replace")
@@ -167,10 +190,10 @@ def test_the_readme_shows_commands() -> None:
 
 
 def test_every_readme_command_has_an_expectation() -> None:
-    missing = [c for c in COMMANDS if c not in EXPECTED and c not in NOT_RUN]
+    missing = [c for c in COMMANDS if c not in EXPECTED and c not in NOT_RUN and c not in ALSO_RUN]
     assert not missing, ("README commands without an entry in EXPECTED (tests/cli/test_readme_commands.py): "
                          f"{missing}; add each with its exit code and what it writes")
-    unused = [c for c in (*EXPECTED, *NOT_RUN, *SUBSTITUTED) if c not in COMMANDS]
+    unused = [c for c in (*EXPECTED, *NOT_RUN, *SUBSTITUTED, *ALSO_RUN) if c not in COMMANDS]
     assert not unused, f"entries for commands the README no longer shows, remove them: {unused}"
 
 

@@ -151,7 +151,8 @@ def _make(product_id: str | None, output: Path | None, fmt: str | None, key_file
         fails = sum(1 for c in claims if c.get(LS + "conformance") == "fail")
         unknown = sum(1 for m in cs["materialsProvenance"] if "originCountry" not in m)
         progress(f"  {pid}: {len(cs['materialsProvenance'])} provenance rows ({unknown} of unknown origin), "
-                 f"{len(claims)} claims ({fails} fail){', signed' if 'proof' in doc else ''}")
+                 f"{len(claims)} claim{'s' if len(claims) != 1 else ''} ({fails} fail)"
+                 f"{', signed' if 'proof' in doc else ''}")
     _write(passport_files(docs, formats), product_id, output)
 
 
