@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -27,11 +28,14 @@ class FakeResult:
 
 
 class FakeReport:
-    """A stand-in with the ValidationReport contract (conforms, results, counts(), to_json())."""
+    """A stand-in with the ValidationReport contract (conforms, results, counts(), to_json(); the
+    passports of the run read the date and the rules checked: as_of, rules)."""
 
     def __init__(self, results: list[FakeResult]):
         self.results = tuple(results)
         self.conforms = not any(r.severity == "violation" for r in results)
+        self.as_of = date(2026, 1, 1)
+        self.rules = ()  # no rule checked: every passport claim in force says "not checked"
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}

@@ -156,3 +156,21 @@ def test_run_writes_passports_with_the_other_outputs(tmp_path: Path) -> None:
                if c[LS + "conformance"] == "fail"}
     assert claimed == failed == {"Lithium"}
     assert f"  passports:  {tmp_path / 'out' / 'passports'}/" in r.stdout
+
+
+@pytest.mark.server
+def test_remote_endpoint_gives_the_same_passport(endpoint: tuple[str, str], battery_dir: Path,
+                                                 battery_store: Path) -> None:
+    """The battery data built into `oxigraph serve` through --endpoint: the passport's subject equals the
+    embedded store's, except the note that names where the figures come from."""
+    q, u = endpoint
+    r = invoke("build", str(battery_dir), "--endpoint", q, "--update-endpoint", u)
+    assert r.exit_code == 0, r.output
+    docs = []
+    for where in (("--endpoint", q), ("--store", str(battery_store))):
+        r = invoke("passport", "P-EV", *where, "--as-of", "2031-09-01")
+        assert r.exit_code == 0, r.output
+        cs = json.loads(r.stdout)["credentialSubject"]
+        cs[LS + "note"] = [n for n in cs[LS + "note"] if not n.startswith("figures from")]
+        docs.append(cs)
+    assert docs[0] == docs[1]

@@ -218,3 +218,21 @@ def test_demo_passports_use_the_metrics_definitions(demo_store: Path) -> None:
         recycled = sum(x["mass_kg"] * x["F_R"] for x in details["materials"]) / details["M_kg"]
         assert c["recycledContent"] == pytest.approx(recycled, rel=1e-12)
         assert not f.product.plant
+
+
+def test_a_rule_in_force_whose_profile_was_not_run_is_not_checked(battery_store: Path) -> None:
+    """Validation of eu-crma only, on 2031-09-01: Art. 8 applies but was not checked (neither pass nor
+    fail), the CRMA claims keep their verdicts."""
+    from loopsource.validate import validate
+
+    gs = open_read_only(battery_store)
+    try:
+        inputs = read_inputs(gs, validation=validate(gs, profiles=["eu-crma"], as_of=date(2031, 9, 1)))
+    finally:
+        gs.close()
+    _f, doc = build_passport(inputs, "P-EV", load_factors())
+    verdicts = {k: c[LS + "conformance"] for k, c in claims(doc).items()}
+    assert verdicts == {("BATT-8-CO", "BATT-8-CO"): "not checked", ("BATT-8-LI", "BATT-8-LI"): "not checked",
+                        ("BATT-8-NI", "BATT-8-NI"): "not checked", ("CRMA-65", "Cobalt"): "pass",
+                        ("CRMA-65", "Lithium"): "pass"}
+    assert claims(doc)[("BATT-8-LI", "BATT-8-LI")]["declaredValue"][0]["score"] == "not checked"

@@ -7,7 +7,8 @@ Regulation (EU) 2025/40), the strategic raw materials of its bill of materials (
 5(1)(d) benchmark of Regulation (EU) 2024/1252, per calendar year). The verdict is the
 validation's: *fail* when ``validate`` reported the rule on the product's node, *pass* when it
 checked the rule and did not, *not in force* when the rule does not apply yet on the as-of
-date (``ls:inForceFrom``). The measured value is the aggregate that validation checked
+date (``ls:inForceFrom``), *not checked* when it applies but the validation run left its
+profile out. The measured value is the aggregate that validation checked
 (``validate.aggregates``, the one computation), so value and verdict always agree.
 """
 from __future__ import annotations
@@ -132,7 +133,7 @@ class ClaimFigure:
     rule: RuleInfo
     subject: str  # what the rule is about: "cobalt materials", "Lithium"
     readings: tuple[Reading, ...]
-    verdict: str  # pass | fail | not in force
+    verdict: str  # pass | fail | not in force | not checked
     as_of: date
     topic: str
 
@@ -158,8 +159,10 @@ def _claim(rules: Sequence[RuleInfo], subject: str, nodes: Sequence[tuple[str, s
     checked = {r.code for r in validation.rules}
     failed = {r.focus for r in validation.results if r.code == rule.code}
     readings = tuple(Reading(key, label, measures.get(rule.measure), key in failed) for key, label, measures in nodes)
-    if rule.code not in checked or not rule.in_force(day):
+    if not rule.in_force(day):
         verdict = "not in force"
+    elif rule.code not in checked:
+        verdict = "not checked"  # in force, but the validation run did not include its profile
     else:
         verdict = "fail" if any(r.failed for r in readings) else "pass"
     return ClaimFigure(rule, subject, readings, verdict, day, _TOPIC.get(rule.profile, "governance.compliance"))

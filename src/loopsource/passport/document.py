@@ -197,10 +197,11 @@ def _claim(c: ClaimFigure, passport: str) -> dict[str, Any]:
         criterion["thresholdValue"] = {"metricName": f"{bound} {r.measure} ({c.subject})",
                                        "metricValue": {"value": _pct(threshold), "unit": "P1"}}
     values = [{"metricName": f"{r.measure} ({x.label})", "metricValue": {"value": _pct(x.value), "unit": "P1"},
-               "score": "fail" if x.failed else ("pass" if c.verdict != "not in force" else "not in force")}
+               "score": "fail" if x.failed else ("pass" if c.verdict in ("pass", "fail") else c.verdict)}
               for x in c.readings if x.value is not None]
-    when = (f"not in force on {c.as_of}" + (f" (applies from {r.in_force_from})" if r.in_force_from else "")
-            if c.verdict == "not in force" else f"{c.verdict} on {c.as_of}")
+    when = f"{c.verdict} on {c.as_of}"
+    if c.verdict == "not in force" and r.in_force_from:
+        when += f" (applies from {r.in_force_from})"
     out: dict[str, Any] = {
         "type": ["Claim", "Declaration"], "id": f"{passport}/claim/{r.code}{suffix}",
         "description": f"{r.source}: {c.subject}, {when}.", "referenceRegulation": regulation,
