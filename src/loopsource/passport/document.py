@@ -61,7 +61,7 @@ def _pct(x: float) -> float:
 
 
 def _classification(code: str, name: str, scheme: str, scheme_name: str) -> dict[str, Any]:
-    return {"type": ["Classification"], "id": scheme + code, "code": code, "name": name, "schemeID": scheme,
+    return {"type": ["Classification"], "id": scheme + quote(code, safe="-._~"), "code": code, "name": name, "schemeID": scheme,
             "schemeName": scheme_name}
 
 
@@ -238,7 +238,9 @@ def _subject_notes(f: ProductFigures, source: str) -> list[str]:
     if not f.product.plant:
         notes.append("plant not declared (products.csv plant): materials are traced over the purchases of every "
                      "buying site")
-    if f.emissions.kg_co2e_per_unit is None:
+    if not f.lines:
+        notes.append("the product has no bill of materials: no provenance, no scorecard figures from materials")
+    elif f.emissions.kg_co2e_per_unit is None:
         notes.append("emissionsScorecard left out: no computable transport emission for "
                      + ", ".join(f.emissions.missing))
     if f.battery_note:
