@@ -69,12 +69,12 @@ __all__ = ["_free_port", "oxigraph_binary"]
 def server_pool(tmp_path_factory: pytest.TempPathFactory):
     """get(name) -> the session's running server of that kind (started on first use, stopped at
     the end). A missing server is a skip on a developer machine, a failure under CI=true."""
-    started: dict[str, Server] = {}
+    started: dict[tuple[str, str], Server] = {}
 
-    def get(name: str) -> Server:
-        if name not in started:
-            started[name] = STARTERS[name](tmp_path_factory.mktemp(f"{name}-server"))
-        return started[name]
+    def get(name: str, tag: str = "") -> Server:
+        if (name, tag) not in started:
+            started[name, tag] = STARTERS[name](tmp_path_factory.mktemp(f"{name}-server"))
+        return started[name, tag]
 
     yield get
     for server in started.values():
@@ -89,8 +89,9 @@ def oxigraph_server(server_pool) -> str:
 
 @pytest.fixture(scope="session", params=sorted(STARTERS))
 def sparql_server(request: pytest.FixtureRequest, server_pool) -> Server:
-    """Each real SPARQL server in turn (oxigraph serve, Virtuoso): the tests that use it run once per server."""
-    return server_pool(request.param)
+    """Each real SPARQL server in turn (oxigraph serve, Virtuoso): the tests that use it run once per server.
+    Its own instances, apart from ``oxigraph_server``'s, so that a test emptying one never meets another's data."""
+    return server_pool(request.param, "parametrised")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from ..rdf.vocab import GRAPHS, XSD
 from ..store import EmbeddedStore, GraphStore
 from ..store.meta import activity_triples, without_activity
 from .engine import DEFAULT_ENGINE, get_engine, is_schema
-from .sparql_engine import SparqlEngine, run_plan, schema_query, unsupported_query
+from .sparql_engine import SparqlEngine, run_plan, schema_queries, unsupported_query
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
                                                  "handed the job to the rules engine (the graphs are read)")
     if store.count_graph(GRAPHS.ontology) == 0:
         raise LoopsourceError(f"{store.description}: the ontology graph is empty; run 'loopsource build' first")
-    rows = store.select(schema_query(graph_values)).rows
+    rows = [row for q in schema_queries(graph_values) for row in store.select(q).rows]
     schema = sorted({t for t in ((str(s), str(p), str(o)) for s, p, o in rows) if is_schema(t)})
     asserted = store.count_graph(GRAPHS.asserted)
     meta_kept = without_activity(read_graph(store, GRAPHS.meta), "reason")
@@ -114,8 +114,8 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
 
     kwargs = {"keep_sidecars": _READ} if isinstance(store, EmbeddedStore) else {}
     rounds, inferred = store.apply(work, **kwargs)
-    return ReasonResult(eng.name, eng.version, time.perf_counter() - t0, asserted, inferred,
-                        f"{rounds} rounds of {len(plan.statements)} SPARQL Update rules in the store")
+    progress(f"reasoned in the store: {rounds} rounds of {len(plan.statements)} SPARQL Update rules")
+    return ReasonResult(eng.name, eng.version, time.perf_counter() - t0, asserted, inferred, "")
 
 
 def _swap(staging: str, work: str, meta_nt: str) -> str:
