@@ -24,6 +24,7 @@ from .reason import DEFAULT_ENGINE, ReasonResult, reason
 from .render.report import render, to_json
 from .store import EmbeddedStore, GraphStore
 from .validate import ValidationReport, validate
+from .validate.settings import Settings, load_settings
 
 Progress = Callable[[str], None]
 SEVERITY_RANK = {"violation": 2, "warning": 1}
@@ -74,12 +75,14 @@ class RunResult:
 
 
 def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
-               validation: ValidationReport | None = None, progress: Progress = lambda _m: None) -> dict[str, Any]:
+               validation: ValidationReport | None = None, progress: Progress = lambda _m: None,
+               settings: Settings | None = None) -> dict[str, Any]:
     """The metrics document (metrics.json) of a store."""
     progress(f"reading {store.description} ...")
     snapshot = read_snapshot(store)
     progress(f"computing metrics over {len(snapshot.purchases):,} purchases ...")
-    return compute(snapshot, year=year, site=site, validation=validation)
+    return compute(snapshot, year=year, site=site, validation=validation,
+                   hhi_guidelines=(settings or Settings()).hhi_guidelines)
 
 
 def validation_json(validation: ValidationReport) -> str:
@@ -101,11 +104,12 @@ def check_out_dir(out_dir: Path) -> None:
 
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
-        progress: Progress = lambda _m: None) -> RunResult:
+        settings: Path | None = None, progress: Progress = lambda _m: None) -> RunResult:
     """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring)."""
     t_all = time.perf_counter()
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     check_out_dir(out_dir)
+    chosen = load_settings(settings)
     store_dir, work_dir = out_dir / "store", out_dir / ".store.new"
     shutil.rmtree(work_dir, ignore_errors=True)  # left by an interrupted run
     if policy is None and (data_dir / "policy.yaml").is_file():
@@ -118,11 +122,11 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         reasoned = reason(gs, engine)
         progress("[3/4] validating (all profiles) ...")
         t = time.perf_counter()
-        validation = validate(gs, policy=policy)
+        validation = validate(gs, policy=policy, settings=chosen)
         t_validate = time.perf_counter() - t
         progress("[4/4] reporting ...")
         t = time.perf_counter()
-        metrics = metrics_of(gs, validation=validation, progress=progress)
+        metrics = metrics_of(gs, validation=validation, progress=progress, settings=chosen)
         html = render(metrics, source=str(data_dir))
         metrics_text, validation_text = to_json(metrics), validation_json(validation)
         t_report = time.perf_counter() - t
