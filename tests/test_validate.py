@@ -397,12 +397,12 @@ def test_formats(mini_dir, build_store):
     junit = ET.fromstring(render(report, "junit", "warning"))
     assert junit.tag == "testsuites" and int(junit.get("failures")) == len(report.at_or_above("warning"))
     html = render_html(report)
-    assert html.startswith("<!doctype html>") and "BATT-8-LI" in html and "CRMA-GRADE" in html
+    assert html.startswith("<!doctype html>") and "BATT-8-LI" in html and "CRMA-65" in html
     with pytest.raises(UsageError, match="render_html"):
         render(report, "html")  # the page is the rendering stage's: validate does not import it
     g = rdflib.Graph().parse(data=render(report, "turtle"), format="turtle")
     assert len(g) > 0
     counts = report.counts()
-    # mini: ungraded lithium carbonate (CRMA-GRADE), an EV battery whose lithium claim has no
-    # pre/post-consumer split and no chain of custody (counts as 0: BATT-8-LI, BATT-8-EVIDENCE)
+    # mini: battery-grade lithium all from CN (CRMA-65, a warning), an EV battery whose lithium
+    # claim has no pre/post-consumer split and no chain of custody (counts as 0: BATT-8-LI)
     assert counts["eu-crma"]["violations"] == 0 and counts["eu-batteries"]["violations"] == 1

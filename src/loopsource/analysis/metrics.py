@@ -229,7 +229,7 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results, hhi_guidelines)
     details["compliance_assessments"] = [
         {"profile": a.profile, "focus": a.focus, "scope": a.scope, "evidence": a.evidence, "figures": a.figures,
-         "findings": list(a.findings), "status": a.status} for a in (validation.assessments if validation else ())]
+         "findings": list(a.findings), "status": a.status} for a in getattr(validation, "assessments", ())]
     meta = {
         "methodology": {**METHODOLOGY, "hhi": chosen.describe()},
         "filters": {"year": year, "site": site},
