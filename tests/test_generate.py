@@ -501,8 +501,8 @@ def test_demo_sourcing_patterns(demo: dict[str, list[dict[str, str]]]) -> None:
     mean = {k: sum(v) / len(v) for k, v in recycled.items()}
     assert 0.2 <= mean["Aluminium"] <= 0.6
     assert 0.1 <= mean["PET"] <= 0.35
-    assert mean["Lithium"] <= 0.08
-    assert 0.1 <= mean["Cobalt"] <= 0.3
+    assert mean["LithiumHydroxideMonohydrate"] <= 0.08
+    assert 0.1 <= mean["CobaltSulphateHeptahydrate"] <= 0.3
 
 
 def test_demo_upstream_and_candidates(demo: dict[str, list[dict[str, str]]]) -> None:
