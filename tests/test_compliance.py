@@ -501,3 +501,18 @@ def test_demo_shows_a_finding_and_a_pass_per_profile(tmp_path):
     html = res.report_path.read_text(encoding="utf-8")
     assert 'id="compliance-assessments"' in html and "P-ORV-EVB75/S-ORV-LYO/2025" in html
     assert "industrial battery of 2 kWh" in html
+
+
+def test_product_without_plant_is_assessed_over_all_sites_and_reported(tmp_path, build_store):
+    """PPWR-7-DATA / BATT-8-DATA: no plant -> one unit over all buyer sites, and a warning;
+    with a plant (the valid twin) neither."""
+    mats = MATERIALS + [{"id": "M-PP", "name": "PP", "class": "PP", "grade": "", "element_share": ""}]
+    rows = [purchase("PO-PET", "DE", "M-PET", 10, 0.31), purchase("PO-LI", "DE", "M-LI", 10, 0.10)]
+    products = [bat("P-TRAY", "packaging_pet_contact_sensitive", plant=""), bat("P-B", "ev_battery", plant="")]
+    d = dataset(tmp_path, rows, products, bom("P-TRAY", ("M-PET", 1)) + bom("P-B", ("M-LI", 1)))
+    _write(d / "materials.csv", mats)
+    report = validate(build_store(d), ["eu-ppwr", "eu-batteries"], as_of=date(2031, 8, 18))
+    assert {(r.code, r.focus) for r in report.results if r.severity != "info"} == {
+        ("PPWR-7-DATA", "P-TRAY"), ("BATT-8-DATA", "P-B")}
+    assert {a.focus for a in report.assessments if a.status == "pass"} == {"P-TRAY/all plants/2024",
+                                                                         "P-B/all plants/2024"}
