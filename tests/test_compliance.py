@@ -516,3 +516,14 @@ def test_product_without_plant_is_assessed_over_all_sites_and_reported(tmp_path,
         ("PPWR-7-DATA", "P-TRAY"), ("BATT-8-DATA", "P-B")}
     assert {a.focus for a in report.assessments if a.status == "pass"} == {"P-TRAY/all plants/2024",
                                                                          "P-B/all plants/2024"}
+
+
+def test_generated_data_uses_the_closed_category_list(tmp_path):
+    """The generator's products (every one of them, at any size) load under the closed list."""
+    from loopsource.devdata.generate import generate
+    from loopsource.rdf.vocab import code_lists
+
+    generate(tmp_path / "g", 40)
+    cats = {r["category"] for r in csv.DictReader((tmp_path / "g" / "products.csv").open(encoding="utf-8"))}
+    assert cats and cats <= set(code_lists().product_categories)
+    assert load_directory(tmp_path / "g").rows["products.csv"] >= len(cats)
