@@ -59,68 +59,44 @@ def build_store(tmp_path: Path) -> Callable[..., EmbeddedStore]:
     return _build
 
 
-# ---------------------------------------------------------------------------- SPARQL server
-def _free_port() -> int:
-    import socket
+# ---------------------------------------------------------------------------- SPARQL servers
+from .servers import STARTERS, Server, free_port as _free_port, oxigraph_binary  # noqa: E402,F401 (re-exported)
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def oxigraph_binary() -> str | None:
-    """The oxigraph server binary (pip package 'oxigraph'): on PATH or beside this Python."""
-    import sys
-
-    return shutil.which("oxigraph") or shutil.which("oxigraph", path=str(Path(sys.executable).parent))
+__all__ = ["_free_port", "oxigraph_binary"]
 
 
 @pytest.fixture(scope="session")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory):
-    """A real `oxigraph serve` on 127.0.0.1 for the session; yields its base URL.
+def server_pool(tmp_path_factory: pytest.TempPathFactory):
+    """get(name) -> the session's running server of that kind (started on first use, stopped at
+    the end). A missing server is a skip on a developer machine, a failure under CI=true."""
+    started: dict[tuple[str, str], Server] = {}
 
-    Missing binary: a skip on a developer machine, a *failure* in CI (CI=true), where the
-    test dependencies must provide it.
-    """
-    import os
-    import subprocess
-    import time
-    import urllib.request
+    def get(name: str, tag: str = "") -> Server:
+        if (name, tag) not in started:
+            started[name, tag] = STARTERS[name](tmp_path_factory.mktemp(f"{name}-server"))
+        return started[name, tag]
 
-    binary = oxigraph_binary()
-    if binary is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("the oxigraph server binary is missing in CI: pip install -e '.[test]'")
-        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
-    port = _free_port()
-    location = tmp_path_factory.mktemp("oxigraph-server")
-    proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=2):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                pytest.fail(f"oxigraph serve did not start: {err}")
-            time.sleep(0.1)
-    try:
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    yield get
+    for server in started.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(server_pool) -> str:
+    """A real `oxigraph serve` on 127.0.0.1 for the session; yields its base URL."""
+    return server_pool("oxigraph").query_url.rsplit("/", 1)[0]
+
+
+@pytest.fixture(scope="session", params=sorted(STARTERS))
+def sparql_server(request: pytest.FixtureRequest, server_pool) -> Server:
+    """Each real SPARQL server in turn (oxigraph serve, Virtuoso): the tests that use it run once per server.
+    Its own instances, apart from ``oxigraph_server``'s, so that a test emptying one never meets another's data."""
+    return server_pool(request.param, "parametrised")
 
 
 @pytest.fixture
 def endpoint(oxigraph_server: str) -> tuple[str, str]:
-    """(query URL, update URL) of the session server, emptied before the test."""
+    """(query URL, update URL) of the session oxigraph server, emptied before the test."""
     import urllib.parse
     import urllib.request
 

@@ -41,11 +41,14 @@ def test_crma_lists() -> None:
     def closure(c: rdflib.URIRef, sup: rdflib.URIRef) -> bool:
         return sup in g.transitive_objects(c, RDFS.subClassOf)
     classes = set(g.subjects(RDF.type, OWL.Class))
-    strategic = {c for c in classes if c != LSN.StrategicRawMaterial and closure(c, LSN.StrategicRawMaterial)}
+    entries = {c for c in classes if g.value(c, LSN.crmaStrategicEntry) is not None}
     annex2 = {c for c in classes if "II(" in str(g.value(c, LSN.crmaAnnexEntry) or "")}
-    assert len(strategic) == 17
+    assert len(entries) == 17 and all(closure(c, LSN.StrategicRawMaterial) for c in entries)
     assert len(annex2) == 34
-    assert LSN.Lithium in strategic and LSN.Copper in strategic and LSN.Lead not in strategic
+    # grade-specific entries (Annex I): lithium is strategic only at battery grade, critical always
+    assert LSN.BatteryGradeLithium in entries and LSN.Copper in entries and LSN.Lead not in entries
+    assert not closure(LSN.Lithium, LSN.StrategicRawMaterial) and closure(LSN.Lithium, LSN.CriticalRawMaterial)
+    assert not closure(LSN.Nickel, LSN.CriticalRawMaterial)  # Annex II(w): nickel, battery grade
 
 
 def test_code_lists_come_from_the_ontology() -> None:

@@ -198,12 +198,21 @@ def test_concentration_large_masses(tmp_path: Path, build_store) -> None:
 
 
 def test_critical_materials_by_country(store: EmbeddedStore) -> None:
-    got = [(r["material"], r["strategic"], r["country"], r["mass_kg"], r["share"], r["above_65"])
-           for r in rows(store, "critical-materials-by-country")]
+    """Contained element mass per Annex I entry, year and country (validate/crma.py).
+
+    Lithium carbonate, battery grade: 500 kg x 0.1879 (ls:elementMassFraction) = 93.95 kg
+    of lithium from CN and from DE each in 2024: 0.5 each, CN a third country below 0.65.
+    Aluminium (element share 1): 2023 DE 3,000 kg (0.75), FR 1,000 kg (0.25); 2024 FR 1,000 kg.
+    Cobalt 2024: DE 100 kg, an EU member state, so never above the benchmark."""
+    got = [(r["entry"], r["annex"], r["year"], r["country"], r["third_country"], r["element_kg"], r["share"],
+            r["above_benchmark"]) for r in rows(store, "critical-materials-by-country")]
     assert got == [
-        ("M-AL", True, "DE", 3000, approx(0.6), False), ("M-AL", True, "FR", 2000, approx(0.4), False),
-        ("M-CO", True, "DE", 100, approx(1.0), True),
-        ("M-LI", True, "CN", 500, approx(0.5), False), ("M-LI", True, "DE", 500, approx(0.5), False),
+        ("Aluminium", "I(a)", 2023, "DE", False, approx(3000), approx(0.75), False),
+        ("Aluminium", "I(a)", 2023, "FR", False, approx(1000), approx(0.25), False),
+        ("Aluminium", "I(a)", 2024, "FR", False, approx(1000), approx(1.0), False),
+        ("BatteryGradeLithium", "I(h)", 2024, "CN", True, approx(93.95), approx(0.5), False),
+        ("BatteryGradeLithium", "I(h)", 2024, "DE", False, approx(93.95), approx(0.5), False),
+        ("Cobalt", "I(d)", 2024, "DE", False, approx(100), approx(1.0), False),
     ]  # PET is not a critical raw material
 
 

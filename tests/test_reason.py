@@ -37,10 +37,12 @@ def test_site_is_within_country_subregion_region_world_and_eu(mini_store: Embedd
 
 
 def test_material_is_instance_of_its_class_ancestors(mini_store: EmbeddedStore) -> None:
+    # battery-grade lithium carbonate: BatteryGradeLithium = Lithium and grade "battery" (cls-int1, cls-hv2)
     lithium_carbonate = ID + "material/M-LI"
-    for cls in ("Lithium", "StrategicRawMaterial", "CriticalRawMaterial", "Material"):
+    for cls in ("LithiumCarbonate", "Lithium", "BatteryGradeLithium", "StrategicRawMaterial", "CriticalRawMaterial",
+                "Material"):
         assert mini_store.ask(f"ASK {{ <{lithium_carbonate}> a ls:{cls} }}"), cls
-    for cls in ("StrategicRawMaterial", "CriticalRawMaterial", "Material"):
+    for cls in ("BatteryGradeLithium", "StrategicRawMaterial", "CriticalRawMaterial", "Material"):
         assert inferred(mini_store, lithium_carbonate, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", LS + cls)
     pet = ID + "material/M-PET"
     assert inferred(mini_store, pet, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", LS + "Plastic")

@@ -54,8 +54,8 @@ SITES = [
      "kind": "recycling_facility"},
 ]
 MATERIALS = [
-    {"id": "M-AL", "name": "Aluminium sheet", "class": "Aluminium"},
-    {"id": "M-LI", "name": "Lithium carbonate", "class": "Lithium"},
+    {"id": "M-AL", "name": "Aluminium sheet", "class": "Aluminium", "grade": ""},
+    {"id": "M-LI", "name": "Lithium, battery grade", "class": "Lithium", "grade": "battery"},
     {"id": "M-PET", "name": "PET granulate", "class": "PET"},
 ]
 
@@ -141,8 +141,9 @@ def test_baseline(snap, factors):
     assert ind["transport"]["tonne_km"]["sea"] == pytest.approx(1.5 * sea_km)
     assert ind["transport"]["emissions_kg_co2e"]["sea"] == pytest.approx(1.5 * sea_km * 15.36 / 1000)
     # CRMA: lithium is 100 % from CN; aluminium 1/3 from CN
-    assert ind["crma"]["M-LI"]["2024"] == {"country": "CN", "share": 1.0, "exceeds": True}
-    assert ind["crma"]["M-AL"]["2024"]["share"] == pytest.approx(1 / 3)
+    # keyed by Annex I entry (validate.crma); element class, so contained = purchased mass
+    assert ind["crma"]["BatteryGradeLithium"]["2024"] == {"country": "CN", "share": 1.0, "exceeds": True}
+    assert ind["crma"]["Aluminium"]["2024"]["share"] == pytest.approx(1 / 3)
     assert ind["crma_breaches"] == 1
 
 
@@ -223,7 +224,7 @@ def test_disrupt_leaves_lithium_without_source(snap, factors, tmp_path):
     base, new = indicators(snap, factors, ()), indicators(r.snapshot, factors, r.unmet_demand)
     assert new["unmet_demand_kg"] == 500
     assert new["total_mass_kg"] - base["total_mass_kg"] == pytest.approx(-500)
-    assert new["crma_breaches"] == 0 and "M-LI" not in new["crma"]
+    assert new["crma_breaches"] == 0 and "BatteryGradeLithium" not in new["crma"]
     assert new["tiers"]["global"]["mass_kg"] == 0
     without_resupply = run(snap, tmp_path, "  - {op: disrupt, country: CN, resupply: false}\n")
     assert [(u.material, u.kg) for u in without_resupply.unmet_demand] == [("M-AL", 1000), ("M-LI", 500)]
@@ -278,7 +279,7 @@ def test_compare_json_html_and_scorecard(snap, factors, tmp_path):
 
 
 def test_crma_ignores_eu_countries(snap):
-    assert crma(snap)["M-AL"]["2024"]["country"] == "CN"
+    assert crma(snap)["Aluminium"]["2024"]["country"] == "CN"
 
 
 # --------------------------------------------------------------------------- errors

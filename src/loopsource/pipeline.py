@@ -25,6 +25,7 @@ from .render.passport import run_passports
 from .render.report import render, to_json
 from .store import EmbeddedStore
 from .validate import ValidationReport, validate
+from .validate.settings import load_settings
 
 SEVERITY_RANK = {"violation": 2, "warning": 1}
 
@@ -96,11 +97,13 @@ def check_out_dir(out_dir: Path) -> None:
 
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
-        progress: Callable[[str], None] = lambda _m: None, on_progress: Meter = silent) -> RunResult:
+        settings: Path | None = None, progress: Callable[[str], None] = lambda _m: None,
+        on_progress: Meter = silent) -> RunResult:
     """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring)."""
     t_all = time.perf_counter()
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     check_out_dir(out_dir)
+    chosen = load_settings(settings)
     store_dir, work_dir = out_dir / "store", out_dir / ".store.new"
     shutil.rmtree(work_dir, ignore_errors=True)  # left by an interrupted run
     if policy is None and (data_dir / "policy.yaml").is_file():
@@ -113,11 +116,12 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         reasoned = reason(gs, engine, on_progress=on_progress)
         progress("[3/4] validating (all profiles) ...")
         t = time.perf_counter()
-        validation = validate(gs, policy=policy, on_progress=on_progress)
+        validation = validate(gs, policy=policy, settings=chosen, on_progress=on_progress)
         t_validate = time.perf_counter() - t
         progress("[4/4] reporting ...")
         t = time.perf_counter()
-        metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress)
+        metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress,
+                             hhi_guidelines=chosen.hhi_guidelines)
         on_progress(Tick("report", "rendering"))
         html = render(metrics, source=str(data_dir))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))

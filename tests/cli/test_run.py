@@ -115,7 +115,7 @@ def test_run_failure_in_a_late_stage_keeps_previous_outputs(mini_dir: Path, tmp_
     generation = (out / "store" / "current").resolve()
     store_files = sorted(p.relative_to(out) for p in (out / "store").rglob("*"))
 
-    def broken(store, policy=None, **_kw):
+    def broken(store, policy=None, settings=None, **_kw):
         raise LoopsourceError("shapes are broken")
 
     monkeypatch.setattr(pipeline, "validate", broken)

@@ -11,8 +11,11 @@ Methodology (sources in ../shared/reference/metrics.md and the README):
   ``LFI = (V + W) / (2M + (W_F - W_C)/2)``, ``X = (L/L_av)(U/U_av)``, ``MCI = max(0, 1 - LFI*0.9/X)``
   (in ``mci.py``; re-exported here).
 * Circular inflow: WBCSD Circular Transition Indicators (non-virgin inflow / total inflow, by mass).
-* Concentration: Herfindahl-Hirschman Index on a 0-10,000 scale, read against the DOJ/FTC 2010
-  thresholds (1,500 and 2,500).
+* Concentration: Herfindahl-Hirschman Index in points (0-10,000; ``validate.concentration``, the
+  one definition), read against the selected US merger guidelines' bands (2023: 1,000 / 1,800,
+  the default; 2010: 1,500 / 2,500).
+* CRMA: contained element mass of each Annex I entry per year by supplier country, largest
+  third-country share against the Art. 5(1)(d) benchmark (``validate.crma``, via ``compliance``).
 * Distance: haversine great-circle distance with the IUGG mean Earth radius 6371.0088 km;
   weighted average source distance (WASD, Carlsson-Kanyama 1997) by mass.
 """
@@ -29,6 +32,8 @@ from ..errors import UsageError
 from ..progress import Progress, Tick, silent
 from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversine (loopsource.geo)
 from .inflow import Inflow, inflow_by, total
+from ..validate.concentration import DEFAULT_GUIDELINES, bands, hhi_of_shares
+from .compliance import crma_concentration
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
 from ..store import GraphStore
 from .snapshot import Purchase, Site, Snapshot, read_snapshot
@@ -43,13 +48,15 @@ if TYPE_CHECKING:  # pragma: no cover
 STRATEGIES: tuple[str, ...] = tuple(code_lists().strategies)
 CIRCULAR_STRATEGIES: frozenset[str] = code_lists().circular_strategies
 R_CODES: dict[str, str] = {k: ("–" if v == "D" else v) for k, v in code_lists().strategy_notations.items()}
-#: DOJ/FTC Horizontal Merger Guidelines 2010, section 5.3.
-HHI_THRESHOLDS: tuple[float, float] = (1500.0, 2500.0)
+#: The default HHI bands (US Merger Guidelines 2023), as read from the ontology.
+HHI_THRESHOLDS: tuple[float, float] = (bands().moderate_from, bands().high_above)
 M49_REGIONS: dict[str, str] = {"002": "Africa", "019": "Americas", "142": "Asia", "150": "Europe", "009": "Oceania"}
 METHODOLOGY = {
     "mci": "EMF-MCI-2015 (multi-material: V, W0, W_C, W_F summed over the bill of materials)",
     "circular_inflow": "WBCSD CTI: (recycled + reused mass) / purchased mass",
-    "hhi": "DOJ-HMG-2010: 0-10,000 scale; < 1,500 unconcentrated, 1,500-2,500 moderate, > 2,500 high",
+    "hhi": bands().describe(),
+    "crma": "Regulation (EU) 2024/1252 Art. 5(1)(d) benchmark (risk indicator): per Annex I entry (and grade) and "
+            "year, the largest single third-country share of contained element mass",
     "distance": "haversine, R = 6371.0088 km; WASD weighted by mass",
     "tiers": f"hyperlocal <= {HYPERLOCAL_KM:g} km (both sites with coordinates); domestic: same country; "
              "regional: same UN M49 region; else global",
@@ -105,15 +112,13 @@ def tier(purchase: Purchase, snapshot: Snapshot) -> str:
 
 # ----------------------------------------------------------------------------- concentration
 def hhi(shares: Iterable[float]) -> float:
-    """Herfindahl-Hirschman Index on the 0-10,000 scale, from shares given as fractions."""
-    return sum((100.0 * s) ** 2 for s in shares)
+    """Herfindahl-Hirschman Index in points (0-10,000), from shares given as fractions
+    (``validate.concentration``, the one definition)."""
+    return hhi_of_shares(shares)
 
 
-def hhi_band(value: float | None) -> str | None:
-    if value is None:
-        return None
-    low, high = HHI_THRESHOLDS
-    return "unconcentrated" if value < low else "moderate" if value <= high else "high"
+def hhi_band(value: float | None, guidelines: str = DEFAULT_GUIDELINES) -> str | None:
+    return bands(guidelines).band(value)
 
 
 def _shares(masses: Mapping[str, float]) -> dict[str, float]:
@@ -199,7 +204,7 @@ Row = tuple[Purchase, str, float | None]  # a purchase with its tier and distanc
 
 
 def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
-            validation: ValidationReport | None = None) -> dict[str, Any]:
+            validation: ValidationReport | None = None, hhi_guidelines: str = DEFAULT_GUIDELINES) -> dict[str, Any]:
     """The metrics.json document. Contract keys: local_sourcing, circularity, resilience, compliance.
 
     Extra keys for the report: ``meta`` (methodology, filters, counts), ``warnings``,
@@ -220,11 +225,16 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     resilience, org_mass, country_mass = _resilience(snap, rows, circ.total_mass)
     compliance, results = _validation_summary(validation)
     _site_gaps(snap, gaps)
-    details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results)
+    chosen = bands(hhi_guidelines)
+    details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results, hhi_guidelines)
+    details["compliance_assessments"] = [
+        {"profile": a.profile, "focus": a.focus, "scope": a.scope, "evidence": a.evidence, "figures": a.figures,
+         "findings": list(a.findings), "status": a.status} for a in getattr(validation, "assessments", ())]
     meta = {
-        "methodology": METHODOLOGY,
+        "methodology": {**METHODOLOGY, "hhi": chosen.describe()},
         "filters": {"year": year, "site": site},
-        "hhi_thresholds": list(HHI_THRESHOLDS),
+        "hhi_guidelines": chosen.name,
+        "hhi_thresholds": [chosen.moderate_from, chosen.high_above],
         "hyperlocal_km": HYPERLOCAL_KM,
         "earth_radius_km": EARTH_RADIUS_KM,
         "spend_currency": plan.unit if plan.rates is not None else None,
@@ -348,6 +358,7 @@ def _resilience(snap: Snapshot, rows: list[Row], total_mass: float) -> tuple[
         "supplier_hhi": supplier_hhi,
         "country_hhi": country_hhi,
         "critical_inflow_share": ratio(critical_mass, total_mass),
+        "crma": crma_concentration(snap),
     }
     return resilience, org_mass, country_mass
 
@@ -427,7 +438,7 @@ def _map_flows(sites: Mapping[str, Site], flows: FlowTotals) -> list[dict[str, A
 
 
 def _hhi_rows(snap: Snapshot, org_mass: Mapping[str, Mapping[str, float]],
-              country_mass: Mapping[str, Mapping[str, float]]) -> list[dict[str, Any]]:
+              country_mass: Mapping[str, Mapping[str, float]], guidelines: str) -> list[dict[str, Any]]:
     """Per material: supplier and country HHI with their bands and the largest supplier and country."""
     org_names = {o.id: o.name for o in snap.organisations.values()}
     hhi_rows = []
@@ -441,8 +452,8 @@ def _hhi_rows(snap: Snapshot, org_mass: Mapping[str, Mapping[str, float]],
         s_hhi, c_hhi = hhi(shares.values()), hhi(cshares.values())
         mat = snap.materials.get(m)
         hhi_rows.append({"material": m, "name": mat.name if mat else m, "suppliers": len(shares),
-                         "countries": len(cshares), "supplier_hhi": s_hhi, "supplier_band": hhi_band(s_hhi),
-                         "country_hhi": c_hhi, "country_band": hhi_band(c_hhi),
+                         "countries": len(cshares), "supplier_hhi": s_hhi, "supplier_band": hhi_band(s_hhi, guidelines),
+                         "country_hhi": c_hhi, "country_band": hhi_band(c_hhi, guidelines),
                          "top_supplier": top_org, "top_supplier_name": org_names.get(top_org, top_org),
                          "top_supplier_share": top_share, "top_country": top_cc, "top_country_share": top_cshare,
                          "critical": bool(mat and mat.critical), "strategic": bool(mat and mat.strategic)})
@@ -467,7 +478,7 @@ def _critical_rows(snap: Snapshot, country_mass: Mapping[str, Mapping[str, float
 
 def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResult],
              org_mass: Mapping[str, Mapping[str, float]], country_mass: Mapping[str, Mapping[str, float]],
-             results: list[dict[str, Any]]) -> dict[str, Any]:
+             results: list[dict[str, Any]], guidelines: str = DEFAULT_GUIDELINES) -> dict[str, Any]:
     """Tables behind the report's charts (names resolved, long lists trimmed)."""
     sites = snap.sites
     flows = _flow_totals(rows)
@@ -484,7 +495,7 @@ def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResul
         "map_flows_total": len(flows),
         "mci": {pid: r.as_dict() for pid, r in mci_results.items()},
         "product_names": {pid: p.name for pid, p in snap.products.items()},
-        "hhi": _hhi_rows(snap, org_mass, country_mass),
+        "hhi": _hhi_rows(snap, org_mass, country_mass, guidelines),
         "critical_by_country": _critical_rows(snap, country_mass),
         "validation_results": sorted(results, key=lambda r: (_SEVERITY_ORDER.get(r["severity"] or "", 3),
                                                              r["profile"] or "", r["code"] or ""))[:VALIDATION_ROWS],
@@ -494,7 +505,7 @@ def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResul
 
 def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
                validation: ValidationReport | None = None, progress: Callable[[str], None] = lambda _m: None,
-               on_progress: Progress = silent) -> dict[str, Any]:
+               on_progress: Progress = silent, hhi_guidelines: str = DEFAULT_GUIDELINES) -> dict[str, Any]:
     """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`.
     ``progress`` takes log lines, ``on_progress`` the steps with their counts (loopsource.progress)."""
     progress(f"reading {store.description} ...")
@@ -504,7 +515,7 @@ def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None =
     on_progress(Tick("report", "reading the graph", n, None, "purchases", final=True))
     progress(f"computing metrics over {n:,} purchases ...")
     on_progress(Tick("report", "computing metrics"))
-    metrics = compute(snapshot, year=year, site=site, validation=validation)
+    metrics = compute(snapshot, year=year, site=site, validation=validation, hhi_guidelines=hhi_guidelines)
     on_progress(Tick("report", "computing metrics", n, None, "purchases", final=True))
     return metrics
 

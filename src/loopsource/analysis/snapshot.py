@@ -19,7 +19,8 @@ import pyoxigraph as ox
 
 from ..rdf.terms import iri_value, lexical, local_name, number, parse_ntriples
 from ..store import GraphStore
-from ..rdf.vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION
+from ..rdf.vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION, code_lists
+from ..validate import crma
 
 @dataclass(frozen=True)
 class Organisation:
@@ -51,9 +52,11 @@ class Material:
     id: str
     name: str
     material_class: str  # local name of the asserted class, e.g. "Lithium"
-    strategic: bool  # Regulation (EU) 2024/1252 Annex I
+    strategic: bool  # Regulation (EU) 2024/1252 Annex I (by entry and grade: validate.crma)
     critical: bool  # Annex II
     plastic: bool
+    crma_entry: str | None = None  # key of its Annex I entry (e.g. BatteryGradeLithium), when strategic
+    element_share: float = 1.0  # mass fraction of its class's element (validate.crma.element_share)
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,14 @@ class _Records:
     plant_products: list[PlantProduct] = field(default_factory=list)
 
 
+def _chain_of_custody(term: str | None) -> str | None:
+    """The CSV value (``mass_balance``) of a chain-of-custody model IRI (``ls:MassBalance``)."""
+    if term is None:
+        return None
+    by_iri = {v: k for k, v in code_lists().chains_of_custody.items()}
+    return by_iri.get(iri_value(term), local_name(term))
+
+
 def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str, str, str]]) -> Snapshot:
     """The snapshot of N-Triples terms: every record of the data graph, typed with the ontology's help."""
     px = _Pivot(onto + data)
@@ -382,7 +393,7 @@ def _purchase(px: _Pivot, v: dict[str, str]) -> Purchase:
         lead_time_days=number(v.get(L + "leadTimeDays>")),
         recycled_pre_consumer_share=number(v.get(L + "recycledPreConsumerShare>")),
         recycled_post_consumer_share=number(v.get(L + "recycledPostConsumerShare>")),
-        chain_of_custody=lexical(v.get(L + "chainOfCustody>")), certificate=lexical(v.get(L + "certificate>")))
+        chain_of_custody=_chain_of_custody(v.get(L + "chainOfCustody>")), certificate=lexical(v.get(L + "certificate>")))
 
 
 def _site(px: _Pivot, v: dict[str, str], kind: str) -> Site:
@@ -402,10 +413,13 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
         return None
     # the most specific loopsource class names the material class
     cls = max(classes, key=lambda x: (x.startswith(L), len(_ancestors(x, px.parents))))
+    closure = {c[1:-1] for x in ts for c in ({x} | _ancestors(x, px.parents))}
+    grade = lexical(v.get(L + "grade>"))
+    entry = crma.strategic_entry(closure, grade)
     return Material(
         lexical(v[ID]) or "", lexical(v.get(NAME)) or "", local_name(cls),
-        any(px.is_a(x, L + "StrategicRawMaterial>") for x in ts), any(px.is_a(x, L + "CriticalRawMaterial>") for x in ts),
-        any(px.is_a(x, L + "Plastic>") for x in ts))
+        entry is not None, crma.is_critical(closure, grade), any(px.is_a(x, L + "Plastic>") for x in ts),
+        entry.key if entry else None, crma.element_share(closure, number(v.get(L + "elementShare>"))))
 
 
 def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: str | None) -> Product:

@@ -20,11 +20,19 @@ from . import FindingsExit, main, meter, note_if_stale, progress, store_options
 @click.option("--site", metavar="ID", help="Only purchases of this buyer site (its CSV id), and its loops.")
 @click.option("--validate", "run_validation", is_flag=True,
               help="Also run every SHACL profile and include the compliance results (slower).")
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Compliance settings (YAML): HHI bands, dates of pending EU acts, evidence rules; "
+                   "see docs/compliance.md.")
 def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float, fmt: str,
-               output: Path | None, year: int | None, site: str | None, run_validation: bool) -> None:
+               output: Path | None, year: int | None, site: str | None, run_validation: bool,
+               settings_file: Path | None) -> None:
     """Circularity, local sourcing, resilience and compliance, as HTML or JSON."""
     from ..analysis.metrics import metrics_of
     from ..render.report import render, to_json
+    from ..validate import validate
+    from ..validate.settings import load_settings
+
+    settings = load_settings(settings_file)
 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     on_progress = meter()
@@ -32,10 +40,9 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     validation = None
     if run_validation:
         progress("validating (all profiles) ...")
-        from ..validate import validate  # only with --validate: pySHACL and rdflib load slowly
-
-        validation = validate(gs, on_progress=on_progress)
-    metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress, on_progress=on_progress)
+        validation = validate(gs, settings=settings, on_progress=on_progress)
+    metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress, on_progress=on_progress,
+                         hhi_guidelines=settings.hhi_guidelines)
     for w in metrics["warnings"]:
         click.echo(f"warning: {w}", err=True)
     if fmt == "json":
@@ -64,7 +71,11 @@ def _n(n: int, word: str) -> str:
               help="Reasoning engine.")
 @click.option("--policy", type=click.Path(path_type=Path),
               help="Company policy file for the 'policy' profile [default: DATA_DIR/policy.yaml if it exists].")
-def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, policy: Path | None) -> None:
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Compliance settings (YAML): HHI bands, dates of pending EU acts, evidence rules; "
+                   "see docs/compliance.md.")
+def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, policy: Path | None,
+            settings_file: Path | None) -> None:
     """The main job: build, reason, validate (all profiles) and report, from DATA_DIR into --out.
 
     Nothing in --out is replaced until every stage has succeeded: the store is built beside
@@ -73,7 +84,8 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     """
     from ..pipeline import run
 
-    res = run(data_dir, out_dir, engine=engine, policy=policy, progress=progress, on_progress=meter())
+    res = run(data_dir, out_dir, engine=engine, policy=policy, settings=settings_file, progress=progress,
+              on_progress=meter())
     for w in (*res.built.warnings, *([res.reasoned.note] if res.reasoned.note else []), *res.metrics["warnings"]):
         click.echo(f"warning: {w}", err=True)
     m = res.metrics

@@ -29,19 +29,25 @@ from .params import IsoDate, ProfileName
               help="Exit with 1 when there are results at or above this severity.")
 @click.option("--policy", type=click.Path(path_type=Path), metavar="FILE",
               help="Company policy file (YAML) for the 'policy' profile; see data/demo/policy.yaml.")
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Compliance settings (YAML): HHI bands, dates of pending EU acts, evidence rules; "
+                   "see docs/compliance.md.")
 def validate_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float,
                  profiles: tuple[str, ...], shapes_files: tuple[Path, ...], as_of: date | None, fmt: str,
-                 output: Path | None, fail_on: str, policy: Path | None) -> None:
+                 output: Path | None, fail_on: str, policy: Path | None, settings_file: Path | None) -> None:
     """Check the graph with SHACL profiles. Exit 0: conforms; 1: results at or above --fail-on; 2: bad usage or input.
 
     If the inferred graph is stale (built but not reasoned), validation uses the asserted
     data only and says so here; run 'loopsource reason' first to include inferred triples.
     """
+    from ..validate.settings import load_settings
+
     day = as_of or date.today()
+    settings = load_settings(settings_file)
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     try:
         progress(f"validating {gs.description} as of {day} ...")
-        report = validate(gs, list(profiles) or None, shapes_files, day, policy, on_progress=meter())
+        report = validate(gs, list(profiles) or None, shapes_files, day, policy, settings, on_progress=meter())
     finally:
         gs.close()  # release the store lock before the exit code is raised
     for note in report.notes:

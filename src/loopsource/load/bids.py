@@ -16,7 +16,7 @@ from ..errors import InputError, Problem
 from ..rdf.terms import decimal_literal, iri, string_literal
 from ..rdf.vocab import GEO, LS, ORG, RDF_TYPE, SCHEMA, entity_iri
 from .contract import BIDS
-from .evidence import read_evidence
+from .compliance import purchase_columns
 from .loader import Loader
 from .rows import Row
 
@@ -161,7 +161,8 @@ class _BidLoader(Loader):
         if currency is not None and (len(currency) != 3 or not currency.isalpha() or not currency.isupper()):
             row.bad("currency", f"{currency!r} is not an ISO 4217 code (three capital letters)")
         recycled = row.number("recycled_share", required=False, share=True)
-        read_evidence(row, recycled)
+        # the same evidence columns, checked the same way, as purchases.csv (one definition)
+        purchase_columns(row, self.codes, recycled, None)
         take_back = self._boolean(row, "take_back")
         lead = row.number("lead_time_days", required=False, non_negative=True)
         warranty = row.number("warranty_years", required=False, non_negative=True)

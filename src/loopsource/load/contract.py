@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .compliance import MATERIAL_COLUMNS, PRODUCT_COLUMNS, PURCHASE_COLUMNS
+
 
 @dataclass(frozen=True)
 class FileSpec:
@@ -19,18 +21,16 @@ class FileSpec:
 
 
 # Recycled-content evidence, the same columns in purchases.csv (optional) and bids.csv.
-EVIDENCE_COLUMNS: tuple[str, ...] = ("recycled_pre_consumer_share", "recycled_post_consumer_share",
-                                     "chain_of_custody", "certificate")
 
 # The input contract. Column names are exact; order in the file does not matter.
 CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("organisations.csv", True, ("id", "name", "role", "country")),
     FileSpec("sites.csv", True, ("id", "organisation", "name", "country", "lat", "lon", "kind")),
-    FileSpec("materials.csv", True, ("id", "name", "class")),
+    FileSpec("materials.csv", True, ("id", "name", "class"), MATERIAL_COLUMNS),
     FileSpec("products.csv", False, (
         "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
         "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
-        "recycling_efficiency_feedstock"), ("category", "plant", "capacity_kwh")),
+        "recycling_efficiency_feedstock"), PRODUCT_COLUMNS),
     FileSpec("bom.csv", False, ("product", "material", "mass_kg")),
     # Network design (issue 17): which plants make which product, where the demand is, and the
     # candidate hubs. Read after sites and products, whose ids they reference.
@@ -40,7 +40,7 @@ CONTRACT: tuple[FileSpec, ...] = (
                                  "capacity_kg")),
     FileSpec("purchases.csv", True, (
         "id", "date", "buyer_site", "supplier_site", "material", "quantity", "unit", "spend", "currency",
-        "recycled_share", "reused_share", "transport_mode"), ("lead_time_days", *EVIDENCE_COLUMNS)),
+        "recycled_share", "reused_share", "transport_mode"), ("lead_time_days", *PURCHASE_COLUMNS)),
     FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit")),
     FileSpec("upstream.csv", False, ("site", "upstream_site", "material")),
     FileSpec("candidates.csv", False, ("site", "material", "capacity_kg", "unit_price", "currency", "lead_time_days")),
@@ -50,7 +50,7 @@ CONTRACT: tuple[FileSpec, ...] = (
 # store. The optional columns describe a supplier site the store does not know yet.
 BIDS = FileSpec("bids.csv", True, (
     "tender", "lot", "bid", "supplier_site", "material", "quantity", "unit", "unit_price", "currency",
-    "recycled_share", *EVIDENCE_COLUMNS, "take_back", "lead_time_days", "certifications", "transport_mode",
+    "recycled_share", *PURCHASE_COLUMNS, "take_back", "lead_time_days", "certifications", "transport_mode",
     "warranty_years"), ("organisation", "site_name", "country", "lat", "lon"))
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD}
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import InputError, Problem
+from .compliance import material_columns, product_columns, purchase_columns
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
 from .network import NetworkRows
-from .evidence import read_evidence
 from .jsonld import inline_known_contexts
 from .rows import IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
@@ -230,6 +230,7 @@ class Loader(NetworkRows):
         name = row.text("name")
         if name is not None:
             row.emit(T_NAME, string_literal(name))
+        material_columns(row, self.codes)
         self._accept(row, "material", key)
 
     _PRODUCT_NUMBERS = (
@@ -256,13 +257,7 @@ class Loader(NetworkRows):
                 row.emit(iri(LS + prop), decimal_literal(d))
         if got.get("collection_recycling_share", 0) + got.get("collection_reuse_share", 0) > 1:
             row.bad("collection_reuse_share", "collection_recycling_share + collection_reuse_share is more than 1")
-        category = row.text("category", required=False)
-        if category:
-            row.emit(iri(LS + "category"), string_literal(category))
-        self.product_plant(row)
-        capacity = row.number("capacity_kwh", required=False, positive=True)
-        if capacity is not None:
-            row.emit(iri(LS + "capacityKwh"), decimal_literal(capacity))
+        product_columns(row, self.codes, lambda r, c: self._plant_ref(r, c, required=False))
         self._accept(row, "product", key)
 
     def bom(self, row: Row) -> None:
@@ -308,9 +303,9 @@ class Loader(NetworkRows):
         reu = row.number("reused_share", required=False, share=True)
         if rec is not None and reu is not None and rec + reu > 1:
             row.bad("reused_share", f"recycled_share + reused_share = {rec + reu} is more than 1")
+        rec = purchase_columns(row, self.codes, rec, reu)
         mode = row.choice("transport_mode", self.codes.transport_modes, "transport mode", required=False)
         lead = row.number("lead_time_days", required=False, non_negative=True)
-        read_evidence(row, rec)
         if day:
             row.emit(iri(LS + "date"), '"' + day.isoformat() + '"' + DATE_SUFFIX)
         for p, v in (("buyerSite", buyer), ("supplierSite", supplier), ("material", material), ("transportMode", mode)):

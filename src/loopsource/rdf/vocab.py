@@ -5,7 +5,7 @@ the ontology files themselves, so that the ontology is the single source of trut
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -82,6 +82,10 @@ class CodeLists:
     countries: dict[str, str]  # ISO alpha-2 -> region IRI
     roles: dict[str, str]
     site_kinds: dict[str, str]
+    # Compliance vocabularies (vocabularies.ttl): csv value -> concept IRI.
+    product_categories: dict[str, str] = field(default_factory=dict)
+    chains_of_custody: dict[str, str] = field(default_factory=dict)
+    grades: dict[str, str] = field(default_factory=dict)
 
 
 def _parse(name: str) -> list[ox.Triple]:
@@ -110,6 +114,7 @@ def code_lists() -> CodeLists:
         elif t.predicate.value == RDF_TYPE:
             types.setdefault(s, set()).add(t.object.value)
     units, strategies, modes, circular = {}, {}, {}, set()
+    extra: dict[str, dict[str, str]] = {LS + "ProductCategory": {}, LS + "ChainOfCustodyModel": {}, LS + "Grade": {}}
     for iri, value in sorted(csv_value.items(), key=lambda kv: rank.get(kv[0], 0)):
         kinds = types.get(iri, set())
         if QUDT + "Unit" in kinds:
@@ -120,6 +125,8 @@ def code_lists() -> CodeLists:
             strategies[value] = iri
             if LS + "CircularStrategy" in kinds:
                 circular.add(value)
+        for kind in kinds & set(extra):
+            extra[kind][value] = iri
     classes = {}
     for t in _parse("materials.ttl"):
         if t.predicate.value == RDF_TYPE and t.object.value == OWL + "Class" and t.subject.value.startswith(LS):
@@ -141,4 +148,7 @@ def code_lists() -> CodeLists:
         roles={"buyer": LS + "Buyer", "supplier": LS + "Supplier", "recycler": LS + "Recycler"},
         site_kinds={"plant": LS + "Plant", "warehouse": LS + "Warehouse",
                     "supplier_site": LS + "SupplierSite", "recycling_facility": LS + "RecyclingFacility"},
+        product_categories=extra[LS + "ProductCategory"],
+        chains_of_custody=extra[LS + "ChainOfCustodyModel"],
+        grades=extra[LS + "Grade"],
     )

@@ -398,6 +398,7 @@ class RulesEngine(Engine):
         return chainer.all
 
 
+# the ``sparql`` engine (sparql_engine.py, built on this module) adds itself here
 ENGINES: dict[str, type[Engine]] = {"rules": RulesEngine, "owlrl": OwlrlEngine}
 DEFAULT_ENGINE = "rules"
 

@@ -2,6 +2,8 @@
 ontology and asserted graphs, atomically, and record the run in the meta graph."""
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -11,9 +13,10 @@ from ..errors import LoopsourceError
 from ..progress import Progress, Tick, silent
 from ..rdf.terms import Triple, parse_ntriples, to_ntriples
 from ..rdf.vocab import GRAPHS, XSD
-from ..store import GraphStore
+from ..store import EmbeddedStore, GraphStore
 from ..store.meta import activity_triples, without_activity
-from .engine import DEFAULT_ENGINE, get_engine
+from .engine import DEFAULT_ENGINE, get_engine, is_schema
+from .sparql_engine import SparqlEngine, run_plan, schema_queries, unsupported_query
 
 
 @dataclass(frozen=True)
@@ -30,9 +33,26 @@ def read_graph(store: GraphStore, graph: str) -> list[Triple]:
     return parse_ntriples(store.export(graph, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
 
 
-def reason(store: GraphStore, engine: str = DEFAULT_ENGINE, *, on_progress: Progress = silent) -> ReasonResult:
+def default_engine(store: GraphStore) -> str:
+    """``rules`` for the embedded store; ``sparql`` (reasoning inside the server, no download)
+    for a SPARQL endpoint."""
+    return DEFAULT_ENGINE if isinstance(store, EmbeddedStore) else SparqlEngine.name
+
+
+def reason(store: GraphStore, engine: str | None = None, *, on_progress: Progress = silent,
+           progress: Callable[[str], None] = lambda _m: None) -> ReasonResult:
     """Replace the inferred graph with the clean closure of ontology + asserted, atomically
-    (``on_progress`` hears each step with its triple count: loopsource.progress)."""
+    (on a remote store: as atomically as the server applies one update request). ``on_progress``
+    hears each step with its triple count (loopsource.progress); ``progress`` takes log lines."""
+    engine = engine or default_engine(store)
+    if engine == SparqlEngine.name:
+        return _reason_in_store(store, progress)
+    return _reason_in_python(store, engine, on_progress=on_progress)
+
+
+def _reason_in_python(store: GraphStore, engine: str, note: str = "", *,
+                      on_progress: Progress = silent) -> ReasonResult:
+    """The graphs read into Python, the engine run there, the inferred graph written back."""
     started = datetime.now(timezone.utc)
     eng = get_engine(engine)
     on_progress(Tick("reason", "reading graphs", 0, None, "triples"))
@@ -58,4 +78,67 @@ def reason(store: GraphStore, engine: str = DEFAULT_ENGINE, *, on_progress: Prog
     })
     on_progress(Tick("reason", "writing the inferred graph", len(result.triples), None, "triples", final=True))
     return ReasonResult(result.engine, result.engine_version, result.seconds, len(asserted), len(result.triples),
-                        result.note)
+                        "; ".join(x for x in (note, result.note) if x))
+
+
+_READ = (GRAPHS.ontology, GRAPHS.asserted)
+
+
+def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> ReasonResult:
+    """The ``sparql`` engine: rules compiled to SPARQL Update and run inside the store."""
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    eng = SparqlEngine()
+    graph_values = "VALUES ?g { " + " ".join(f"<{g}>" for g in _READ) + " }"
+    unsupported = sorted(str(r[0]) for r in store.select(unsupported_query(graph_values)).rows)
+    if unsupported:
+        return _reason_in_python(store, "rules", f"schema uses {', '.join(unsupported)}: the sparql engine "
+                                                 "handed the job to the rules engine (the graphs are read)")
+    if store.count_graph(GRAPHS.ontology) == 0:
+        raise LoopsourceError(f"{store.description}: the ontology graph is empty; run 'loopsource build' first")
+    rows = [row for q in schema_queries(graph_values) for row in store.select(q).rows]
+    schema = sorted({t for t in ((str(s), str(p), str(o)) for s, p, o in rows) if is_schema(t)})
+    asserted = store.count_graph(GRAPHS.asserted)
+    meta_kept = without_activity(read_graph(store, GRAPHS.meta), "reason")
+    # the embedded store applies everything at once: write straight into the inferred graph;
+    # a server gets a staging graph, swapped in by one last update request
+    plan = eng.plan(schema, _READ, staging=GRAPHS.inferred if store.applies_atomically else None)
+
+    def work(writer) -> tuple[int, int]:
+        try:
+            if store.applies_atomically:
+                writer.update(f"DROP SILENT GRAPH <{GRAPHS.inferred}>")
+            rounds = run_plan(plan, writer, _READ, progress)
+            inferred = writer.count_graph(plan.staging)
+            meta = activity_triples(
+                "reason", "current", started, datetime.now(timezone.utc), generated=True,
+                counts={"asserted": asserted, "inferred": inferred},
+                details={"engine": eng.name, "engineVersion": eng.version,
+                         "seconds": f'"{time.perf_counter() - t0:.3f}"^^<{XSD}decimal>'})
+            writer.update(_swap(plan.staging, plan.work, to_ntriples(meta_kept) + "\n".join(meta) + "\n"))
+            return rounds, inferred
+        except BaseException:
+            _drop_quietly(writer, plan.staging, plan.work)
+            raise
+
+    kwargs = {"keep_sidecars": _READ} if isinstance(store, EmbeddedStore) else {}
+    rounds, inferred = store.apply(work, **kwargs)
+    progress(f"reasoned in the store: {rounds} rounds of {len(plan.statements)} SPARQL Update rules")
+    return ReasonResult(eng.name, eng.version, time.perf_counter() - t0, asserted, inferred, "")
+
+
+def _swap(staging: str, work: str, meta_nt: str) -> str:
+    """One update request: the work graph dropped, the staging graph made the inferred graph,
+    the meta graph rewritten. A transactional server applies it all or not at all."""
+    parts = [f"DROP SILENT GRAPH <{work}>"]
+    if staging != GRAPHS.inferred:
+        parts += [f"DROP SILENT GRAPH <{GRAPHS.inferred}>", f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{GRAPHS.inferred}>"]
+    parts += [f"DROP SILENT GRAPH <{GRAPHS.meta}>", f"INSERT DATA {{ GRAPH <{GRAPHS.meta}> {{\n{meta_nt}}} }}"]
+    return " ;\n".join(parts)
+
+
+def _drop_quietly(writer, *graphs: str) -> None:
+    try:
+        writer.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+    except LoopsourceError:
+        pass

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
-from ..analysis.metrics import HHI_THRESHOLDS, R_CODES, STRATEGIES, TIERS
+from ..analysis.metrics import R_CODES, STRATEGIES, TIERS
 from ..definitions import HYPERLOCAL_KM
 from .env import environment, fmt_mass, fmt_num, fmt_pct
 from .worldmap import OUTLINE
@@ -269,10 +269,10 @@ def _circularity_view(circ: Mapping[str, Any], product_names: Mapping[str, str],
             "outflow_chart": outflow_chart, "mci_chart": mci_chart}
 
 
-def _concentration_view(hhi: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Supplier and country HHI per material, with the DOJ/FTC thresholds marked."""
+def _concentration_view(hhi: Sequence[Mapping[str, Any]], thresholds: Sequence[float]) -> dict[str, Any]:
+    """Supplier and country HHI per material, with the selected guidelines' bands marked."""
     band = {"high": "#D55E00", "moderate": "#E69F00"}
-    marks = [(HHI_THRESHOLDS[0], "1,500"), (HHI_THRESHOLDS[1], "2,500")]
+    marks = [(float(x), f"{x:,.0f}") for x in thresholds]
     hhi_rows = sorted(hhi, key=lambda r: (-r["supplier_hhi"], r["material"]))
     hhi_chart = _hbars([{"label": r["name"], "value": r["supplier_hhi"], "text": fmt_num(r["supplier_hhi"]),
                          "colour": band.get(r["supplier_band"], "#009E73")}
@@ -333,7 +333,7 @@ def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> 
         **_sourcing_view(metrics["local_sourcing"], site_names), "map": _map(d),
         **_circularity_view(metrics["circularity"], d["product_names"], mat_name),
         "r_codes": R_CODES, "circular_strategies": STRATEGIES[:6],
-        **_concentration_view(d["hhi"]), **_critical_view(d["critical_by_country"]),
+        **_concentration_view(d["hhi"], metrics["meta"]["hhi_thresholds"]), **_critical_view(d["critical_by_country"]),
         "mat_name": mat_name, "site_name": lambda s: site_names.get(s, s),
         "n_violations": n_viol, "n_warnings": n_warn,
     }

@@ -115,7 +115,7 @@ def _sections(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def _crma_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One row per (strategic material, year) seen in the baseline or any scenario."""
+    """One row per (Annex I entry, year) seen in the baseline or any scenario."""
     rows = []
     keys = sorted({(m, y) for m, ys in doc["baseline"]["crma"].items() for y in ys}
                   | {(m, y) for s in doc["scenarios"] for m, ys in s["indicators"]["crma"].items() for y in ys})
@@ -124,7 +124,7 @@ def _crma_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
             r = ind["crma"].get(m, {}).get(y)
             return {"text": "–" if r is None else f"{_fmt(r['share'], 'share')} {r['country'] or ''}".strip(),
                     "exceeds": bool(r and r["exceeds"])}
-        rows.append({"material": doc["names"]["materials"].get(m, m), "year": y,
+        rows.append({"material": doc["names"].get("crma_entries", {}).get(m, m), "year": y,
                      "baseline": cell(doc["baseline"]), "cells": [cell(s["indicators"]) for s in doc["scenarios"]]})
     return rows
 

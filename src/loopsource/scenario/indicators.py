@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analysis import metrics
+from ..analysis.compliance import crma_concentration
 from ..analysis.metrics import TIERS
+from ..validate.crma import benchmark as crma_benchmark
+from ..validate.crma import ontology_facts
 from ..analysis.snapshot import Snapshot
 from .apply import UnmetDemand, apply_scenario
 from .factors import EmissionFactors
@@ -22,10 +25,9 @@ from .network_ops import NetworkContext, NetworkPlan, context
 from .network_ops import figures as network_figures
 from .parse import Scenario
 
-#: CRMA (Regulation (EU) 2024/1252, Art. 5(1)(d)): no more than 65 % of the Union's annual
-#: consumption of each strategic raw material from a single third country. Applied here to
-#: the buyer's own purchases as a benchmark, per material and calendar year.
-CRMA_MAX_SINGLE_COUNTRY_SHARE = 0.65
+#: CRMA (Regulation (EU) 2024/1252, Art. 5(1)(d)) benchmark, read from the ontology by the one
+#: definition (loopsource.validate.crma); re-exported for the scenario page.
+CRMA_MAX_SINGLE_COUNTRY_SHARE = crma_benchmark()
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -33,25 +35,13 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def crma(snapshot: Snapshot) -> dict[str, dict[str, dict[str, Any]]]:
-    """Largest single non-EU country share of each strategic material, per calendar year,
-    against the CRMA 65 % benchmark (by purchased mass)."""
-    mass: dict[tuple[str, int], dict[str, float]] = {}
-    for p in snapshot.purchases:
-        mat = snapshot.materials.get(p.material)
-        if mat is None or not mat.strategic:
-            continue
-        by_cc = mass.setdefault((p.material, p.date.year), {})
-        cc = snapshot.sites[p.supplier_site].country
-        by_cc[cc] = by_cc.get(cc, 0.0) + p.mass_kg
-    eu = {s.country: s.in_eu for s in snapshot.sites.values()}
+    """Per Annex I entry (key, e.g. BatteryGradeLithium) and calendar year: the largest single
+    third-country share of contained element mass against the CRMA benchmark (the definition of
+    ``loopsource.validate.crma``, the same figure as validation's CRMA-65 and metrics.json)."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    for (m, year), by_cc in sorted(mass.items()):
-        total = sum(by_cc.values())
-        non_eu = [(kg, cc) for cc, kg in by_cc.items() if not eu.get(cc, False)]
-        kg, cc = max(non_eu, default=(0.0, None), key=lambda x: (x[0], x[1] or ""))
-        share = _ratio(kg, total) or 0.0
-        out.setdefault(m, {})[str(year)] = {"country": cc, "share": share,
-                                            "exceeds": share > CRMA_MAX_SINGLE_COUNTRY_SHARE}
+    for row in crma_concentration(snapshot).values():
+        out.setdefault(row["entry"], {})[str(row["year"])] = {"country": row["country"], "share": row["share"],
+                                                              "exceeds": row["exceeds"]}
     return out
 
 
@@ -301,11 +291,14 @@ def compare(snapshot: Snapshot, scenarios: Sequence[Scenario], factors: Emission
         "emission_factors": {"version": factors.version, "unit": "g CO2e per tonne-km",
                              "g_per_tkm": dict(factors.g_per_tkm), "sources": dict(factors.sources)},
         "names": {"materials": {k: v.name for k, v in snapshot.materials.items()},
+                  "crma_entries": {e.key: f"{e.label} (Annex {e.annex})"
+                                   for e in ontology_facts().entries.values()},
                   "sites": {k: snapshot.sites[k].name for k in sorted(used_sites) if k in snapshot.sites},
                   "products": {k: v.name for k, v in snapshot.products.items()}},
         "methodology": {
-            "crma": "largest single non-EU country share of each strategic material per year, by mass, "
-                    f"against {CRMA_MAX_SINGLE_COUNTRY_SHARE} (Regulation (EU) 2024/1252 Art. 5(1)(d) benchmark)",
+            "crma": "largest single third-country share of the contained element mass of each Annex I entry "
+                    f"(strategic raw material, by grade) per year, against {CRMA_MAX_SINGLE_COUNTRY_SHARE} "
+                    "(Regulation (EU) 2024/1252 Art. 5(1)(d) benchmark for the Union, a risk indicator)",
             "transport": "tonne-km = kg / 1000 x haversine km (country centroid when a site has no coordinates); "
                          "emissions = tonne-km x factor of the purchase's transport mode",
             "lead_time": "mass-weighted over purchases with lead_time_days; moved volume takes the candidate's "

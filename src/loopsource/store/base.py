@@ -4,13 +4,15 @@ commands work on one machine (store.embedded) and against a SPARQL 1.1 server (s
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+T = TypeVar("T")
 DEFAULT_STORE = Path(".loopsource")
 
 
@@ -92,6 +94,21 @@ class GraphStore(ABC):
         rows = self.select("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", substitutions=subs, graphs=graphs).rows
         for row in rows:
             yield tuple(subs.get(k, row[i]) for i, k in enumerate("spo"))  # type: ignore[misc]
+
+    def count_graph(self, graph: str) -> int:
+        """Triples in any named graph (also one outside the four loopsource graphs, such as a
+        staging graph): the graph is the query's default graph."""
+        res = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graphs=[graph])
+        return int(res.rows[0][0].value)  # type: ignore[union-attr]
+
+    #: True when :meth:`apply` is all or nothing (the embedded store); a remote store applies
+    #: each update as it comes, so a caller that needs atomicity stages and swaps graphs itself.
+    applies_atomically = False
+
+    def apply(self, work: Callable[[Any], T]) -> T:
+        """Run ``work(writer)``: several updates (``writer.update``) and counts
+        (``writer.count_graph``) as one write. The default runs them on the store itself."""
+        return work(self)
 
     @property
     @abstractmethod

@@ -102,6 +102,16 @@ class EmbeddedStore(GraphStore):
     def update(self, sparql_update: str) -> None:
         self._write_generation(lambda s: s.update(sparql_update, prefixes=PREFIXES))
 
+    applies_atomically = True
+
+    def apply(self, work, keep_sidecars: Sequence[str] = ()):
+        """Run ``work(writer)`` on a new generation, switched to only when it returns: all or
+        nothing. ``keep_sidecars`` names graphs that ``work`` leaves as they are, whose
+        N-Triples side-cars the new generation shares (hard links)."""
+        result = []
+        self._write_generation(lambda s: result.append(work(_GenerationWriter(s))), keep=keep_sidecars)
+        return result[0]
+
     def replace_graphs(self, graphs) -> None:
         """Write a new generation: the kept graphs (from their N-Triples) plus ``graphs``.
 
@@ -127,7 +137,7 @@ class EmbeddedStore(GraphStore):
             raise
 
     def _write_generation(self, change, fresh: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]] | None = None,
-                          stream: Stream | None = None) -> None:
+                          stream: Stream | None = None, keep: Sequence[str] = ()) -> None:
         """Make a new generation (copy-on-write via ``change``, or ``fresh`` graphs) and switch to it."""
         self.root.mkdir(parents=True, exist_ok=True)
         new = Path(tempfile.mkdtemp(prefix="db-", suffix=".tmp", dir=self.root))
@@ -156,6 +166,7 @@ class EmbeddedStore(GraphStore):
                     (new / "graphs" / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
                 else:
                     change(s)
+                    self._share_sidecars(new, keep)
                 s.flush()
             except SyntaxError as e:
                 raise StoreError(f"cannot write the store: {e}") from e
@@ -165,6 +176,17 @@ class EmbeddedStore(GraphStore):
         except BaseException:
             shutil.rmtree(new, ignore_errors=True)
             raise
+
+    def _share_sidecars(self, new: Path, graphs: Sequence[str]) -> None:
+        index: dict[str, str] = {}
+        for g in graphs:
+            side = self._sidecar(g)
+            if side is not None and side.exists():
+                (new / "graphs").mkdir(exist_ok=True)
+                os.link(side, new / "graphs" / side.name)
+                index[g] = side.name
+        if index:
+            (new / "graphs" / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
 
     def _switch(self, new: Path) -> None:
         final = self.root / _next_generation(self.root)
@@ -230,6 +252,23 @@ class EmbeddedStore(GraphStore):
 
     def close(self) -> None:
         self._store = None
+
+
+class _GenerationWriter:
+    """The writable Oxigraph database of a generation being made (see :meth:`EmbeddedStore.apply`)."""
+
+    def __init__(self, store: ox.Store):
+        self.store = store
+
+    def update(self, sparql_update: str) -> None:
+        try:
+            self.store.update(sparql_update, prefixes=PREFIXES)
+        except SyntaxError as e:
+            raise StoreError(f"SPARQL update syntax error: {e}") from e
+
+    def count_graph(self, graph: str) -> int:
+        res = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(next(iter(res))[0].value)  # type: ignore[arg-type, index]
 
 
 @dataclass(frozen=True)

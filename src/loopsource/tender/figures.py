@@ -68,10 +68,11 @@ def bid_figures(bid: Bid, lot: Lot, snapshot: Snapshot, factors: EmissionFactors
                       factors.g_per_tkm.get(bid.transport_mode) if bid.transport_mode else None)
 
 
-def _material_view(ind: Mapping[str, Any], material: str) -> dict[str, Any]:
-    """The portfolio figures of one material from a scenario indicators document."""
+def _material_view(ind: Mapping[str, Any], material: str, crma_entry: str | None) -> dict[str, Any]:
+    """The portfolio figures of one material from a scenario indicators document (CRMA figures
+    are per Annex I entry: the material's own entry, or none for a non-strategic material)."""
     res = ind["resilience"]
-    years = ind["crma"].get(material, {})
+    years = ind["crma"].get(crma_entry, {}) if crma_entry else {}
     worst = max(years.items(), key=lambda kv: (kv[1]["share"], kv[0]), default=None)
     return {
         "supplier_hhi": res["supplier_hhi"].get(material),
@@ -111,5 +112,7 @@ def award_effect(bid: Bid, lot: Lot, snapshot: Snapshot, factors: EmissionFactor
         note = (f"{lot.delivery_site} has not bought {lot.material} before: the award adds the bid's "
                 f"{bid.mass_kg:,.0f} kg as a new purchase")
     ind = indicators(after, factors)
-    return {"moved_kg": moved, "note": note, "before": _material_view(base, lot.material),
-            "after": _material_view(ind, lot.material)}
+    mat = snapshot.materials.get(lot.material)
+    entry = mat.crma_entry if mat else None
+    return {"moved_kg": moved, "note": note, "before": _material_view(base, lot.material, entry),
+            "after": _material_view(ind, lot.material, entry)}

@@ -23,6 +23,11 @@ Modules, in the order a run uses them:
   code and source, deactivated when not in force on ``as_of``;
 * ``policy``: the company policy file (YAML) and the shapes generated from it;
 * ``index``: the triples validation needs, read once per predicate from the store;
+* ``facts``: purchases, materials, products, sites and upstream links as plain records;
+* ``crma``, ``concentration``, ``recycled``: the one definition of the CRMA classification and
+  concentration, of the HHI and its bands, and of the Batteries Art. 8 / PPWR Art. 7 scope,
+  unit of assessment and evidence (used by analysis and scenario too; docs/compliance.md);
+* ``settings``: dates of pending EU acts, HHI bands, evidence rules (``--settings FILE``);
 * ``aggregates``: the ``lsv:`` aggregate nodes;
 * ``candidates``: candidate focus nodes and the subgraph pySHACL validates;
 * ``engine``: ``validate`` itself and the naming of results;

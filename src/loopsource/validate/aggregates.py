@@ -10,48 +10,40 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-import pyoxigraph as ox
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from ..rdf.vocab import LS, ORG, REGION
-from .index import Index, node_id, numeric
+from ..rdf.vocab import LS
+from . import crma
+from .concentration import hhi_points
+from .facts import Facts
+from .index import Index
 from .policy import Policy, PolicyRule
+from .recycled import Scope, Unit, battery_units, packaging_units
+from .settings import Settings
 from .terms import AGG, LSV, LSV_DETAIL, LSV_KEY, local_name
 
-# Product categories and material classes the regulations name (metrics reference §6, §7).
-BATTERY_CATEGORIES = ("ev_battery", "industrial_battery", "lmt_battery", "sli_battery")
-BATTERY_MATERIALS = {"Cobalt": "BatteryCobalt", "Lithium": "BatteryLithium", "Nickel": "BatteryNickel",
-                     "Lead": "BatteryLead"}
-PACKAGING_CATEGORIES = {"packaging_pet_contact_sensitive": "PackagingPetContactSensitive",
-                        "packaging_plastic_contact_sensitive": "PackagingPlasticContactSensitive",
-                        "packaging_beverage_bottle": "PackagingBeverageBottle",
-                        "packaging_plastic_other": "PackagingPlasticOther"}
-
-
 class AggregateGraph:
-    """Aggregate nodes as rdflib triples: ``a lsv:Class ; lsv:key ; lsv:detail ; lsv:<measure>``."""
+    """Aggregate nodes as rdflib triples: ``a lsv:Class ; lsv:key ; lsv:detail ; lsv:<measure>``;
+    and, for the report, the assessments behind them (scope, units, concentration, mapping)."""
 
     def __init__(self) -> None:
         self.triples: list[tuple[Any, Any, Any]] = []
         self.count = 0
+        self.scopes: list[Scope] = []
+        self.units: list[Unit] = []
+        self.concentration: list[crma.Concentration] = []
+        self.mapping: list[crma.Mapping24] = []
 
     def node(self, cls: str, key: str, detail: str, measures: Mapping[str, Literal]) -> None:
         n = URIRef(AGG + local_name(cls) + "/" + quote(key, safe="-._~/"))
         self.triples += [(n, RDF.type, URIRef(LSV + cls)), (n, LSV_KEY, Literal(key)), (n, LSV_DETAIL, Literal(detail))]
         self.triples += [(n, URIRef(LSV + m), v) for m, v in measures.items()]
         self.count += 1
-
-
-def _year_of(t: Any) -> int | None:
-    if isinstance(t, ox.Literal) and len(t.value) >= 4 and t.value[:4].isdigit():
-        return int(t.value[:4])
-    return None
 
 
 def _ids(ids: Iterable[str], limit: int = 5) -> str:
@@ -65,151 +57,133 @@ def _kg(x: float) -> str:
     return f"{x:,.0f} kg" if x >= 10 else f"{x:.3g} kg"
 
 
+def _kg_literal(x: float) -> Literal:
+    """A mass per unit, to 6 significant digits (a battery's recycled lithium is a few grams)."""
+    return Literal(Decimal(f"{x:.6g}").normalize() if abs(x) > 1e-12 else Decimal(0), datatype=XSD.decimal)
+
+
 def _share(x: float) -> Literal:
     # Rounded so that 0.65 computed as 0.6500000000000001 still meets a 0.65 benchmark.
     return Literal(Decimal(str(round(x, 6))).normalize() if x else Decimal(0), datatype=XSD.decimal)
 
 
-@dataclass(frozen=True)
-class _Flow:
-    """One purchase, as the aggregate rules see it."""
-
-    id: str
-    material: Any
-    year: int
-    kg: float
-    recycled_kg: float
-    country: Any
-    supplier_org: Any
-    buyer_site: Any
 
 
-class _Facts:
-    """Purchases, material classes and EU membership, from the index."""
-
-    def __init__(self, index: Index):
-        self.index = index
-        ix = index
-        self.flows: list[_Flow] = []
-        mat, kg, day = ix.fetch(LS + "material"), ix.fetch(LS + "massKg"), ix.fetch(LS + "date")
-        sup, buyer, rec = ix.fetch(LS + "supplierSite"), ix.fetch(LS + "buyerSite"), ix.fetch(LS + "recycledShare")
-        located, site_of = ix.fetch(LS + "locatedIn"), ix.fetch(ORG + "siteOf")
-        for p in ix.instances(LS + "Purchase"):
-            m, mass, d, ss = (mat.get(p) or [None])[0], numeric((kg.get(p) or [None])[0]), \
-                (day.get(p) or [None])[0], (sup.get(p) or [None])[0]
-            y = _year_of(d)
-            if m is None or mass is None or y is None or mass <= 0:
-                continue  # data-quality reports it; aggregates skip what they cannot place
-            r = numeric((rec.get(p) or [None])[0]) or 0.0
-            self.flows.append(_Flow(node_id(ix, p), m, y, mass, mass * r, (located.get(ss) or [None])[0],
-                                    (site_of.get(ss) or [ss])[0], (buyer.get(p) or [None])[0]))
-        self.material_classes: dict[Any, set[str]] = {m: ix.classes_of(m) for m in {f.material for f in self.flows}
-                                                      | {m for ms in ix.fetch(LS + "material").values() for m in ms}}
-        self.eu = {s for s, _p, _o in ix.pattern(None, ox.NamedNode(LS + "withinRegion"), ox.NamedNode(REGION + "EU"))}
-
-    def is_a(self, m: Any, cls: str) -> bool:
-        if m not in self.material_classes:
-            self.material_classes[m] = self.index.classes_of(m)
-        return cls in self.material_classes[m]
-
-    def strategic_classes(self, m: Any) -> list[str]:
-        srm = LS + "StrategicRawMaterial"
-        if not self.is_a(m, srm):
-            return []
-        return sorted(c for c in self.material_classes[m] if srm in self.index.super.get(c, ()))
-
-    def mid(self, m: Any) -> str:
-        return node_id(self.index, m)
-
-
-def compute_aggregates(index: Index, profiles: Sequence[str], policy: Policy | None) -> AggregateGraph:
+def compute_aggregates(index: Index, profiles: Sequence[str], policy: Policy | None,
+                       settings: Settings | None = None) -> AggregateGraph:
     """Aggregate nodes for the selected profiles (see the shapes files for their meaning)."""
     agg = AggregateGraph()
+    settings = settings or Settings()
     wanted = set(profiles)
-    if not wanted & {"eu-crma", "eu-batteries", "eu-ppwr", "policy"}:
+    if not wanted & {"eu-crma", "eu-batteries", "eu-ppwr", "esrs-e5", "policy"}:
         return agg
-    facts = _Facts(index)
+    facts = Facts(index)
     if "eu-crma" in wanted:
         _crma(facts, agg)
-    if wanted & {"eu-batteries", "eu-ppwr"}:
-        _recycled_content(facts, wanted, agg)
+    if "eu-batteries" in wanted:
+        scopes, units = battery_units(facts.products, facts.material_facts(), [p.claim for p in facts.purchases],
+                                      settings.evidence["eu-batteries"])
+        _recycled(scopes, units, agg, "Battery", "BatteryGap")
+    if "eu-ppwr" in wanted:
+        scopes, units = packaging_units(facts.products, facts.material_facts(), [p.claim for p in facts.purchases],
+                                        settings.evidence["eu-ppwr"])
+        _recycled(scopes, units, agg, "Packaging", "PackagingGap")
+    if "esrs-e5" in wanted:
+        _e5(facts, agg)
     if "policy" in wanted and policy is not None:
         _policy(facts, policy, agg)
     return agg
 
 
 # ---------------------------------------------------------------------------- EU CRMA
-def _crma(facts: _Facts, agg: AggregateGraph) -> None:
-    by_key: dict[tuple[str, int], dict[Any, float]] = defaultdict(lambda: defaultdict(float))
-    ids: dict[tuple[str, int], set[str]] = defaultdict(set)
-    mats: dict[tuple[str, int], set[str]] = defaultdict(set)
+def _crma(facts: Facts, agg: AggregateGraph) -> None:
+    """Art. 5(1)(d) concentration per Annex I entry and year, critical inflow, missing grades,
+    and the Art. 24 supply-chain mapping (definitions: crma.py)."""
+    flows = facts.crma_flows()
+    agg.concentration = crma.concentration(flows)
+    for c in agg.concentration:
+        top = (f"{c.top_country} {_kg(c.top_kg)} of {_kg(c.total_kg)} of contained {c.label} (Annex {c.annex}) "
+               f"bought in {c.year}" if c.top_country else f"all {_kg(c.total_kg)} from EU member states")
+        detail = f"{top}; materials {_ids(c.materials)}; purchases {_ids(c.purchases)}"
+        agg.node("CountryConcentration", c.focus, detail,
+                 {"maxThirdCountryShare": _share(c.top_share), "benchmark": _share(c.benchmark),
+                  "topCountry": Literal(c.top_country or "")})
     total: dict[int, float] = defaultdict(float)
     critical: dict[int, float] = defaultdict(float)
     crit_mats: dict[int, set[str]] = defaultdict(set)
-    for f in facts.flows:
-        total[f.year] += f.kg
-        if facts.is_a(f.material, LS + "CriticalRawMaterial"):
-            critical[f.year] += f.kg
-            crit_mats[f.year].add(facts.mid(f.material))
-        for cls in facts.strategic_classes(f.material):
-            by_key[(cls, f.year)][f.country] += f.kg
-            ids[(cls, f.year)].add(f.id)
-            mats[(cls, f.year)].add(facts.mid(f.material))
-    for (cls, y), countries in sorted(by_key.items()):
-        all_mass = sum(countries.values())
-        non_eu = {c.value: v for c, v in countries.items() if c is not None and c not in facts.eu}
-        if not all_mass or not non_eu:
-            continue
-        top = max(sorted(non_eu), key=lambda c: non_eu[c])
-        detail = (f"{local_name(top)} {_kg(non_eu[top])} of {_kg(all_mass)} of {local_name(cls)} bought in {y}; "
-                  f"materials {_ids(mats[(cls, y)])}; purchases {_ids(ids[(cls, y)])}")
-        agg.node("CountryConcentration", f"{local_name(cls)}/{y}", detail,
-                 {"maxNonEuCountryShare": _share(non_eu[top] / all_mass), "topCountry": Literal(local_name(top))})
+    for p in facts.purchases:
+        total[p.year] += p.kg
+        mat = facts.materials.get(p.material)
+        if mat is not None and mat.critical:
+            critical[p.year] += p.kg
+            crit_mats[p.year].add(p.material)
     for y in sorted(total):
         detail = f"{_kg(critical[y])} of {_kg(total[y])} bought in {y}; materials {_ids(crit_mats[y])}"
         agg.node("CriticalInflow", f"inflow/{y}", detail, {"criticalShare": _share(critical[y] / total[y])})
+    for mid, mat in sorted(facts.materials.items()):
+        base = crma.needs_grade(mat.classes, mat.grade)
+        if base is not None:
+            agg.node("UngradedMaterial", mid, f"class {local_name(base)}: Annex I lists it only at one grade; "
+                     "counted as critical, not strategic", {"gradeMissing": Literal(True)})
+    _mapping(facts, agg)
+
+
+def _mapping(facts: Facts, agg: AggregateGraph) -> None:
+    """Art. 24: only for a buyer that makes a strategic technology (batteries, from products.csv)."""
+    if not any((p.category or "").endswith("_battery") for p in facts.products):
+        return
+    bought = [(p.material, mat.entry.key, p.supplier_site, p.kg) for p in facts.purchases
+              if (mat := facts.materials.get(p.material)) is not None and mat.entry is not None]
+    agg.mapping = crma.supply_mapping(bought, facts.upstream, facts.recyclers, facts.site_country,
+                                      {m: e for m, e, _s, _kg in bought})
+    for m in agg.mapping:
+        detail = (f"{len(m.unmapped)} of {len(m.sites)} direct supplier sites ({_kg(m.unmapped_kg)} of "
+                  f"{_kg(m.total_kg)}) have no upstream site in upstream.csv: {_ids(m.unmapped)}; known origin "
+                  f"countries: {', '.join(m.origin_countries) or 'none'}")
+        agg.node("SupplyMapping", m.material, detail,
+                 {"unmappedSites": Literal(len(m.unmapped), datatype=XSD.integer)})
 
 
 # ---------------------------------------------------------------------------- Batteries, PPWR
-def _recycled_content(facts: _Facts, wanted: set[str], agg: AggregateGraph) -> None:
-    ix = facts.index
-    mass: dict[Any, float] = defaultdict(float)
-    recycled: dict[Any, float] = defaultdict(float)
-    for f in facts.flows:
-        mass[f.material] += f.kg
-        recycled[f.material] += f.recycled_kg
+def _recycled(scopes: list[Scope], units: list[Unit], agg: AggregateGraph, evidence_cls: str, gap_cls: str) -> None:
+    """One node per unit and measured element (class <kind><Element>), one evidence node per
+    unit, and a gap node per product the rules cannot assess."""
+    agg.scopes += scopes
+    agg.units += units
+    for s in scopes:
+        if s.gap:
+            agg.node(gap_cls, s.product, f"{s.reason}: {s.gap}", {"gap": Literal(s.gap)})
+    for u in units:
+        shares = ", ".join(f"{k.lower()} {v:.3g} (declared {u.declared[k]:.3g})" for k, v in sorted(u.shares.items()))
+        for what, share in sorted(u.shares.items()):
+            cls = u.kind + ("" if what == "Plastic" else what)
+            agg.node(cls, u.focus, f"{u.scope}; {shares}; {u.evidence}", {"recycledShare": _share(share)})
+        agg.node(f"{u.kind}Documentation" if evidence_cls == "Battery" else f"{evidence_cls}Evidence", u.focus,
+                 f"{u.scope}; {shares}; {u.evidence}",
+                 {"unevidencedKg": _kg_literal(u.unevidenced_kg), "declaration": Literal(shares)})
 
-    def material_share(m: Any) -> float | None:
-        return recycled[m] / mass[m] if mass.get(m) else None
 
-    line_of, line_mat, line_kg = ix.fetch(LS + "bomLineOf"), ix.fetch(LS + "material"), ix.fetch(LS + "massKg")
-    category = ix.fetch(LS + "category")
-    groups: dict[tuple[str, str], list[tuple[Any, float]]] = defaultdict(list)  # (product id, class) -> lines
-    for b in ix.instances(LS + "BomLine"):
-        prod, m, kg = (line_of.get(b) or [None])[0], (line_mat.get(b) or [None])[0], numeric((line_kg.get(b) or [None])[0])
-        if prod is None or m is None:
+# ---------------------------------------------------------------------------- ESRS E5
+def _e5(facts: Facts, agg: AggregateGraph) -> None:
+    """E5-4 §31(b): biological materials bought without a certification scheme, per material and year."""
+    per: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    ids: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for p in facts.purchases:
+        mat = facts.materials.get(p.material)
+        if mat is None or not mat.certified_needed:
             continue
-        pid = node_id(ix, prod)
-        for cat in {c.value for c in category.get(prod, []) if isinstance(c, ox.Literal)}:
-            if "eu-batteries" in wanted and cat in BATTERY_CATEGORIES:
-                for name, cls in BATTERY_MATERIALS.items():
-                    if facts.is_a(m, LS + name):
-                        groups[(pid, cls)].append((m, kg or 0.0))
-            if "eu-ppwr" in wanted and cat in PACKAGING_CATEGORIES and facts.is_a(m, LS + "Plastic"):
-                groups[(pid, PACKAGING_CATEGORIES[cat])].append((m, kg or 0.0))
-    for (pid, cls), lines in sorted(groups.items()):
-        bought = [(m, kg) for m, kg in lines if material_share(m) is not None]
-        weight = sum(kg for _m, kg in bought)
-        parts = [f"{facts.mid(m)}: " + (f"{material_share(m):.3g} recycled of {_kg(mass[m])} bought"
-                                       if material_share(m) is not None else "never bought")
-                 for m, _kg_ in sorted(lines, key=lambda x: facts.mid(x[0]))]
-        # Nothing bought: no recycled content can be shown, which counts as 0 %.
-        share = sum(kg * (material_share(m) or 0.0) for m, kg in bought) / weight if weight else 0.0
-        agg.node(cls, pid, "; ".join(parts), {"recycledShare": _share(share)})
+        acc = per[(p.material, p.year)]
+        acc[0] += p.kg
+        if not p.claim.certificate:
+            acc[1] += p.kg
+            ids[(p.material, p.year)].add(p.id)
+    for (mid, y), (kg, bare) in sorted(per.items()):
+        detail = f"{_kg(bare)} of {_kg(kg)} of {mid} bought in {y} without a certificate: purchases {_ids(ids[(mid, y)])}"
+        agg.node("BiologicalInflow", f"{mid}/{y}", detail, {"uncertifiedKg": _share(bare)})
 
 
 # ---------------------------------------------------------------------------- company policy
-def _policy(facts: _Facts, policy: Policy, agg: AggregateGraph) -> None:
+def _policy(facts: Facts, policy: Policy, agg: AggregateGraph) -> None:
     for rule in policy.rules:
         if rule.rule in ("max_supplier_hhi", "dual_sourcing"):
             _policy_suppliers(facts, rule, agg)
@@ -217,61 +191,75 @@ def _policy(facts: _Facts, policy: Policy, agg: AggregateGraph) -> None:
             _policy_local_share(facts, rule, agg)
 
 
-def _policy_materials(facts: _Facts, rule: PolicyRule, m: Any) -> bool:
+def _policy_materials(facts: Facts, rule: PolicyRule, mid: str) -> bool:
+    mat = facts.materials.get(mid)
     if rule.materials == "all":
         return True
+    if mat is None:
+        return False
     if rule.materials == "critical":
-        return facts.is_a(m, LS + "CriticalRawMaterial")
+        return mat.critical
     if rule.materials == "strategic":
-        return facts.is_a(m, LS + "StrategicRawMaterial")
-    return any(facts.is_a(m, LS + c) for c in rule.materials)
+        return mat.entry is not None
+    return any(LS + c in mat.classes for c in rule.materials)
 
 
-def _policy_suppliers(facts: _Facts, rule: PolicyRule, agg: AggregateGraph) -> None:
-    """Supplier HHI (fraction) or supplier count per material and year."""
+def _policy_suppliers(facts: Facts, rule: PolicyRule, agg: AggregateGraph) -> None:
+    """Supplier HHI (points, concentration.hhi_points) or supplier count per material and year."""
     cls = f"PolicyRule{rule.index}"
     per: dict[tuple[str, int], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for f in facts.flows:
-        if _policy_materials(facts, rule, f.material):
-            per[(facts.mid(f.material), f.year)][node_id(facts.index, f.supplier_org)] += f.kg
+    for p in facts.purchases:
+        if _policy_materials(facts, rule, p.material):
+            per[(p.material, p.year)][p.supplier_org] += p.kg
     for (mid, y), orgs in sorted(per.items()):
         total = sum(orgs.values())
         top = sorted(orgs, key=lambda o: (-orgs[o], o))[:3]
         detail = (f"{mid} in {y}: {len(orgs)} supplier(s), largest "
                   + ", ".join(f"{o} {orgs[o] / total:.0%}" for o in top))
         if rule.rule == "max_supplier_hhi":
-            agg.node(cls, f"{mid}/{y}", detail, {"supplierHhi": _share(sum((v / total) ** 2 for v in orgs.values()))})
+            hhi = Literal(Decimal(str(round(hhi_points(orgs.values()), 3))).normalize(), datatype=XSD.decimal)
+            agg.node(cls, f"{mid}/{y}", detail, {"supplierHhi": hhi})
         else:
             agg.node(cls, f"{mid}/{y}", detail, {"supplierCount": Literal(len(orgs), datatype=XSD.integer)})
 
 
-def _policy_local_share(facts: _Facts, rule: PolicyRule, agg: AggregateGraph) -> None:
+def subregion_of(index: Index) -> dict[str, str]:
+    """ISO alpha-2 -> its UN M49 sub-region, following ls:withinRegion up through intermediate
+    regions (Mexico -> Central America (intermediate) -> Latin America and the Caribbean)."""
+    parents = index.fetch(LS + "withinRegion")
+    subregions = index.instances(LS + "M49SubRegion")
+    out: dict[str, str] = {}
+    for country in index.instances(LS + "Country"):
+        todo, seen = list(parents.get(country, [])), set()
+        while todo:
+            r = todo.pop(0)
+            if r in seen:
+                continue
+            seen.add(r)
+            if r in subregions:
+                out[local_name(country.value)] = r.value
+                break
+            todo.extend(parents.get(r, []))
+    return out
+
+
+def _policy_local_share(facts: Facts, rule: PolicyRule, agg: AggregateGraph) -> None:
     """Share of each plant's purchased mass per year from suppliers local to it (country, M49 sub-region or EU)."""
-    ix = facts.index
-    plants = ix.instances(LS + "Plant")
-    located = ix.fetch(LS + "locatedIn")
-    parents: dict[Any, set[Any]] = {}
-    if rule.local == "subregion":
-        subregions = ix.instances(LS + "M49SubRegion")
-        parents = {c: {r for r in rs if r in subregions} for c, rs in ix.fetch(LS + "withinRegion").items()}
+    sub = subregion_of(facts.index) if rule.local == "subregion" else {}
     per_plant: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for f in facts.flows:
-        if f.buyer_site not in plants:
+    for p in facts.purchases:
+        if p.buyer_site not in facts.plants or (rule.plants and p.buyer_site not in rule.plants):
             continue
-        pid = node_id(ix, f.buyer_site)
-        if rule.plants and pid not in rule.plants:
-            continue
-        bc = (located.get(f.buyer_site) or [None])[0]
-        sc = f.country
+        bc, sc = facts.site_country.get(p.buyer_site, ""), p.country
         if rule.local == "country":
-            local = bc is not None and bc == sc
+            local = bool(bc) and bc == sc
         elif rule.local == "eu":
             local = bc in facts.eu and sc in facts.eu
         else:
-            local = bool(parents.get(bc, set()) & parents.get(sc, set()))
-        acc = per_plant[(pid, f.year)]
-        acc[0] += f.kg
-        acc[1] += f.kg if local else 0.0
+            local = bc in sub and sub[bc] == sub.get(sc)
+        acc = per_plant[(p.buyer_site, p.year)]
+        acc[0] += p.kg
+        acc[1] += p.kg if local else 0.0
     for (pid, y), (total, local_kg) in sorted(per_plant.items()):
         detail = f"{_kg(local_kg)} of {_kg(total)} bought by {pid} in {y} from {rule.local}-local suppliers"
         agg.node(f"PolicyRule{rule.index}", f"{pid}/{y}", detail, {"localShare": _share(local_kg / total)})

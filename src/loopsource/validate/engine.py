@@ -26,11 +26,12 @@ from ..progress import Progress, Tick, silent
 from ..rdf.vocab import GRAPHS, PREFIXES
 from ..store import GraphStore
 from ..store.meta import inferred_status
-from .aggregates import compute_aggregates
+from .aggregates import AggregateGraph, compute_aggregates
 from .candidates import Candidates, full_graph, needs_full_graph, referenced_predicates, subgraph
 from .index import Index
 from .policy import load_policy
-from .results import SEVERITIES, ValidationReport, ValidationResult
+from .results import SEVERITIES, Assessment, ValidationReport, ValidationResult
+from .settings import DEFERRALS, Settings
 from .shapes import ALWAYS_ON, PROFILES, ShapeInfo, Shapes, load_shapes, profile_rank, shape_nodes
 from .terms import LS_ID, LSV, LSV_DETAIL, LSV_KEY, local_name
 
@@ -66,24 +67,25 @@ def _graphs_to_use(store: GraphStore, notes: list[str]) -> list[str]:
 
 
 def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_files: Sequence[Path] = (),
-             as_of: date | None = None, policy: Path | None = None, *,
-             on_progress: Progress = silent) -> ValidationReport:
+             as_of: date | None = None, policy: Path | None = None,
+             settings: Settings | None = None, *, on_progress: Progress = silent) -> ValidationReport:
     """Run the profiles (None: all; data-quality always) and the user's shapes files on the store
     (``on_progress`` hears each step: loopsource.progress)."""
     t0 = time.perf_counter()
     as_of = as_of or date.today()
+    settings = settings or Settings()
     chosen = resolve_profiles(profiles, policy)
-    notes: list[str] = []
+    notes: list[str] = _setting_notes(settings, chosen)
     if "policy" in chosen and policy is None and profiles is not None and "policy" in profiles:
         notes.append("profile 'policy' has no rules: give a policy file with --policy")
     pol = load_policy(policy) if policy is not None else None
-    shapes = load_shapes(chosen, shapes_files, as_of, policy)
+    shapes = load_shapes(chosen, shapes_files, as_of, policy, settings)
     graphs = _graphs_to_use(store, notes)
 
     t1 = time.perf_counter()
     on_progress(Tick("validate", "aggregates"))
     index = Index(store, graphs)
-    agg = compute_aggregates(index, chosen, pol)
+    agg = compute_aggregates(index, chosen, pol, settings)
     t2 = time.perf_counter()
     on_progress(Tick("validate", "aggregates", agg.count, None, "nodes", final=True))
     on_progress(Tick("validate", "candidate subgraph"))
@@ -107,7 +109,49 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
         conforms=not any(r.severity == "violation" for r in results), results=tuple(results), profiles=chosen
         + tuple(sorted({i.profile for i in shapes.info.values() if i.profile.startswith("user:")})),
         rules=tuple(shapes.rules), as_of=as_of, shacl_turtle=report_graph.serialize(format="turtle"),
-        notes=tuple(notes), seconds=time.perf_counter() - t0)
+        notes=tuple(notes), seconds=time.perf_counter() - t0, assessments=_assessments(agg, results))
+
+
+def _setting_notes(settings: Settings, chosen: Sequence[str]) -> list[str]:
+    """Say which act dates a settings file set, so a reader knows what was assumed."""
+    notes = []
+    what = {"batteries_delegated_act": ("eu-batteries", "Batteries Art. 8(1) documentation"),
+            "ppwr_implementing_act": ("eu-ppwr", "PPWR Art. 7(1) minimums")}
+    for key, (profile, label) in what.items():
+        if profile not in chosen:
+            continue
+        act = settings.act_date(key)  # unset: the Regulation's fixed date (docs/compliance.md)
+        if act is not None:
+            notes.append(f"{label}: {key} = {act.isoformat()} ({settings.file}), later-of rule with "
+                         f"+{DEFERRALS[key]} months")
+    return notes
+
+
+def _assessments(agg: AggregateGraph, results: Sequence[ValidationResult]) -> tuple[Assessment, ...]:
+    """Everything the EU profiles assessed, with the results about each (by profile and focus)."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for r in results:
+        found.setdefault((r.profile, r.focus), []).append(f"{r.severity} {r.code}")
+    out: list[Assessment] = []
+    for s in agg.scopes:
+        if s.kind is None:
+            out.append(Assessment(s.profile, s.product, s.reason, s.gap or "", "not assessed"))
+    for u in agg.units:
+        figures = ", ".join(f"{k.lower()} {v:.3g}" for k, v in sorted(u.shares.items()))
+        out.append(Assessment(u.profile, u.focus, u.scope, u.evidence, figures))
+    for c in agg.concentration:
+        top = f"{c.top_country} {c.top_share:.3g}" if c.top_country else "no third country"
+        out.append(Assessment("eu-crma", c.focus, f"Annex {c.annex} {c.label}, {c.year}: Art. 5(1)(d) benchmark "
+                              f"{c.benchmark:g} (risk indicator)", f"contained element mass of {len(c.purchases)} "
+                              f"purchases ({', '.join(c.materials)}) by supplier-site country",
+                              f"largest third country {top}"))
+    for m in agg.mapping:
+        out.append(Assessment("eu-crma", m.material, f"Art. 24(1) supply-chain mapping of {m.entry}",
+                              f"upstream.csv: {len(m.sites) - len(m.unmapped)} of {len(m.sites)} supplier sites "
+                              f"mapped beyond the direct supplier",
+                              f"origin countries {', '.join(m.origin_countries) or 'unknown'}"))
+    return tuple(Assessment(a.profile, a.focus, a.scope, a.evidence, a.figures,
+                            tuple(sorted(found.get((a.profile, a.focus), [])))) for a in out)
 
 
 def _data_graph(store: GraphStore, graphs: list[str], index: Index, shapes: rdflib.Graph,

@@ -20,7 +20,7 @@ from .terms import AGG, LSV
 POLICY_RULES = {
     "min_local_share": "per plant and calendar year: share of purchased mass from suppliers local to the plant",
     "max_supplier_hhi": "per material and calendar year: Herfindahl-Hirschman index of supplier organisations' "
-                        "mass shares (fraction, 0-1)",
+                        "mass shares, in points (0-10,000, as everywhere in loopsource)",
     "dual_sourcing": "per material and calendar year: at least min_suppliers distinct supplier organisations",
 }
 # rule -> (default code, the key that holds its threshold)
@@ -76,8 +76,13 @@ def _policy_rule(i: int, r: Any, where: str) -> PolicyRule:
     if key not in r or not isinstance(r[key], (int, float)) or isinstance(r[key], bool):
         raise ShapesError(f"{where}: '{key}' must be a number")
     threshold = float(r[key])
-    if kind != "dual_sourcing" and not 0 <= threshold <= 1:
+    if kind == "min_local_share" and not 0 <= threshold <= 1:
         raise ShapesError(f"{where}: '{key}' is a fraction in [0, 1] (got {threshold})")
+    if kind == "max_supplier_hhi" and not 1 < threshold <= 10000:
+        hint = (f"; {threshold:g} looks like a 0-1 fraction: write {threshold * 10000:,.0f}"
+                if 0 <= threshold <= 1 else "")
+        raise ShapesError(f"{where}: '{key}' is an HHI in points, above 1 and at most 10,000, as in metrics.json and "
+                          f"the concentration query (got {threshold:g}){hint}")
     severity = r.get("severity", "violation")
     if severity not in SEVERITIES:
         raise ShapesError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
@@ -105,7 +110,7 @@ def policy_turtle(policy: Policy) -> str:
         what = {"min_local_share": ("lsv:localShare", "sh:minInclusive",
                                     f"{{$this}}: local share {{?value}} is below the policy minimum {r.threshold:g} ({{?detail}})"),
                 "max_supplier_hhi": ("lsv:supplierHhi", "sh:maxInclusive",
-                                     f"{{$this}}: supplier HHI {{?value}} is above the policy maximum {r.threshold:g} ({{?detail}})"),
+                                     f"{{$this}}: supplier HHI {{?value}} points is above the policy maximum {r.threshold:,.0f} ({{?detail}})"),
                 "dual_sourcing": ("lsv:supplierCount", "sh:minInclusive",
                                   f"{{$this}}: {{?value}} supplier organisation(s), the policy asks for at least {r.threshold:g} ({{?detail}})")}
         path, constraint, message = what[r.rule]

@@ -31,6 +31,28 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """What a compliance profile assessed, found or not: one unit of assessment (Batteries,
+    PPWR), one scope decision, one CRMA entry and year, or one Art. 24 mapping; with the scope
+    and the evidence in words (the report's compliance section)."""
+
+    profile: str
+    focus: str  # the focus of the results about it
+    scope: str
+    evidence: str
+    figures: str
+    findings: tuple[str, ...] = ()  # "severity CODE" of the results with this focus
+
+    @property
+    def status(self) -> str:
+        if any(f.startswith("violation") for f in self.findings):
+            return "violation"
+        if any(f.startswith("warning") for f in self.findings):
+            return "warning"
+        return "pass" if self.figures != "not assessed" else "not assessed"
+
+
+@dataclass(frozen=True)
 class ValidationReport:
     conforms: bool  # no violation-severity results
     results: tuple[ValidationResult, ...]
@@ -41,6 +63,7 @@ class ValidationReport:
     shacl_turtle: str = field(default="", repr=False, compare=False)  # the pySHACL report graph
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
+    assessments: tuple[Assessment, ...] = ()
 
     def counts(self) -> dict[str, dict[str, int]]:
         out = {p: {"violations": 0, "warnings": 0, "infos": 0} for p in self.profiles}

@@ -23,7 +23,8 @@ from .. import resources
 from ..errors import ShapesError, UsageError
 from .policy import load_policy, policy_turtle
 from .results import Rule
-from .terms import DCT_SOURCE, IN_FORCE_FROM, IN_FORCE_UNTIL, RULE_CODE, local_name, to_rdflib
+from .settings import Settings
+from .terms import DCT_SOURCE, DEFERRED_BY, IN_FORCE_FROM, IN_FORCE_UNTIL, RULE_CODE, local_name, to_rdflib
 
 PROFILES: dict[str, str] = {
     "data-quality": "required values, datatypes, ranges and references; sites without coordinates and "
@@ -190,10 +191,22 @@ def _tag_shapes(g: rdflib.Graph, profile: str, fallback: str) -> dict[Any, Shape
     return info
 
 
-def _in_force(g: rdflib.Graph, shape: Any, as_of: date) -> bool:
-    start, end = g.value(shape, IN_FORCE_FROM), g.value(shape, IN_FORCE_UNTIL)
+def in_force_from(g: rdflib.Graph, shape: Any, settings: Settings) -> date | None:
+    """The day a shape starts to apply: ls:inForceFrom, moved by ls:deferredBy (an act's date
+    setting, later-of rule) when the settings give that date."""
+    start, deferred = g.value(shape, IN_FORCE_FROM), g.value(shape, DEFERRED_BY)
+    if start is None:
+        return None
     try:
-        if start is not None and as_of < date.fromisoformat(str(start)):
+        return settings.start(date.fromisoformat(str(start)), str(deferred) if deferred is not None else None)
+    except ValueError as e:
+        raise ShapesError(f"shape {shape}: ls:inForceFrom must be xsd:date: {e}") from None
+
+
+def _in_force(g: rdflib.Graph, shape: Any, as_of: date, settings: Settings) -> bool:
+    start, end = in_force_from(g, shape, settings), g.value(shape, IN_FORCE_UNTIL)
+    try:
+        if start is not None and as_of < start:
             return False
         if end is not None and as_of >= date.fromisoformat(str(end)):
             return False
@@ -203,9 +216,10 @@ def _in_force(g: rdflib.Graph, shape: Any, as_of: date) -> bool:
 
 
 def load_shapes(profiles: Sequence[str], shapes_files: Sequence[Path], as_of: date,
-                policy: Path | None) -> Shapes:
+                policy: Path | None, settings: Settings | None = None) -> Shapes:
     """One shapes graph for all selected profiles and user files, with shapes not in force on
     ``as_of`` deactivated, and the profile/code/source of every shape."""
+    settings = settings or Settings()
     merged = rdflib.Graph()
     info: dict[Any, ShapeInfo] = {}
     parts: list[tuple[str, rdflib.Graph]] = [(p, profile_shapes(p, policy)) for p in profiles]
@@ -215,7 +229,7 @@ def load_shapes(profiles: Sequence[str], shapes_files: Sequence[Path], as_of: da
         tags = _tag_shapes(g, profile, "USER-SHAPE")
         nodes, parent = shape_nodes(g)
         for shape in nodes:
-            if shape not in parent and not _in_force(g, shape, as_of):
+            if shape not in parent and not _in_force(g, shape, as_of, settings):
                 g.add((shape, SH.deactivated, Literal(True)))
         deactivated = set(g.subjects(SH.deactivated, Literal(True)))
         for shape, t in tags.items():
