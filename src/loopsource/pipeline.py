@@ -126,7 +126,7 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         html = render(metrics, source=str(data_dir))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))
         metrics_text, validation_text = to_json(metrics), validation_json(validation)
-        extra = run_passports(gs, validation)  # passports/<product>.jsonld and .html, relative to out_dir
+        extra = run_passports(gs, validation, chosen)  # passports/<product>.jsonld and .html, relative to out_dir
         t_report = time.perf_counter() - t
         gs.close()
     except BaseException:

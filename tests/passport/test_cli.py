@@ -27,7 +27,33 @@ def test_jsonld_to_stdout(battery_store: Path) -> None:
     assert doc["type"] == ["DigitalProductPassport", "VerifiableCredential"]
     assert doc["validFrom"] == "2031-09-01T00:00:00Z" and "proof" not in doc
     assert doc["credentialSubject"]["product"]["registeredId"] == "P-EV"
-    assert "P-EV: 7 provenance rows (1 of unknown origin), 5 claims (1 fail)" in r.stderr
+    # claims (test_figures.test_conformity_claims_from_validation): BATT-8-CO, -LI, -NI and
+    # BATT-8-EVIDENCE of the unit P-EV/S-P1/2024, CRMA-65 of Aluminium/2024 and Cobalt/2024 = 6;
+    # on 2031-09-01 lithium 0 % < 6 %, nickel 0 % < 6 % and 0.45 kg unevidenced > 0 fail = 3
+    assert "P-EV: 7 provenance rows (1 of unknown origin), 6 claims (3 fail)" in r.stderr
+
+
+def test_settings_option(battery_store: Path, tmp_path: Path) -> None:
+    """--settings reaches the claims and the Battery Pass: an evidence rule for eu-batteries that
+    counts post-consumer recyclate only makes P-EV's cobalt (PO-1 600 kg post 0.06, PO-2 400 kg post
+    0.20) (36 + 80)/1000 = 11.6 %, below Art. 8(2)(a)'s 16 % on 2031-09-01 (fail; 18 % with the
+    default rule, pass), and its Battery Pass pre-consumer cobalt share 0 (post 11.6 %)."""
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("evidence:\n  eu-batteries: {kinds: [post_consumer], chains_of_custody: [segregated, "
+                        "mass_balance]}\n", encoding="utf-8")
+    r = invoke("passport", "P-EV", "--store", str(battery_store), "--as-of", "2031-09-01", "--settings", str(settings))
+    assert r.exit_code == 0, r.output
+    cs = json.loads(r.stdout)["credentialSubject"]
+    co = next(c for c in cs["conformityClaim"] if c[LS + "ruleCode"] == "BATT-8-CO")
+    assert co[LS + "conformance"] == "fail"
+    assert co["declaredValue"][0]["metricValue"] == {"value": pytest.approx(11.6), "unit": "P1"}
+    bp = "urn:samm:io.BatteryPass.Circularity:1.2.0#"
+    cobalt = next(e for e in cs[bp + "recycledContent"] if e[bp + "recycledMaterial"] == "Cobalt")
+    assert (cobalt[bp + "preConsumerShare"], cobalt[bp + "postConsumerShare"]) == (0.0, pytest.approx(11.6))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("evidence:\n  eu-batteries: {kinds: [sideways]}\n", encoding="utf-8")
+    r = invoke("passport", "P-EV", "--store", str(battery_store), "--settings", str(bad))
+    assert r.exit_code == 2 and "kinds is a list of" in r.stderr and "Traceback" not in r.output
 
 
 class Page(HTMLParser):
@@ -147,14 +173,20 @@ def test_run_writes_passports_with_the_other_outputs(tmp_path: Path) -> None:
     r = invoke("run", str(data), "--out", str(tmp_path / "out"))
     assert r.exit_code == 0, r.output
     folder = tmp_path / "out" / "passports"
-    assert sorted(p.name for p in folder.iterdir()) == ["P-ORV-EVB75.html", "P-ORV-EVB75.jsonld",
-                                                         "P-ORV-PET500.html", "P-ORV-PET500.jsonld"]
+    products = ["P-ORV-EBIKE", "P-ORV-ESS2", "P-ORV-EVB75", "P-ORV-PET500", "P-ORV-TRAY"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{p}.{x}" for p in products for x in ("html", "jsonld"))
     doc = json.loads((folder / "P-ORV-EVB75.jsonld").read_text(encoding="utf-8"))
     validation = json.loads((tmp_path / "out" / "validation.json").read_text(encoding="utf-8"))
-    failed = {r["focus"].split("/")[0] for r in validation["results"] if r["code"] == "CRMA-65"}
-    claimed = {c["id"].rsplit("/", 1)[-1] for c in doc["credentialSubject"]["conformityClaim"]
-               if c[LS + "conformance"] == "fail"}
-    assert claimed == failed == {"Lithium"}
+    # the claims' failures are the run's own results about the product's units (one computation)
+    found = {(r["code"], r["focus"]) for r in validation["results"]
+             if r["code"] == "CRMA-65" or r["focus"].startswith("P-ORV-EVB75/")}
+    claimed = set()
+    for c in doc["credentialSubject"]["conformityClaim"]:
+        code = c[LS + "ruleCode"]
+        unit = c["id"].split(f"/claim/{code}/")[1]  # a battery unit's key without the product
+        if c[LS + "conformance"] == "fail":
+            claimed.add((code, unit if code.startswith("CRMA") else f"P-ORV-EVB75/{unit}"))
+    assert claimed == found == {("CRMA-65", "BatteryGradeLithium/2024"), ("BATT-8-EVIDENCE", "P-ORV-EVB75/S-ORV-LYO/2024")}
     assert f"  passports:  {tmp_path / 'out' / 'passports'}/" in r.stdout
 
 

@@ -89,7 +89,9 @@ def test_any_change_breaks_the_signature(signed: dict, change: str) -> None:
     if change == "figure":
         cs["circularityScorecard"]["recycledContent"] += 0.01
     elif change == "claim":
-        cs["conformityClaim"][0]["https://w3id.org/loopsource/ontology#conformance"] = "pass"
+        claim = cs["conformityClaim"][0]
+        verdict = "https://w3id.org/loopsource/ontology#conformance"
+        claim[verdict] = "fail" if claim[verdict] != "fail" else "pass"
     elif change == "created":
         doc["proof"]["created"] = "2020-01-01T00:00:00Z"
     elif change == "issuer":

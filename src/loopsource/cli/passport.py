@@ -72,13 +72,16 @@ def _verify_file(path: Path, schema_file: Path | None) -> None:
               help="Date of the conformity claims (rules in force on it) and validFrom [default: today].")
 @click.option("--factors", type=click.Path(path_type=Path), default=None,
               help="YAML file of transport emission factors (g CO2e per tonne-km per mode) overriding the defaults.")
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Compliance settings (YAML) of the conformity claims and the Battery Pass recycled content: "
+                   "dates of pending EU acts, evidence rules; see docs/compliance.md.")
 @click.option("--verify", "verify_file", type=click.Path(path_type=Path), metavar="PASSPORT",
               help="Verify the signature of a passport file (and with --schema its schema) instead; exit 1 when "
                    "it does not verify. Needs no store.")
 def passport_cmd(product_id: str | None, all_products: bool, store: Path | None, endpoint: str | None,
                  update_endpoint: str | None, timeout: float, fmt: str | None, output: Path | None,
                  key: Path | None, issuer: str | None, schema_file: Path | None, as_of: Any,
-                 factors: Path | None, verify_file: Path | None) -> None:
+                 factors: Path | None, settings_file: Path | None, verify_file: Path | None) -> None:
     """A digital product passport of PRODUCT_ID (or of every product with --all): UNTP DPP JSON-LD in a
     W3C Verifiable Credential 2.0, or a page of the same figures.
 
@@ -99,17 +102,19 @@ def passport_cmd(product_id: str | None, all_products: bool, store: Path | None,
         raise UsageError("--all writes a file per product: give the output folder with -o FOLDER")
     if all_products and output is not None and output.exists() and not output.is_dir():
         raise UsageError(f"-o {output}: exists and is not a folder")
-    _make(product_id, output, fmt, key, issuer, schema_file, as_of, factors, store, endpoint, update_endpoint, timeout)
+    _make(product_id, output, fmt, key, issuer, schema_file, as_of, factors, settings_file, store, endpoint,
+          update_endpoint, timeout)
 
 
 def _make(product_id: str | None, output: Path | None, fmt: str | None, key_file: Path | None, issuer: str | None,
-          schema_file: Path | None, as_of: Any, factors: Path | None, store: Path | None, endpoint: str | None,
-          update_endpoint: str | None, timeout: float) -> None:
+          schema_file: Path | None, as_of: Any, factors: Path | None, settings_file: Path | None,
+          store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float) -> None:
     from ..passport import build_passports, check_product, load_private_key, load_schema, product_ids, read_inputs
     from ..passport import schema_errors
     from ..render.passport import passport_files
     from ..scenario import load_factors
     from ..store import open_store
+    from ..validate.settings import load_settings
 
     # Everything that needs no store is checked first.
     if issuer is not None and not issuer.startswith("did:"):
@@ -117,11 +122,12 @@ def _make(product_id: str | None, output: Path | None, fmt: str | None, key_file
     key = load_private_key(key_file) if key_file is not None else None
     schema = load_schema(schema_file) if schema_file is not None else None
     emission_factors = load_factors(factors)
+    settings = load_settings(settings_file)
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     try:
         note_if_stale(gs, "the passport")
         progress(f"reading {gs.description} and validating on {as_of or 'today'} ...")
-        inputs = read_inputs(gs, as_of=as_of)
+        inputs = read_inputs(gs, as_of=as_of, settings=settings)
     finally:
         gs.close()
     products = product_ids(inputs) if product_id is None else [product_id]

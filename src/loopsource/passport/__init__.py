@@ -3,6 +3,7 @@
 Modules, in the order a passport is made:
 
 * ``inputs``: what passports are read from (snapshot, validation, aggregates, classes), once;
+* ``battery``: Battery Pass recycled content by the Art. 8(1) definition (validate.recycled);
 * ``figures``: one product's figures, each by the definition the rest of loopsource uses;
 * ``claims``: conformity claims from the validation results;
 * ``document``: the UNTP JSON-LD credential;
@@ -52,9 +53,10 @@ def build_passport(inputs: PassportInputs, product_id: str, factors: EmissionFac
     manufacturer, identified by ``issuer_id`` (a DID), else by the key's did:key, else by a
     did:web of its loopsource IRI."""
     check_product(inputs, product_id)
-    f = product_figures(inputs.snapshot, product_id, inputs.element_of, factors)
-    strategic = sorted({c for ln in f.lines for c in inputs.strategic_of.get(ln.material.id, ())})
-    claims = product_claims(product_id, strategic, inputs.aggregates, inputs.rules, inputs.validation)
+    f = product_figures(inputs.snapshot, product_id, inputs.element_of, factors, inputs.battery.get(product_id, ()))
+    entries = sorted({inputs.entry_of[ln.material.id] for ln in f.lines if ln.material.id in inputs.entry_of})
+    claims = product_claims(product_id, inputs.units.get(product_id, ()), entries, inputs.aggregates, inputs.rules,
+                            inputs.validation)
     who = default_issuer(f)
     if issuer_id is not None or key is not None:
         who = Issuer(issuer_id or did_key(key.public_key()), who.name)  # type: ignore[union-attr]

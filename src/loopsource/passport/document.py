@@ -181,10 +181,14 @@ def _emissions(f: ProductFigures) -> dict[str, Any] | None:
     return out
 
 
+def _measure(value: float, unit: str) -> float:
+    return _pct(value) if unit == "P1" else value
+
+
 def _claim(c: ClaimFigure, passport: str) -> dict[str, Any]:
     r = c.rule
-    suffix = "/" + quote(c.subject, safe="") if r.target == "CountryConcentration" else ""
-    threshold = r.minimum if r.minimum is not None else r.maximum
+    # one claim per rule and unit of assessment: the unit's key without the product (the passport's)
+    unit = c.unit[len(c.product) + 1:] if c.unit.startswith(c.product + "/") else c.unit
     bound = "minimum" if r.minimum is not None else "maximum"
     regulation: dict[str, Any] = {"type": ["Regulation"]}
     if r.eli:
@@ -193,17 +197,18 @@ def _claim(c: ClaimFigure, passport: str) -> dict[str, Any]:
                        "jurisdictionCountry": "EU", "administeredBy": dict(EU)})
     criterion: dict[str, Any] = {"type": ["Criterion"], "id": r.shape, "name": f"{r.regulation}, {r.article}",
                                  "description": r.source, "conformityTopic": c.topic, "status": "active"}
-    if threshold is not None:
+    if c.threshold is not None:
         criterion["thresholdValue"] = {"metricName": f"{bound} {r.measure} ({c.subject})",
-                                       "metricValue": {"value": _pct(threshold), "unit": "P1"}}
-    values = [{"metricName": f"{r.measure} ({x.label})", "metricValue": {"value": _pct(x.value), "unit": "P1"},
-               "score": "fail" if x.failed else ("pass" if c.verdict in ("pass", "fail") else c.verdict)}
-              for x in c.readings if x.value is not None]
+                                       "metricValue": {"value": _measure(c.threshold, r.unit), "unit": r.unit}}
+    values = [] if c.value is None else [
+        {"metricName": f"{r.measure} ({c.subject})", "metricValue": {"value": _measure(c.value, r.unit), "unit": r.unit},
+         "score": c.verdict}]
     when = f"{c.verdict} on {c.as_of}"
     if c.verdict == "not in force" and r.in_force_from:
         when += f" (applies from {r.in_force_from})"
     out: dict[str, Any] = {
-        "type": ["Claim", "Declaration"], "id": f"{passport}/claim/{r.code}{suffix}",
+        "type": ["Claim", "Declaration"],
+        "id": f"{passport}/claim/{r.code}/" + "/".join(quote(x, safe="") for x in unit.split("/")),
         "description": f"{r.source}: {c.subject}, {when}.", "referenceRegulation": regulation,
         "assessmentCriteria": [criterion], "assessmentDate": c.as_of.isoformat(),
         "declaredValue": values, "conformityTopic": c.topic,
@@ -225,6 +230,7 @@ def _battery_pass(f: ProductFigures) -> list[dict[str, Any]]:
             else:
                 notes.append(f"{name} {split.reason}")
         entry[LS + "material"] = [{"id": entity_iri("material", m)} for m in e.materials]
+        notes += e.notes
         if notes:
             entry[LS + "note"] = notes
         out.append(entry)

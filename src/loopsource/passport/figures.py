@@ -9,8 +9,10 @@
 * **Recycled and reused shares** are the circular inflow of the basis (``analysis.inflow``:
   a purchase that declares no share counts as virgin). A material nobody bought has no
   country and no recycled share: the passport says its origin is unknown.
-* **Pre- and post-consumer shares** (:func:`consumer_split`) are declared only when every
-  purchase of the basis declares them; otherwise they are "not declared", never 0.
+* **Pre- and post-consumer shares** of a provenance line (:func:`consumer_split`) are what the
+  purchases *declare*: given only when every purchase of the basis declares them; otherwise
+  "not declared", never 0. The Battery Pass entries are what Art. 8(1) *counts* (evidence,
+  unit of assessment, contained element): ``passport.battery``.
 * **MCI** is ``analysis.mci.mci`` (Ellen MacArthur Foundation) with the feedstock shares of
   the same basis, so the scorecard adds up the provenance lines; with all plants as the basis
   it equals metrics.json's MCI.
@@ -107,13 +109,16 @@ class MaterialLine:
 
 @dataclass(frozen=True)
 class ElementContent:
-    """Recycled content of one Battery Pass material (cobalt, nickel, lithium, lead), 0-1."""
+    """Recycled content of one Battery Pass material (cobalt, nickel, lithium, lead), 0-1, as
+    Art. 8(1) counts it (``passport.battery``)."""
 
     element: str
     materials: tuple[str, ...]
-    mass_kg: float  # per unit, of the bill-of-materials lines of that class
-    pre_consumer: Split
-    post_consumer: Split
+    mass_kg: float  # per unit: contained element mass of the bill-of-materials lines of that class
+    pre_consumer: Split  # counted pre-consumer (battery manufacturing waste) share
+    post_consumer: Split  # counted post-consumer share
+    unit: str | None  # the unit of assessment (product/plant/year); None: none up to the as-of date
+    notes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -167,15 +172,6 @@ def consumer_split(purchases: Sequence[Purchase], which: str) -> Split:
     if undeclared:
         return Split(None, f"not declared: {undeclared} of {len(purchases)} purchases do not give it")
     return Split(ratio(part, mass))
-
-
-def _weighted_split(parts: Sequence[tuple[str, float, Split]]) -> Split:
-    """Splits of several materials weighted by their kg per unit; one undeclared part makes the
-    whole undeclared (the reasons name the materials)."""
-    missing = [f"{m}: {s.reason}" for m, _kg, s in parts if s.share is None]
-    if missing or not parts:
-        return Split(None, "; ".join(missing) or "not declared: no material")
-    return Split(ratio(sum(kg * (s.share or 0.0) for _m, kg, s in parts), sum(kg for _m, kg, _s in parts)))
 
 
 def basis_purchases(snapshot: Snapshot, product: Product, material: str) -> tuple[Basis, tuple[Purchase, ...]]:
@@ -254,9 +250,10 @@ def _emissions(lines: Sequence[MaterialLine], factors: EmissionFactors) -> Emiss
 
 
 def product_figures(snapshot: Snapshot, product_id: str, element_of: Mapping[str, tuple[str, ...]],
-                    factors: EmissionFactors) -> ProductFigures:
+                    factors: EmissionFactors, elements: Sequence[ElementContent] = ()) -> ProductFigures:
     """Every figure of one product's passport (``element_of``: material id -> the Battery Pass
-    materials its class falls under, e.g. a lithium hydroxide -> ("Lithium",))."""
+    materials its class falls under, e.g. a lithium hydroxide -> ("Lithium",); ``elements``: its
+    Battery Pass recycled content, ``passport.battery``, kept when Art. 77(1) applies)."""
     product = snapshot.products[product_id]
     big_m = sum(kg for _m, kg in product.bom)
     lines = tuple(_line(snapshot, product, m, kg, big_m, element_of, factors) for m, kg in product.bom)
@@ -266,17 +263,12 @@ def product_figures(snapshot: Snapshot, product_id: str, element_of: Mapping[str
     org_id = plant.organisation if plant else _only_manufacturer(snapshot)
     org = snapshot.organisations.get(org_id) if org_id else None
     scope, note = battery_scope(product)
-    elements = tuple(ElementContent(
-        e, tuple(ln.material.id for ln in group), sum(ln.mass_kg for ln in group),
-        _weighted_split([(ln.material.id, ln.mass_kg, ln.pre_consumer) for ln in group]),
-        _weighted_split([(ln.material.id, ln.mass_kg, ln.post_consumer) for ln in group]))
-        for e in BATTERY_ELEMENTS if (group := [ln for ln in lines if e in ln.elements]))
     recycled = ratio(sum(ln.mass_kg * (ln.recycled_share or 0.0) for ln in lines), big_m)
     return ProductFigures(
         product, plant.name if plant else None, plant.country if plant else None, org_id,
         org.name if org else None, big_m, lines, recycled,
         product.collection_recycling_share * product.recycling_efficiency_eol, mci(product, snapshot, feed),
-        _emissions(lines, factors), scope, note, elements if scope else ())
+        _emissions(lines, factors), scope, note, tuple(elements) if scope else ())
 
 
 def _only_manufacturer(snapshot: Snapshot) -> str | None:

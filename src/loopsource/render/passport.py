@@ -15,6 +15,7 @@ from ..rdf.vocab import LS
 from ..scenario import load_factors
 from ..store import GraphStore
 from ..validate import ValidationReport
+from ..validate.settings import Settings
 from .env import environment
 
 
@@ -49,11 +50,13 @@ def _claims(cs: Mapping[str, Any]) -> list[dict[str, Any]]:
     for c in cs.get("conformityClaim", []):
         crit = (c.get("assessmentCriteria") or [{}])[0]
         threshold = crit.get("thresholdValue", {}).get("metricValue", {}).get("value")
+        unit = crit.get("thresholdValue", {}).get("metricValue", {}).get("unit", "P1")
         rows.append({"code": _ls(c, "ruleCode", ""), "regulation": c.get("referenceRegulation", {}).get("name", ""),
                      "article": crit.get("name", ""), "requirement": crit.get("description", ""),
-                     "threshold": threshold, "bound": str(crit.get("thresholdValue", {}).get("metricName", "")).split(" ")[0],
+                     "threshold": threshold, "unit": "%" if unit == "P1" else "kg", "bound": str(crit.get("thresholdValue", {}).get("metricName", "")).split(" ")[0],
                      "verdict": _ls(c, "conformance", ""), "date": c.get("assessmentDate", ""),
-                     "values": [{"name": v["metricName"], "value": v["metricValue"]["value"], "score": v.get("score", "")}
+                     "values": [{"name": v["metricName"], "value": v["metricValue"]["value"], "score": v.get("score", ""),
+                                 "unit": "%" if v["metricValue"].get("unit", "P1") == "P1" else "kg"}
                                 for v in c.get("declaredValue", [])],
                      "in_force_from": _ls(c, "inForceFrom")})
     return rows
@@ -116,10 +119,10 @@ def passport_files(docs: Mapping[str, Mapping[str, Any]], formats: tuple[str, ..
     return out
 
 
-def run_passports(store: GraphStore, validation: ValidationReport) -> dict[str, str]:
+def run_passports(store: GraphStore, validation: ValidationReport, settings: Settings | None = None) -> dict[str, str]:
     """What ``pipeline.run`` writes: ``passports/<product>.jsonld`` and ``.html`` for every product
-    (unsigned, default emission factors, claims from the run's validation)."""
-    inputs = read_inputs(store, validation=validation)
+    (unsigned, default emission factors, claims from the run's validation with its settings)."""
+    inputs = read_inputs(store, validation=validation, settings=settings)
     docs = build_passports(inputs, product_ids(inputs), load_factors())
     return {f"passports/{name}": text for name, text in passport_files(docs).items()}
 
