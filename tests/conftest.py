@@ -60,7 +60,7 @@ def build_store(tmp_path: Path) -> Callable[..., EmbeddedStore]:
 
 
 # ---------------------------------------------------------------------------- SPARQL servers
-from .servers import STARTERS, Server, free_port as _free_port, oxigraph_binary  # noqa: E402,F401 (re-exported)
+from .store.servers import STARTERS, Server, free_port as _free_port, oxigraph_binary  # noqa: E402,F401 (re-exported)
 
 __all__ = ["_free_port", "oxigraph_binary"]
 

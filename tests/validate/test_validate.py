@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import write_csvs
+from ..conftest import write_csvs
 from loopsource.errors import UsageError
 from loopsource.render.validation import render_html
 from loopsource.validate import PROFILES, ValidationReport, load_policy, policy_turtle, render, validate
@@ -320,7 +320,7 @@ def test_policy_file_errors(tmp_path):
 
 
 def test_demo_policy_file_is_valid():
-    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "policy.yaml"
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo" / "policy.yaml"
     policy = load_policy(demo)
     assert policy.rules and "sh:NodeShape" in policy_turtle(policy)
 

@@ -20,7 +20,7 @@ from loopsource.validate.concentration import bands, hhi_points
 from loopsource.validate.crma import ontology_facts
 from loopsource.validate.settings import Settings, add_months, load_settings
 
-from .conftest import DEMO
+from ..conftest import DEMO
 from .test_validate import MATERIALS, ORGS, SITES, dataset, pairs, product, purchase
 
 LS = "https://w3id.org/loopsource/ontology#"

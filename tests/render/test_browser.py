@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from loopsource.cli import main
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1]  # tests/
 DEMO, FIXTURES = HERE.parent / "data" / "demo", HERE / "fixtures"
 
 pytestmark = pytest.mark.browser
