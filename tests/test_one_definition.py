@@ -301,7 +301,7 @@ def test_critical_inflow_share(out: Outputs) -> None:
 # ----------------------------------------------------------------------------- the definitions themselves
 def _distance_block() -> str:
     """The haversine in SPARQL arithmetic, as the catalogue queries hold it (identical in each:
-    tests/test_query.py::test_distance_block_is_the_same_in_every_query)."""
+    tests/query/test_query.py::test_distance_block_is_the_same_in_every_query)."""
     text = resolve("source-distance").text  # the copy without the latitude-band shortcut
     return text[text.index("# ---- great-circle distance"):text.index("# ---- end of distance")]
 

@@ -7,7 +7,6 @@ installed, drives /usr/bin/chromium; without Playwright, chromium's own --dump-d
 """
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import subprocess
@@ -19,7 +18,9 @@ from click.testing import CliRunner
 
 from loopsource.cli import main
 
-HERE = Path(__file__).resolve().parent
+from ..builders import read_csv, write_csv
+
+HERE = Path(__file__).resolve().parents[1]  # tests/
 DEMO, FIXTURES = HERE.parent / "data" / "demo", HERE / "fixtures"
 
 pytestmark = pytest.mark.browser
@@ -43,18 +44,6 @@ def chromium() -> str:
     pytest.skip(message)
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
-
-
-def _write(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-
-
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory) -> Path:
     """`loopsource run` on a copy of data/demo (or the mini fixture) with a supplier named <script>."""
@@ -62,15 +51,15 @@ def report_html(tmp_path_factory) -> Path:
     src = DEMO if (DEMO / "purchases.csv").is_file() else FIXTURES / "mini"
     data = base / "data"
     shutil.copytree(src, data)
-    orgs = _read(data / "organisations.csv")
+    orgs = read_csv(data / "organisations.csv")
     supplier = next(r for r in orgs if r["role"] == "supplier")
     supplier["name"] = EVIL
-    _write(data / "organisations.csv", orgs)
-    sites = _read(data / "sites.csv")
+    write_csv(data / "organisations.csv", orgs)
+    sites = read_csv(data / "sites.csv")
     for s in sites:
         if s["organisation"] == supplier["id"]:
             s["name"] = EVIL
-    _write(data / "sites.csv", sites)
+    write_csv(data / "sites.csv", sites)
     out = base / "out"
     r = CliRunner().invoke(main, ["run", str(data), "--out", str(out)])
     assert r.exit_code == 0, r.output

@@ -14,7 +14,7 @@ from loopsource.reason import RulesEngine, SparqlEngine, default_engine, read_gr
 from loopsource.reason.sparql_engine import SKOLEM
 from loopsource.store import EmbeddedStore, RemoteStore
 
-from .conftest import DEMO
+from ..conftest import DEMO
 
 
 def cli(*args: str) -> tuple[int, str, str]:

@@ -16,7 +16,7 @@ from loopsource.load import load_directory
 from loopsource.store import EmbeddedStore
 from loopsource.rdf.vocab import GRAPHS
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _edit(directory: Path, name: str, line: int, column: str, value: str) -> None:

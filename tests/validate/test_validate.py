@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import write_csvs
+from ..builders import material_row, org_row, purchase_row, site_row, write_csvs
 from loopsource.errors import UsageError
 from loopsource.render.validation import render_html
 from loopsource.validate import PROFILES, ValidationReport, load_policy, policy_turtle, render, validate
@@ -16,37 +16,37 @@ from loopsource.validate import PROFILES, ValidationReport, load_policy, policy_
 ID = "https://w3id.org/loopsource/id/"
 
 ORGS = [
-    {"id": "ORG-BUY", "name": "Buyer", "role": "buyer", "country": "FR"},
-    *({"id": f"ORG-{c}", "name": f"Supplier {c}", "role": "supplier", "country": c}
+    org_row("ORG-BUY", name="Buyer", role="buyer", country="FR"),
+    *(org_row(f"ORG-{c}", name=f"Supplier {c}", role="supplier", country=c)
       for c in ("CN", "AU", "CL", "US", "DE", "FR", "PL")),
 ]
 COORDS = {"FR": (48.85, 2.35), "CN": (31.2, 121.5), "AU": (-33.9, 151.2), "CL": (-33.4, -70.6),
           "US": (40.7, -74.0), "DE": (52.5, 13.4), "PL": (52.2, 21.0)}
 SITES = [
-    {"id": "S-PLANT", "organisation": "ORG-BUY", "name": "Plant", "country": "FR", "lat": 48.8, "lon": 2.3, "kind": "plant"},
-    *({"id": f"S-{c}", "organisation": f"ORG-{c}", "name": f"Site {c}", "country": c, "lat": COORDS[c][0],
-       "lon": COORDS[c][1], "kind": "supplier_site"} for c in COORDS),
+    site_row("S-PLANT", organisation="ORG-BUY", name="Plant", country="FR", lat=48.8, lon=2.3, kind="plant"),
+    *(site_row(f"S-{c}", organisation=f"ORG-{c}", name=f"Site {c}", country=c, lat=COORDS[c][0], lon=COORDS[c][1],
+               kind="supplier_site") for c in COORDS),
 ]
 # Element classes with element_share 1 (shares of contained element = shares of mass), battery
 # grade where Annex I names one (docs/compliance.md).
 MATERIALS = [
-    {"id": "M-LI", "name": "Lithium metal", "class": "Lithium", "grade": "battery", "element_share": ""},
-    {"id": "M-CO", "name": "Cobalt metal", "class": "Cobalt", "grade": "", "element_share": ""},
-    {"id": "M-NI", "name": "Nickel metal", "class": "Nickel", "grade": "battery", "element_share": ""},
-    {"id": "M-PB", "name": "Lead", "class": "Lead", "grade": "", "element_share": ""},
-    {"id": "M-PET", "name": "PET", "class": "PET", "grade": "", "element_share": ""},
-    {"id": "M-STEEL", "name": "Steel", "class": "Steel", "grade": "", "element_share": ""},
+    material_row("M-LI", name="Lithium metal", cls="Lithium", grade="battery", element_share=""),
+    material_row("M-CO", name="Cobalt metal", cls="Cobalt", grade="", element_share=""),
+    material_row("M-NI", name="Nickel metal", cls="Nickel", grade="battery", element_share=""),
+    material_row("M-PB", name="Lead", cls="Lead", grade="", element_share=""),
+    material_row("M-PET", name="PET", cls="PET", grade="", element_share=""),
+    material_row("M-STEEL", name="Steel", cls="Steel", grade="", element_share=""),
 ]
 
 
 def purchase(pid: str, country: str, material: str, tonnes: float, recycled: float = 0.1,
              day: str = "2024-03-01") -> dict[str, object]:
-    return {"id": pid, "date": day, "buyer_site": "S-PLANT", "supplier_site": f"S-{country}", "material": material,
-            "quantity": tonnes, "unit": "t", "spend": "", "currency": "", "recycled_share": recycled,
-            "reused_share": 0, "transport_mode": "sea",
-            # evidenced post-consumer recyclate: counts for both legal profiles (evidence.yaml)
-            "recycled_pre_consumer_share": 0, "recycled_post_consumer_share": recycled,
-            "chain_of_custody": "mass_balance", "certificate": "ISCC-PLUS:T-1"}
+    """``tonnes`` t bought by S-PLANT from S-<country> by sea."""
+    return purchase_row(pid, date=day, buyer_site="S-PLANT", supplier_site=f"S-{country}", material=material,
+                        quantity=tonnes, unit="t", recycled_share=recycled, reused_share=0, transport_mode="sea",
+                        # evidenced post-consumer recyclate: counts for both legal profiles (evidence.yaml)
+                        recycled_pre_consumer_share=0, recycled_post_consumer_share=recycled,
+                        chain_of_custody="mass_balance", certificate="ISCC-PLUS:T-1")
 
 
 def product(pid: str, category: str) -> dict[str, object]:
@@ -320,7 +320,7 @@ def test_policy_file_errors(tmp_path):
 
 
 def test_demo_policy_file_is_valid():
-    demo = Path(__file__).resolve().parents[1] / "data" / "demo" / "policy.yaml"
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo" / "policy.yaml"
     policy = load_policy(demo)
     assert policy.rules and "sh:NodeShape" in policy_turtle(policy)
 

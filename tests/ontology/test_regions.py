@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph, Literal, Namespace
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGIONS_TTL = ROOT / "ontology" / "regions.ttl"
 SCRIPT = ROOT / "data" / "reference" / "make_regions.py"
 

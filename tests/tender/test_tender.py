@@ -30,7 +30,7 @@ from loopsource.scenario import load_factors
 from loopsource.store import EmbeddedStore
 from loopsource.tender import evaluate, parse_criteria, read_tender
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 TENDER = DEMO / "tender"
 WRO, LYO = (51.1029, 17.0301), (45.6971, 4.8859)

@@ -24,7 +24,7 @@ from loopsource.rdf.vocab import GRAPHS
 from loopsource.reason import read_graph
 from loopsource.store import EmbeddedStore, RemoteStore
 
-from .conftest import DEMO
+from ..conftest import DEMO
 from .servers import Server
 
 pytestmark = pytest.mark.server

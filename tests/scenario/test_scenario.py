@@ -16,10 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-try:  # tests/ may or may not be a package, depending on the checkout
-    from conftest import write_csvs
-except ImportError:  # pragma: no cover
-    from tests.conftest import write_csvs
+from ..builders import write_csvs
 from loopsource.analysis import metrics
 from loopsource.cli import main
 from loopsource.errors import ScenarioError

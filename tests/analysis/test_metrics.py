@@ -12,44 +12,15 @@ from loopsource.errors import UsageError
 from loopsource.analysis.metrics import (
     EARTH_RADIUS_KM, compute, distance_km, haversine_km, hhi, lfi_mci, material_terms, mci, tier,
 )
-from loopsource.analysis.snapshot import Loop, Material, Organisation, Product, Purchase, Site, Snapshot, read_snapshot
+from loopsource.analysis.snapshot import Loop, Material, Site, read_snapshot
+
+from ..builders import product, purchase, site, snapshot
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # along the equator
 
 
 # ----------------------------------------------------------------------------- hand-made snapshots
-def site(id: str, country: str = "FR", region: str | None = "150", lat: float | None = None,
-         lon: float | None = None, centroid: tuple[float, float] | None = None, org: str | None = None,
-         kind: str = "supplier_site") -> Site:
-    return Site(id=id, name=id, organisation=org or "O-" + id, kind=kind, country=country, region=region,
-                region_name=None, subregion=None, in_eu=country in ("FR", "DE", "PL"), lat=lat, lon=lon,
-                centroid_lat=centroid[0] if centroid else None, centroid_lon=centroid[1] if centroid else None)
-
-
-def purchase(id: str, supplier: str, kg: float, material: str = "M1", buyer: str = "B", spend: float | None = None,
-             currency: str | None = None, rec: float | None = 0.0, reu: float | None = 0.0,
-             day: date = date(2024, 5, 1)) -> Purchase:
-    return Purchase(id=id, date=day, buyer_site=buyer, supplier_site=supplier, material=material, quantity=kg,
-                    unit="http://qudt.org/vocab/unit/KiloGM", mass_kg=kg, spend=spend, currency=currency,
-                    recycled_share=rec, reused_share=reu, transport_mode=None, lead_time_days=None)
-
-
-def product(bom: tuple[tuple[str, float], ...], c_r: float = 0.0, c_u: float = 0.0, e_c: float = 0.0,
-            e_f: float = 0.0, L: float = 1.0, Lav: float = 1.0, U: float | None = None,
-            Uav: float | None = None, id: str = "P1") -> Product:
-    return Product(id=id, name=id, category=None, lifetime_years=L, industry_lifetime_years=Lav, use_intensity=U,
-                   industry_use_intensity=Uav, collection_recycling_share=c_r, collection_reuse_share=c_u,
-                   recycling_efficiency_eol=e_c, recycling_efficiency_feedstock=e_f, bom=bom)
-
-
-def snapshot(sites: list[Site], purchases: list[Purchase], products: list[Product] = (), loops: list[Loop] = (),
-             materials: dict[str, Material] | None = None, fx: dict[str, float] | None = None) -> Snapshot:
-    mats = materials or {m: Material(m, m, "Steel", False, False, False) for m in {p.material for p in purchases}}
-    orgs = {s.organisation: Organisation(s.organisation, s.organisation, "supplier", s.country) for s in sites}
-    return Snapshot(orgs, {s.id: s for s in sites}, mats, tuple(purchases), tuple(loops),
-                    {p.id: p for p in products}, fx=fx or {})
-
-
+# site(), purchase(), product(), snapshot(): tests/builders.py
 def equator_site(id: str, km: float, **kw) -> Site:
     """A site on the equator ``km`` east of (0, 0): its haversine distance to (0, 0) is exactly ``km``."""
     return site(id, lat=0.0, lon=km / KM_PER_DEGREE, **kw)

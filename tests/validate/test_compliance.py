@@ -20,7 +20,8 @@ from loopsource.validate.concentration import bands, hhi_points
 from loopsource.validate.crma import ontology_facts
 from loopsource.validate.settings import Settings, add_months, load_settings
 
-from .conftest import DEMO
+from ..conftest import DEMO
+from ..builders import write_csv
 from .test_validate import MATERIALS, ORGS, SITES, dataset, pairs, product, purchase
 
 LS = "https://w3id.org/loopsource/ontology#"
@@ -135,17 +136,10 @@ def test_battery_active_material_is_contained_element(tmp_path, build_store):
                          "element_share": ""}]
     d = dataset(tmp_path, [purchase("PO-1", "DE", "M-LIOH", 1, 0.10), purchase("PO-2", "DE", "M-LICO", 1, 0.0)],
                 [bat("P-B", "ev_battery")], bom("P-B", ("M-LIOH", 6), ("M-LICO", 1)))
-    _write(d / "materials.csv", mats)
+    write_csv(d / "materials.csv", mats)
     report = validate(build_store(d), ["eu-batteries"], as_of=date(2036, 8, 18))
     (r,) = [r for r in report.results if r.code == "BATT-8-LI"]
     assert float(r.value) == pytest.approx(0.09924 / 1.1803, abs=1e-6)
-
-
-def _write(path: Path, rows: list[dict[str, object]]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
 
 
 @pytest.mark.parametrize("change, counted", [
@@ -188,7 +182,7 @@ def _tray(tmp_path: Path, lid_kg: float, tray_share: float = 0.31, category: str
     d = dataset(tmp_path, [pet, purchase("PO-PP", "DE", "M-PP", 1, 0.0)], [bat("P-TRAY", category)],
                 bom("P-TRAY", ("M-PET", 1.0 - lid_kg), *([("M-PP", lid_kg)] if lid_kg else [])),
                 name=f"tray{lid_kg}{category}")
-    _write(d / "materials.csv", mats)
+    write_csv(d / "materials.csv", mats)
     return d
 
 
@@ -257,7 +251,7 @@ def test_crma_benchmark_boundary(tmp_path, build_store, cn, au, warned):
 ])
 def test_crma_lithium_is_strategic_only_at_battery_grade(tmp_path, build_store, grade, expected):
     d = dataset(tmp_path, [purchase("PO-1", "CN", "M-LI", 100)])
-    _write(d / "materials.csv", [{**MATERIALS[0], "grade": grade}, *MATERIALS[1:]])
+    write_csv(d / "materials.csv", [{**MATERIALS[0], "grade": grade}, *MATERIALS[1:]])
     report = validate(build_store(d), ["eu-crma"], as_of=date(2025, 1, 1))
     assert pairs(report, "eu-crma", "warning") == expected
     assert pairs(report, "eu-crma", "info") == {("CRMA-INFO-CRM", "inflow/2024")}  # lithium is critical (II(s))
@@ -272,13 +266,13 @@ def test_crma_contained_element_by_third_country(tmp_path, build_store):
                         {"id": "M-LICO", "name": "Li2CO3", "class": "LithiumCarbonate", "grade": "battery",
                          "element_share": ""}]
     d = dataset(tmp_path, [purchase("PO-1", "CN", "M-LIOH", 1), purchase("PO-2", "AU", "M-LICO", 1)])
-    _write(d / "materials.csv", mats)
+    write_csv(d / "materials.csv", mats)
     report = validate(build_store(d), ["eu-crma"], as_of=date(2025, 1, 1))
     (a,) = [a for a in report.assessments if a.focus == "BatteryGradeLithium/2024"]
     assert "AU 0.532" in a.figures  # 187.9 / 353.3 = 0.531843, the largest third country
     mats[-1]["element_share"] = 0.5
     d2 = dataset(tmp_path, [purchase("PO-1", "CN", "M-LIOH", 1), purchase("PO-2", "AU", "M-LICO", 1)], name="d2")
-    _write(d2 / "materials.csv", mats)
+    write_csv(d2 / "materials.csv", mats)
     report2 = validate(build_store(d2), ["eu-crma"], as_of=date(2025, 1, 1))
     (r,) = [r for r in report2.results if r.code == "CRMA-65"]
     assert float(r.value) == pytest.approx(500 / 665.4, abs=1e-6)
@@ -318,7 +312,7 @@ def test_crma_art24_mapping(tmp_path, build_store):
     cobalt from S-DE with an upstream site in S-AU is mapped (origin AU)."""
     rows = [purchase("PO-1", "CN", "M-LI", 1), purchase("PO-2", "DE", "M-CO", 1)]
     d = dataset(tmp_path, rows, [bat("P-B", "ev_battery")], bom("P-B", ("M-LI", 1), ("M-CO", 1)))
-    _write(d / "upstream.csv", [{"site": "S-DE", "upstream_site": "S-AU", "material": "M-CO"}])
+    write_csv(d / "upstream.csv", [{"site": "S-DE", "upstream_site": "S-AU", "material": "M-CO"}])
     report = validate(build_store(d), ["eu-crma"], as_of=date(2025, 1, 1))
     assert {p for p in pairs(report, "eu-crma", "warning") if p[0] == "CRMA-24-MAPPING"} == {("CRMA-24-MAPPING", "M-LI")}
     (co,) = [a for a in report.assessments if a.focus == "M-CO"]
@@ -334,7 +328,7 @@ def test_esrs_e5_biological_materials_need_a_certificate(tmp_path, build_store):
     bare["certificate"] = ""
     d = dataset(tmp_path, [purchase("PO-1", "PL", "M-WOOD", 1), bare, purchase("PO-3", "PL", "M-WOOD", 1,
                                                                                  day="2025-01-01")])
-    _write(d / "materials.csv", mats)
+    write_csv(d / "materials.csv", mats)
     report = validate(build_store(d), ["esrs-e5"])
     assert pairs(report, "esrs-e5", "warning") == {("ESRS-E5-4-31B", "M-WOOD/2024")}  # 2025: certified
 
@@ -355,8 +349,8 @@ def test_policy_local_subregion_through_intermediate_region(tmp_path, build_stor
     for r in rows:
         r["buyer_site"] = "S-MTY"
     d = dataset(tmp_path, rows)
-    _write(d / "organisations.csv", orgs)
-    _write(d / "sites.csv", sites)
+    write_csv(d / "organisations.csv", orgs)
+    write_csv(d / "sites.csv", sites)
     pol = tmp_path / "p.yaml"
     pol.write_text("rules:\n  - rule: min_local_share\n    min: 0.8\n    local: subregion\n", encoding="utf-8")
     report = validate(build_store(d), ["policy"], policy=pol)
@@ -510,7 +504,7 @@ def test_product_without_plant_is_assessed_over_all_sites_and_reported(tmp_path,
     rows = [purchase("PO-PET", "DE", "M-PET", 10, 0.31), purchase("PO-LI", "DE", "M-LI", 10, 0.10)]
     products = [bat("P-TRAY", "packaging_pet_contact_sensitive", plant=""), bat("P-B", "ev_battery", plant="")]
     d = dataset(tmp_path, rows, products, bom("P-TRAY", ("M-PET", 1)) + bom("P-B", ("M-LI", 1)))
-    _write(d / "materials.csv", mats)
+    write_csv(d / "materials.csv", mats)
     report = validate(build_store(d), ["eu-ppwr", "eu-batteries"], as_of=date(2031, 8, 18))
     assert {(r.code, r.focus) for r in report.results if r.severity != "info"} == {
         ("PPWR-7-DATA", "P-TRAY"), ("BATT-8-DATA", "P-B")}

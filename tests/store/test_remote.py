@@ -24,8 +24,8 @@ from loopsource.store.remote import RemoteStore, _batches
 from loopsource.store import EmbeddedStore
 from loopsource.rdf.vocab import GRAPHS
 
-from .conftest import FIXTURES, _free_port
-from .test_query_catalogue import ECHO, INJECTION
+from ..conftest import FIXTURES, _free_port
+from ..query.test_query_catalogue import ECHO, INJECTION
 
 pytestmark = pytest.mark.server
 
@@ -217,7 +217,7 @@ def test_batches_keep_blank_nodes_together() -> None:
 
 # ----------------------------------------------------------------------------- loopsource serve
 def test_serve_answers_a_sparql_client(tmp_path: Path) -> None:
-    from .conftest import oxigraph_binary
+    from ..conftest import oxigraph_binary
 
     if oxigraph_binary() is None:
         if os.environ.get("CI", "").lower() == "true":
@@ -226,7 +226,7 @@ def test_serve_answers_a_sparql_client(tmp_path: Path) -> None:
     root = tmp_path / "store"
     assert cli("build", str(FIXTURES / "query"), "--store", str(root))[0] == 0
     port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2] / "src"))
     proc = subprocess.Popen([sys.executable, "-c", "from loopsource.cli import main; main()", "serve",
                              "--store", str(root), "--bind", f"127.0.0.1:{port}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)

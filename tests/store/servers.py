@@ -117,7 +117,7 @@ def start_oxigraph(folder: Path) -> Server:
 
 # ---------------------------------------------------------------------------- Virtuoso
 VIRTUOSO_INI = """\
-; written by tests/servers.py: a throw-away Virtuoso on 127.0.0.1 for the test suite
+; written by tests/store/servers.py: a throw-away Virtuoso on 127.0.0.1 for the test suite
 [Database]
 DatabaseFile = {d}/virtuoso.db
 ErrorLogFile = {d}/virtuoso.log

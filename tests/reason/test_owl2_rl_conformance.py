@@ -23,7 +23,7 @@ import pytest
 from loopsource.rdf.terms import Triple, parse_ntriples
 from loopsource.reason import OwlrlEngine, RulesEngine, SparqlEngine
 
-CASES = Path(__file__).resolve().parents[1].parent / "shared" / "conformance" / "owl2-rl"
+CASES = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "owl2-rl"
 ENGINES = {"owlrl": OwlrlEngine, "rules": RulesEngine, "sparql": SparqlEngine}
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 ONTOLOGY = "<http://www.w3.org/2002/07/owl#Ontology>"

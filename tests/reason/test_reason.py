@@ -12,7 +12,7 @@ from loopsource.reason import OwlrlEngine, RulesEngine, inferred_status, is_nois
 from loopsource.store import EmbeddedStore
 from loopsource.rdf.vocab import GRAPHS, ID, LS, REGION
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 ORG = "http://www.w3.org/ns/org#"
 

@@ -23,7 +23,7 @@ from loopsource.load.contract import columns as contract_columns
 from loopsource.devdata.cities import CITIES, COUNTRY_REGION, EU_COUNTRIES
 from loopsource.devdata.generate import CONTRACT_COLUMNS, GenerateSummary, generate
 
-DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
 # The contract, written out independently of the generator so that a wrong constant there fails here.
 EXPECTED_COLUMNS: dict[str, list[str]] = {

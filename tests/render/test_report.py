@@ -121,7 +121,7 @@ def test_report_map_and_numbers(mini_dir: Path, build_store):
 
 
 def test_report_with_validation_results(evil_store):
-    from .cli.test_run import FakeReport, FakeResult
+    from ..cli.test_run import FakeReport, FakeResult
 
     v = FakeReport([FakeResult("crma", "CRMA-1", "violation", "<x>", None, None, f"supplier {EVIL} too concentrated"),
                     FakeResult("esrs-e5", "E5-2", "warning", "<y>", None, None, "missing share")])

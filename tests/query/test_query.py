@@ -17,7 +17,7 @@ import pytest
 from loopsource.query import bind, catalogue, resolve, run
 from loopsource.store import EmbeddedStore
 
-from .conftest import FIXTURES, REPO
+from ..conftest import FIXTURES, REPO
 
 R = 6371.0088
 SITES = {"P1": (48.8567, 2.3508), "P2": (45.7597, 4.8422), "SA1": (48.8049, 2.1204), "SG1": (45.4397, 4.3872),
@@ -104,7 +104,7 @@ def test_source_distance(store: EmbeddedStore) -> None:
 
 def test_haversine_vectors(tmp_path: Path, build_store, ) -> None:
     """metrics.md TV-5: Lyon-Paris 392.2172595594006 km, Berlin-Munich 504.416 km; also antipodes."""
-    from .conftest import write_csvs
+    from ..builders import write_csvs
 
     data = write_csvs(tmp_path / "d", {
         "organisations.csv": [{"id": "B", "name": "B", "role": "buyer", "country": "FR"},
@@ -173,7 +173,7 @@ def test_concentration(store: EmbeddedStore) -> None:
 
 def test_concentration_large_masses(tmp_path: Path, build_store) -> None:
     """HHI stays defined for masses of millions of kg (xsd:decimal products overflowed in Oxigraph)."""
-    from .conftest import write_csvs
+    from ..builders import write_csvs
 
     data = write_csvs(tmp_path / "d", {
         "organisations.csv": [{"id": "B", "name": "B", "role": "buyer", "country": "FR"},

@@ -17,7 +17,7 @@ from loopsource.rdf.sparql import query_form, substitute
 from loopsource.store import EmbeddedStore
 from loopsource.rdf.vocab import GRAPHS, PREFIXES
 
-from .conftest import FIXTURES
+from ..conftest import FIXTURES
 
 INJECTION = 'x" } ; DROP ALL ; INSERT DATA { <urn:a> <urn:b> "c" } #'
 
