@@ -16,6 +16,7 @@ query must project each of its parameters (the rows then also say which value wa
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,8 +28,9 @@ import pyoxigraph as ox
 import yaml
 
 from .. import resources
-from ..errors import QueryError, UsageError
-from ..rdf.sparql import query_form, significant, substitute, tokenize, top_projection
+from ..errors import InputError, QueryError, UsageError
+from ..files import MAX_QUERY_BYTES, YamlLimitError, load_yaml, read_text_input
+from ..rdf.sparql import check_nesting, query_form, significant, substitute, tokenize, top_projection
 from ..store import GraphStore, SelectResult, Term
 from ..rdf.vocab import PREFIXES, XSD
 
@@ -80,7 +82,9 @@ def _header(text: str, source: str) -> tuple[dict[str, object], int]:
     if not body:
         return {}, 0
     try:
-        data = yaml.safe_load("\n".join(body))
+        data = load_yaml("\n".join(body), source)
+    except YamlLimitError as e:
+        raise QueryError(f"{source}: malformed query header: refused: {e}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -210,19 +214,21 @@ def catalogue() -> dict[str, NamedQuery]:
 def resolve(name_or_file: str) -> NamedQuery:
     """A catalogue name, or a path to a .rq file of the user's own."""
     path = Path(name_or_file)
-    if name_or_file.endswith((".rq", ".ru", ".sparql")) or path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise UsageError(f"{name_or_file}: cannot read the query file: {e.strerror or e}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"{name_or_file}: the query file is not UTF-8 text") from None
-        return parse_query(text, str(path), path.stem)
     cat = catalogue()
-    if name_or_file not in cat:
-        raise UsageError(f"unknown query {name_or_file!r}; 'loopsource queries' lists them "
-                         f"({', '.join(cat)}), or give a .rq file")
-    return cat[name_or_file]
+    # A catalogue name wins over a file of that name in the current folder; a file is meant
+    # when the argument ends with .rq/.ru/.sparql or names a folder (contains a separator).
+    as_file = name_or_file.endswith((".rq", ".ru", ".sparql")) or os.sep in name_or_file or "/" in name_or_file
+    if not as_file and name_or_file in cat:
+        return cat[name_or_file]
+    if as_file or path.is_file():
+        try:
+            text = read_text_input(path, name_or_file, limit=MAX_QUERY_BYTES)
+        except InputError as e:
+            raise UsageError(f"cannot read the query file: {e.problems[0]}") from None
+        check_nesting(text, str(path))
+        return parse_query(text, str(path), path.stem)
+    raise UsageError(f"unknown query {name_or_file!r}; 'loopsource queries' lists them "
+                     f"({', '.join(cat)}), or give a .rq file")
 
 
 # ----------------------------------------------------------------------------- parameters
