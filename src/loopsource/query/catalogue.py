@@ -18,21 +18,26 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 import yaml
 
 from .. import resources
-from ..errors import InputError, QueryError, UsageError
+from ..errors import InputError, QueryError, QueryTimeout, UsageError
 from ..files import MAX_QUERY_BYTES, YamlLimitError, load_yaml, read_text_input
 from ..rdf.sparql import check_nesting, query_form, significant, substitute, tokenize, top_projection
 from ..store import GraphStore, SelectResult, Term
 from ..rdf.vocab import PREFIXES, XSD
+
+T = TypeVar("T")
 
 PARAM_TYPES = ("string", "integer", "decimal", "boolean", "date", "iri")
 HEADER_KEYS = {"title", "description", "params", "tags"}
@@ -309,8 +314,44 @@ class QueryOutput:
     rows: int | None  # SELECT rows, for the summary line; None for other forms
 
 
-def run(store: GraphStore, query: NamedQuery, substitutions: Mapping[str, Term], fmt: str) -> QueryOutput:
-    """Run a read-only query and serialise its result (``table`` or a SPARQL 1.1 results format)."""
+def run(store: GraphStore, query: NamedQuery, substitutions: Mapping[str, Term], fmt: str,
+        timeout: float | None = None) -> QueryOutput:
+    """Run a read-only query and serialise its result (``table`` or a SPARQL 1.1 results format).
+
+    With ``timeout``, the query runs in a worker thread (pyoxigraph releases the GIL while it
+    evaluates) and :class:`QueryTimeout` is raised when it is not done in time; Ctrl-C reaches
+    the caller at once too. The abandoned evaluation is left to the ending process: a library
+    caller that goes on should not pass a timeout.
+    """
+    if timeout is None:
+        return _run(store, query, substitutions, fmt)
+    return bounded(lambda: _run(store, query, substitutions, fmt), timeout)
+
+
+def bounded(fn: Callable[[], T], timeout: float) -> T:
+    """``fn()`` in a daemon thread, waited for in short steps (so KeyboardInterrupt is seen)."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=work, name="query", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + timeout
+    while worker.is_alive():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped (--timeout SECONDS)")
+        worker.join(min(0.1, left))
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _run(store: GraphStore, query: NamedQuery, substitutions: Mapping[str, Term], fmt: str) -> QueryOutput:
     if query.form == "UPDATE":
         raise UsageError(f"{query.source} is a SPARQL Update; queries are read-only unless --update is given")
     if fmt not in OUTPUT_FORMATS:
@@ -359,7 +400,7 @@ def _short(term: Term | None) -> str:
 def format_table(result: SelectResult) -> str:
     """A plain text table: IRIs shortened with the usual prefixes, doubles to 6 decimals."""
     header = list(result.variables)
-    rows = [[_short(t) for t in row] for row in result.rows]
+    rows = [[_printable(_short(t)) for t in row] for row in result.rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     numeric = [all(_is_num(r[i]) or r[i] == "" for r in rows) and rows != [] for i in range(len(header))]
 
@@ -370,6 +411,16 @@ def format_table(result: SelectResult) -> str:
     lines += [fmt(r) for r in rows]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+# Control characters (C0, DEL, C1: terminal escape sequences) and bidirectional overrides in
+# data are shown escaped in a table: a value must not move the cursor, retitle the terminal or
+# reorder what is printed around it. json/csv/xml/tsv output keeps the data as it is.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _is_num(s: str) -> bool:
