@@ -116,6 +116,7 @@ class Loader:
         path = self.dir / spec.name
         if not path.exists() and not path.is_symlink():
             if spec.required:
+                self.broken.add(_DEFINES.get(spec.name, ""))
                 self.fatal.append(Problem(spec.name, None, None, f"required file is missing from {self.dir}"))
             return None
         text = self._text(path, spec.name, MAX_CSV_BYTES)
@@ -181,7 +182,7 @@ class Loader:
             yield row
 
     def _finish(self, row: Row) -> bool:
-        if row.problems:
+        if row.problems or row.follow_on:
             self.rejected.append(RejectedRow(row.file, row.line, tuple(row.problems), dict(row.values)))
             return False
         row.emit(T_PROV, iri(f"{SOURCE}{row.file}#L{row.line}"))
@@ -195,7 +196,8 @@ class Loader:
         if key is None:
             return None
         if kind in self.broken:
-            return None  # its file is unreadable: that one problem is reported already
+            row.follow_on = True  # its file is unreadable: that one problem is reported already
+            return None
         if key in self.index.valid.get(kind, {}):
             return entity_iri(kind, key)
         seen = self.index.seen.get(kind, {})
@@ -513,6 +515,10 @@ class Loader:
                     rest[quad.subject] = o
         except SyntaxError as e:
             self.fatal.append(Problem(path.name, _line_of(e), None, f"not valid RDF: {e}"))
+            return None
+        except MemoryError:  # pyoxigraph's parser refuses one token over 16 MB
+            self.fatal.append(Problem(path.name, None, None, "a literal or IRI over the parser's limit of 16 MB; "
+                                      f"at most {MAX_LITERAL_CHARS:,} characters are accepted"))
             return None
         longest = _longest_list(rest)
         if longest > MAX_LIST_ITEMS:

@@ -23,7 +23,7 @@ MAX_DECIMALS = 18
 class Row:
     """One CSV record being checked: collects triples and problems for that record only."""
 
-    __slots__ = ("file", "line", "values", "problems", "lines", "subject")
+    __slots__ = ("file", "line", "values", "problems", "lines", "subject", "follow_on")
 
     def __init__(self, file: str, line: int, values: dict[str, str]):
         self.file = file
@@ -32,6 +32,7 @@ class Row:
         self.problems: list[Problem] = []
         self.lines: list[str] = []
         self.subject = ""
+        self.follow_on = False  # refers into a file that could not be read: rejected, not reported
 
     def bad(self, column: str | None, reason: str) -> None:
         self.problems.append(Problem(self.file, self.line, column, reason))

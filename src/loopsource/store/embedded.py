@@ -50,12 +50,12 @@ class EmbeddedStore(GraphStore):
     and never changed afterwards.
     """
 
-    def __init__(self, root: Path, *, must_exist: bool = True, read_only: bool = False):
+    def __init__(self, root: Path, *, must_exist: bool = True, read_only: bool = False, _fresh: bool = False):
         self.root = Path(root)
         self._generation: Path | None = None
         self._pin: Pin | None = None
         current = self.root / "current"
-        if not current.exists():
+        if _fresh or not current.exists():  # _fresh: a new generation is written whole, the old one not opened
             if must_exist:
                 raise StoreError(f"{self.root}: no loopsource store here; run 'loopsource build DATA_DIR --store {self.root}' first")
             self._store = None
@@ -223,7 +223,7 @@ class EmbeddedStore(GraphStore):
                 not (p.name.startswith("db-") and p.name.endswith(".tmp")) for p in root.iterdir()):
             raise UsageError(f"{root} exists and is not a loopsource store; choose another --store")
         sweep(root)  # generations left by killed builds
-        store = cls(root, must_exist=False)
+        store = cls(root, must_exist=False, _fresh=True)
         store._store_fresh(graphs, stream)
         return store
 
