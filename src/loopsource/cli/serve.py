@@ -19,7 +19,7 @@ import click
 
 from ..errors import StoreError, UsageError
 from ..store import DEFAULT_STORE, drop_graph_copies
-from ..store.generations import pin_current
+from ..store.generations import pin_current, writer_lock
 from ..store.server import Guard, GuardedServer
 from . import main
 from .params import Address, HostPort
@@ -110,6 +110,7 @@ def serve_cmd(store: Path | None, bind_to: Address, writable: bool, timeout: flo
     shown = f"[{host}]" if ":" in host else host
     hosts = frozenset() if remote else frozenset(
         h.lower() for h in (f"{shown}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"))
+    writer = writer_lock(root) if writable else None  # in-place updates: no other writer meanwhile
     generation, pin = pin_current(root)
     try:
         if writable:
@@ -132,7 +133,10 @@ def serve_cmd(store: Path | None, bind_to: Address, writable: bool, timeout: flo
         finally:
             server.server_close()
     finally:
-        pin.release() if pin is not None else None
+        if pin is not None:
+            pin.release()
+        if writer is not None:
+            os.close(writer)
 
 
 def _run(server: GuardedServer, location: Path, inner: int, writable: bool, timeout: float,

@@ -29,7 +29,7 @@ from ..files import kill_point
 from ..rdf.sparql import check_nesting
 from ..rdf.vocab import PREFIXES
 from .base import GraphStore, SelectResult, Term
-from .generations import Pin, new_pin, pin_current, sweep
+from .generations import WRITER, Pin, new_pin, pin_current, sweep, writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -54,16 +54,22 @@ class EmbeddedStore(GraphStore):
         self.root = Path(root)
         self._generation: Path | None = None
         self._pin: Pin | None = None
+        self._writer: int | None = None
         current = self.root / "current"
+        if must_exist and not current.exists():
+            raise StoreError(f"{self.root}: no loopsource store here; run 'loopsource build DATA_DIR --store {self.root}' first")
+        if not read_only:
+            self._writer = writer_lock(self.root)
         if _fresh or not current.exists():  # _fresh: a new generation is written whole, the old one not opened
-            if must_exist:
-                raise StoreError(f"{self.root}: no loopsource store here; run 'loopsource build DATA_DIR --store {self.root}' first")
             self._store = None
             return
         try:
             self._generation, self._pin = pin_current(self.root)
             path = str(self._generation / "oxigraph")
-            self._store = ox.Store.read_only(path) if read_only else ox.Store(path)
+            # Always read-only: a read-write open rewrites RocksDB's MANIFEST, and a reader opening
+            # the same generation at that moment fails ("Corruption ... No such file"). Writes
+            # never change a generation; they make a new one (``read_only`` is kept for callers).
+            self._store = ox.Store.read_only(path)
         except OSError as e:
             hint = (" (another loopsource command or 'loopsource serve' has it open for writing)"
                     if "lock" in str(e).lower() else "")
@@ -208,7 +214,7 @@ class EmbeddedStore(GraphStore):
         if self._pin is not None:
             self._pin.release()
         self._generation, self._pin = final, pin
-        self._store = ox.Store(str(final / "oxigraph"))
+        self._store = ox.Store.read_only(str(final / "oxigraph"))
         sweep(self.root)
 
     @classmethod
@@ -220,7 +226,7 @@ class EmbeddedStore(GraphStore):
         if root.exists() and not root.is_dir():
             raise UsageError(f"{root} exists and is not a folder; choose another --store")
         if root.exists() and not (root / "current").exists() and any(
-                not (p.name.startswith("db-") and p.name.endswith(".tmp")) for p in root.iterdir()):
+                not (p.name.startswith("db-") and p.name.endswith(".tmp")) and p.name != WRITER for p in root.iterdir()):
             raise UsageError(f"{root} exists and is not a loopsource store; choose another --store")
         sweep(root)  # generations left by killed builds
         store = cls(root, must_exist=False, _fresh=True)
@@ -267,6 +273,12 @@ class EmbeddedStore(GraphStore):
         if self._pin is not None:
             self._pin.release()
             self._pin = None
+        if self._writer is not None:
+            os.close(self._writer)
+            self._writer = None
+
+    def __del__(self) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)

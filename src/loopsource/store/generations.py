@@ -194,3 +194,24 @@ def remove_store_tree(folder: Path, store: Path) -> bool:
     finally:
         for fd in fds:
             os.close(fd)
+
+
+WRITER = ".writer"
+
+
+def writer_lock(root: Path) -> int:
+    """An exclusive lock on ``root/.writer`` for a process that will write the store (one at a
+    time: a second writer would build on a generation the first is replacing, and one of the
+    two writes would be lost). The kernel releases it when the process dies."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / WRITER, os.O_RDONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError as e:
+        raise StoreError(f"{root}: cannot open the store for writing: {e.strerror or e}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise StoreError(f"{root}: cannot write the store (another loopsource command or 'loopsource serve "
+                         "--writable' has it open for writing); wait for it to finish") from None
+    return fd
