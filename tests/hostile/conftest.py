@@ -44,6 +44,20 @@ class World:
         return CliRunner().invoke(main, [str(a) for a in args])
 
 
+def set_cell_text(path: Path, line: int, column: str, value: str) -> None:
+    """Set one cell of a CSV file; ``line`` is the physical line (header = 1)."""
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    rows[line - 2][column] = value
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
 def snapshot(top: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(top):

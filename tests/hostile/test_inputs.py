@@ -3,8 +3,6 @@ names the file (and line where there is one), exit code 2, no internal error, an
 and the earlier outputs byte-for-byte as before (docs/security.md)."""
 from __future__ import annotations
 
-import csv
-import io
 import os
 import time
 from collections.abc import Callable
@@ -12,22 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import World, assert_clean_refusal
+from .conftest import World, assert_clean_refusal, set_cell_text as set_cell
 
 BILLION_LAUGHS = "\n".join(
     ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
     + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]" for i in range(8)]) + "\n"
-
-
-def set_cell(path: Path, line: int, column: str, value: str) -> None:
-    """Set one cell; ``line`` is the physical line (header = 1)."""
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    rows[line - 2][column] = value
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    w.writeheader()
-    w.writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
 
 
 def cell(file: str, line: int, column: str, value: str, message: str):
