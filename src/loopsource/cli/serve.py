@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -146,10 +147,7 @@ def _run(server: GuardedServer, location: Path, inner: int, writable: bool, time
     cmd = [oxigraph_binary(), "serve" if writable else "serve-read-only", "--location", str(location),
            "--bind", f"127.0.0.1:{inner}", "--union-default-graph", "--timeout-s", str(math.ceil(timeout))]
     log = tempfile.TemporaryFile()
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent)
-    except OSError as e:
-        raise UsageError(f"cannot start {cmd[0]}: {e.strerror or e}") from None
+    proc = _start(cmd, log)
     previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(_Stop()))
     code: int | None = None
     try:
@@ -163,23 +161,40 @@ def _run(server: GuardedServer, location: Path, inner: int, writable: bool, time
             try:
                 code = proc.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
-                continue
+                if server.stuck.is_set():  # a runaway query that Oxigraph's limit did not stop
+                    click.echo(f"warning: a query ran {timeout:g} s past its limit; restarting the query engine",
+                               err=True)
+                    _stop(proc)
+                    proc = _start(cmd, log)
+                    _wait_ready(proc, inner)
+                    server.stuck.clear()
     except (KeyboardInterrupt, _Stop):
         code = 0
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.shutdown()
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        _stop(proc)
     if code:
         log.seek(0)
         detail = log.read().decode("utf-8", "replace").strip().splitlines()[-1:]
         raise UsageError(f"the oxigraph server stopped with exit code {code}" + (f": {detail[0]}" if detail else ""))
+
+
+def _start(cmd: list[str], log: IO[bytes]) -> subprocess.Popen:
+    try:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=_die_with_parent)
+    except OSError as e:
+        raise UsageError(f"cannot start {cmd[0]}: {e.strerror or e}") from None
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def _wait_ready(proc: subprocess.Popen, port: int) -> None:
