@@ -21,7 +21,7 @@ import click
 from ..errors import StoreError, UsageError
 from ..store import DEFAULT_STORE, drop_graph_copies
 from ..store.generations import pin_current, writer_lock
-from ..store.server import Guard, GuardedServer
+from ..store.server import GRACE, Guard, GuardedServer
 from . import main
 from .params import Address, HostPort
 
@@ -118,21 +118,26 @@ def serve_cmd(store: Path | None, bind_to: Address, writable: bool, timeout: flo
             # Updates change the database in place; the generation's N-Triples copies of its graphs
             # would then be out of date, so readers must go back to the database itself.
             drop_graph_copies(root)
-        inner = _free_loopback_port()
+        log = tempfile.TemporaryFile()
+        engine = _Engine(generation / "oxigraph", writable, timeout, log)
         try:
-            server = GuardedServer((host, port), Guard(("127.0.0.1", inner), hosts, token, timeout), ipv6=":" in host)
-        except OSError as e:
-            raise UsageError(f"cannot listen on {bind_to.text}: {e.strerror or e}") from None
-        try:
-            if remote:
-                click.echo(f"warning: serving on {bind_to.text}, reachable from the network; the SPARQL endpoint "
-                           "has no TLS", err=True)
-            if generated:
-                click.echo(f"write token: {token}  (send 'Authorization: Bearer TOKEN'; loopsource commands read "
-                           "it from LOOPSOURCE_ENDPOINT_TOKEN)", err=True)
-            _run(server, generation / "oxigraph", inner, writable, timeout, bind_to, shown)
+            try:
+                server = GuardedServer((host, port), Guard(hosts, token, timeout), ("127.0.0.1", engine.port),
+                                       ipv6=":" in host)
+            except OSError as e:
+                raise UsageError(f"cannot listen on {bind_to.text}: {e.strerror or e}") from None
+            try:
+                if remote:
+                    click.echo(f"warning: serving on {bind_to.text}, reachable from the network; the SPARQL "
+                               "endpoint has no TLS", err=True)
+                if generated:
+                    click.echo(f"write token: {token}  (send 'Authorization: Bearer TOKEN'; loopsource commands "
+                               "read it from LOOPSOURCE_ENDPOINT_TOKEN)", err=True)
+                _run(server, engine, writable, timeout, bind_to, shown)
+            finally:
+                server.server_close()
         finally:
-            server.server_close()
+            engine.stop()
     finally:
         if pin is not None:
             pin.release()
@@ -140,43 +145,77 @@ def serve_cmd(store: Path | None, bind_to: Address, writable: bool, timeout: flo
             os.close(writer)
 
 
-def _run(server: GuardedServer, location: Path, inner: int, writable: bool, timeout: float,
-         bind_to: Address, shown: str) -> None:
-    """Start Oxigraph on the private port and the guard on the public one; stop both on Ctrl-C,
-    SIGTERM, or when Oxigraph stops by itself."""
-    cmd = [oxigraph_binary(), "serve" if writable else "serve-read-only", "--location", str(location),
-           "--bind", f"127.0.0.1:{inner}", "--union-default-graph", "--timeout-s", str(math.ceil(timeout))]
-    log = tempfile.TemporaryFile()
-    proc = _start(cmd, log)
+class _Engine:
+    """The Oxigraph child behind the guard. A query that Oxigraph's own limit does not stop
+    (the guard sets ``server.stuck``) is ended by a handover: a fresh child on a new port takes
+    the new requests at once, and the old one is stopped once what it still serves has run
+    into its limit (read-only; a writable store allows one process, so it is restarted)."""
+
+    def __init__(self, location: Path, writable: bool, timeout: float, log: IO[bytes]):
+        self.cmd = [oxigraph_binary(), "serve" if writable else "serve-read-only", "--location", str(location),
+                    "--union-default-graph", "--timeout-s", str(math.ceil(timeout))]
+        self.writable, self.timeout, self.log = writable, timeout, log
+        self.draining: list[tuple[subprocess.Popen, float]] = []
+        self.proc, self.port = self._spawn()
+
+    def _spawn(self) -> tuple[subprocess.Popen, int]:
+        port = _free_loopback_port()
+        proc = _start([*self.cmd, "--bind", f"127.0.0.1:{port}"], self.log)
+        _wait_ready(proc, port)
+        return proc, port
+
+    def hand_over(self, server: GuardedServer) -> None:
+        if self.writable:
+            _stop(self.proc)
+            self.proc, self.port = self._spawn()
+        else:
+            old = self.proc
+            self.proc, self.port = self._spawn()
+            self.draining.append((old, time.monotonic() + self.timeout + GRACE))
+        server.upstream = ("127.0.0.1", self.port)
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        for proc, deadline in list(self.draining):
+            if now >= deadline or proc.poll() is not None:
+                _stop(proc)
+                self.draining.remove((proc, deadline))
+
+    def stop(self) -> None:
+        for proc in [self.proc, *(p for p, _ in self.draining)]:
+            _stop(proc)
+
+
+def _run(server: GuardedServer, engine: _Engine, writable: bool, timeout: float, bind_to: Address,
+         shown: str) -> None:
+    """Serve until Ctrl-C, SIGTERM, or Oxigraph stops by itself; hand over on a runaway query."""
     previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(_Stop()))
     code: int | None = None
     try:
-        _wait_ready(proc, inner)
         click.echo(f"SPARQL endpoint: http://{shown}:{bind_to.port}/query" + (
             f"  update: http://{shown}:{bind_to.port}/update (token required)" if writable else "  (read-only)"))
-        click.echo(f"serving {location}; query time limit {timeout:g} s; Ctrl-C stops", err=True)
+        click.echo(f"serving {engine.cmd[3]}; query time limit {timeout:g} s; Ctrl-C stops", err=True)
         sys.stdout.flush()
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
         while code is None:
             try:
-                code = proc.wait(timeout=0.5)
+                code = engine.proc.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
-                if server.stuck.is_set():  # a runaway query that Oxigraph's limit did not stop
-                    click.echo(f"warning: a query ran {timeout:g} s past its limit; restarting the query engine",
-                               err=True)
-                    _stop(proc)
-                    proc = _start(cmd, log)
-                    _wait_ready(proc, inner)
+                engine.tick()
+                if server.stuck.is_set() and not engine.draining:
+                    click.echo(f"warning: a query ran {GRACE:g} s past its limit; handing over to a fresh query "
+                               "engine", err=True)
+                    engine.hand_over(server)
                     server.stuck.clear()
     except (KeyboardInterrupt, _Stop):
         code = 0
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.shutdown()
-        _stop(proc)
+        engine.stop()
     if code:
-        log.seek(0)
-        detail = log.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+        engine.log.seek(0)
+        detail = engine.log.read().decode("utf-8", "replace").strip().splitlines()[-1:]
         raise UsageError(f"the oxigraph server stopped with exit code {code}" + (f": {detail[0]}" if detail else ""))
 
 

@@ -22,8 +22,9 @@ Queries run with Oxigraph's own time limit (``--timeout-s``); a cancelled query,
 status line Oxigraph has already sent as 200, is answered 503 here (the proxy buffers a
 response up to ``BUFFER`` bytes to be able to do so). Oxigraph does not stop every query at
 its limit (a large join under COUNT runs on), so a query still running ``GRACE`` seconds past
-the limit is answered 503 and ``stuck`` is set: serve then restarts Oxigraph, which ends it
-(and fails the requests in flight at that moment, with 502). At most ``MAX_ACTIVE`` requests are
+the limit is answered 503 and ``stuck`` is set: serve then hands over to a fresh Oxigraph
+(new requests go to it at once) and stops the old one once the requests it still serves have
+reached their own limit, which ends the runaway query. At most ``MAX_ACTIVE`` requests are
 forwarded at once; a client has ``CLIENT_TIMEOUT`` seconds to send its request.
 """
 from __future__ import annotations
@@ -56,7 +57,6 @@ _CONTENT_TYPES = {"application/sparql-query", "application/sparql-update", "appl
 class Guard:
     """What the proxy enforces."""
 
-    upstream: tuple[str, int]  # Oxigraph's private loopback address
     hosts: frozenset[str]  # accepted Host headers (lower case); empty: any (remote allowed)
     token: str | None  # the write token; None: read-only
     timeout: float  # seconds a query may run
@@ -73,12 +73,13 @@ class GuardedServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], guard: Guard, ipv6: bool = False):
+    def __init__(self, address: tuple[str, int], guard: Guard, upstream: tuple[str, int], ipv6: bool = False):
         if ipv6:
             import socket
 
             self.address_family = socket.AF_INET6
         self.guard = guard
+        self.upstream = upstream  # Oxigraph's private loopback address; replaced on a handover
         self.slots = threading.BoundedSemaphore(MAX_ACTIVE)
         # Set when a query outlived its limit by GRACE seconds: Oxigraph's own time limit does
         # not stop every query (a large join under COUNT runs on), so serve restarts it.
@@ -196,7 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _forward(self, method: str, path: str, body: bytes | None) -> None:
         guard = self.server.guard
         headers = {k: v for k, v in ((h, self.headers.get(h)) for h in ("Content-Type", "Accept")) if v}
-        conn = http.client.HTTPConnection(*guard.upstream, timeout=guard.timeout + GRACE)
+        conn = http.client.HTTPConnection(*self.server.upstream, timeout=guard.timeout + GRACE)
         try:
             conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
