@@ -1,18 +1,18 @@
 """Bench: a bounded load test of `loopsource serve` on 127.0.0.1 (loopback only).
 
-    PYTHONPATH=src python bench/bench_serve.py [--suppliers 2000] [--clients 50] [--queries 20] [--timeout 5]
+    PYTHONPATH=src python bench/bench_serve.py [--suppliers 2000] [--clients 50] [--queries 20] [--timeout 20] [--slow 5]
 
 Data: loopsource.devdata.generate.generate(dir, suppliers, seed=1), built and reasoned into an
 embedded store, served read-only with `loopsource serve --timeout T`. Then, at once:
 
 * ``--clients`` threads, each sending ``--queries`` catalogue queries (the catalogue in turn,
   parameters at their defaults, bound as the remote store binds them) and timing each;
-* 5 slow queries (a four-way cartesian product under COUNT) that must come back 503
-  within T + the guard's grace, after which the server restarts its query engine;
-* 5 abandoned queries: the client sends a slow query and closes the socket at once.
+* ``--slow`` slow queries (a four-way cartesian product under COUNT) that must come back 503
+  within T + the guard's grace, after which the server hands over to a fresh query engine;
+* as many abandoned queries: the client sends a slow query and closes the socket at once.
 
 Meanwhile the RSS of the serve process and of its Oxigraph child is sampled every 0.2 s.
-Bounded in count (clients x queries + 10) and in time (each request has a 120 s client
+Bounded in count (clients x queries + 2 x slow) and in time (each request has a 120 s client
 timeout; the whole run is killed after --limit seconds). Prints a Markdown table for
 bench/README.md: latencies (p50/p95/max), the answers by status, the peak RSS, and whether the
 server answered a plain query after the storm.
@@ -111,7 +111,8 @@ def main() -> None:
     ap.add_argument("--suppliers", type=int, default=2000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--queries", type=int, default=20)
-    ap.add_argument("--timeout", type=float, default=5.0)
+    ap.add_argument("--timeout", type=float, default=20.0)
+    ap.add_argument("--slow", type=int, default=5, help="slow queries, and as many abandoned ones")
     ap.add_argument("--limit", type=float, default=900.0, help="seconds before the whole run is stopped")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-serve-"))
@@ -161,10 +162,10 @@ def main() -> None:
     watchdog.start()
     t0 = time.perf_counter()
     threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
-    threads += [threading.Thread(target=slow_client) for _ in range(5)]
+    threads += [threading.Thread(target=slow_client) for _ in range(args.slow)]
     for t in threads:
         t.start()
-    for _ in range(5):
+    for _ in range(args.slow):
         abandon(port, SLOW)
     for t in threads:
         t.join()
@@ -183,7 +184,7 @@ def main() -> None:
     slow_txt = ", ".join(f"{s} in {t:.1f} s" for s, t in sorted(slow))
     print(f"| {args.suppliers:,} suppliers, {n_triples:,} triples | {args.clients} x {args.queries} | {wall:.1f} s "
           f"| {statuses.get(200, 0)} / {args.clients * args.queries} | {p(0.5):.0f} ms | {p(0.95):.0f} ms "
-          f"| {max(lat) * 1000 if lat else float('nan'):.0f} ms | {slow_txt} | 5 | {peak['serve']:.0f} MB "
+          f"| {max(lat) * 1000 if lat else float('nan'):.0f} ms | {slow_txt or 'none'} | {args.slow} | {peak['serve']:.0f} MB "
           f"| {peak['oxigraph']:.0f} MB | {'yes' if after[0] == 200 else 'no'} ({after[1] * 1000:.0f} ms) |")
     print(f"mean latency {statistics.mean(lat) * 1000:.0f} ms" if lat else "no latencies", file=sys.stderr)
 
