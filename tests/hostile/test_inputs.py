@@ -220,7 +220,21 @@ YAML_CASES = {
                           [r"nested 8002 levels deep"]),
 }
 
-CASES = {**NUMBER_CASES, **FILE_CASES, **OUTPUT_CASES, **YAML_CASES}
+def _param(value: str) -> Callable[[World], list[str]]:
+    return lambda w: ["query", "sourcing-mix-by-year", "--store", w.store, "-p", "hyperlocal_km", value]
+
+
+PARAM_CASES = {
+    "param-huge-exponent": (_param("1e999999999"), 2, [r"'1e999999999' is not a decimal number"]),
+    "param-underscore": (_param("1_0"), 2, [r"'1_0' is not a decimal number"]),
+    "param-arabic-indic": (_param("\u0661\u0662"), 2, [r"is not a decimal number"]),
+    "param-out-of-range": (_param("1e19"), 2, [r"is outside the decimal range"]),
+    "scenario-lifetime-1e300": (_yaml_file("s.yaml", "name: x\noperations:\n  - op: loop\n    product: P-BAT\n"
+                                           "    lifetime_years: 1.0e+300\n", "scenario"), 2,
+                                [r"s\.yaml:5: lifetime_years must be above 0 and at most 1000"]),
+}
+
+CASES = {**NUMBER_CASES, **FILE_CASES, **OUTPUT_CASES, **YAML_CASES, **PARAM_CASES}
 
 
 @pytest.mark.parametrize("name", list(CASES))

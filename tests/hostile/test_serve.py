@@ -131,9 +131,13 @@ def test_serve_refuses_deep_queries_and_cancels_runaway_ones(server) -> None:
     assert status == 503 and b"cancelled" in body
     assert time.monotonic() - t0 < 30
     assert count(base) > 0  # and the server still answers
+    deadline = time.monotonic() + 10
+    while len(_children(proc.pid)) != 2 and time.monotonic() < deadline:  # the handover: two engines
+        time.sleep(0.1)
     deadline = time.monotonic() + 30
     while len(_children(proc.pid)) != 1:  # the old engine, with the runaway query, is gone
         assert time.monotonic() < deadline, _children(proc.pid)
+        assert count(base) > 0  # answered throughout
         time.sleep(0.2)
     assert count(base) > 0
 

@@ -53,7 +53,12 @@ def queries_cmd(name: str | None) -> None:
 @click.option("--update", "is_update", is_flag=True, help="Allow a SPARQL Update (queries are read-only otherwise).")
 def query_cmd(name: str, store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float,
               params: tuple[tuple[str, str], ...], fmt: str, output: Path | None, is_update: bool) -> None:
-    """Run a catalogue query NAME, or a query file FILE.rq."""
+    """Run a catalogue query NAME, or a query file FILE.rq.
+
+    A catalogue name wins over a file of the same name in the current folder: NAME is read as a
+    file when it ends with .rq, .ru or .sparql or contains a path separator (./NAME). An
+    embedded query stops after --timeout seconds; Ctrl-C stops it at once.
+    """
     q = query_of(click.get_current_context(), name)
     if q.form == "UPDATE" and not is_update:
         raise UsageError(f"{q.source} is a SPARQL Update; queries are read-only: add --update to change the graph")

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,6 +32,7 @@ import yaml
 
 from .. import resources
 from ..errors import InputError, QueryError, QueryTimeout, UsageError
+from ..load.rows import NUMBER
 from ..files import MAX_QUERY_BYTES, YamlLimitError, load_yaml, read_text_input
 from ..rdf.sparql import check_nesting, query_form, significant, substitute, tokenize, top_projection
 from ..store import GraphStore, SelectResult, Term
@@ -248,16 +249,17 @@ def to_term(param: Param, value: str) -> Term:
     if t == "string":
         return ox.Literal(value)
     if t == "integer":
-        if not re.fullmatch(r"[+-]?\d+", value.strip()):
-            raise bad("is not an integer")
+        # ASCII digits, at most 18 (Oxigraph's xsd:integer is 64 bits)
+        if not re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
+            raise bad("is not an integer (at most 18 digits 0-9)")
         return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
     if t == "decimal":
-        try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            raise bad("is not a decimal number") from None
-        if not d.is_finite():
-            raise bad("is not a finite decimal number")
+        # the CSV number grammar and bounds: what Oxigraph's 128-bit decimals hold
+        if not NUMBER.fullmatch(value.strip()):
+            raise bad("is not a decimal number")
+        d = Decimal(value.strip())
+        if abs(d) > Decimal("1e18") or (d and -d.normalize().as_tuple().exponent > 18):  # type: ignore[operator]
+            raise bad("is outside the decimal range (at most 1e18, 18 decimal places)")
         text = format(d, "f")
         return ox.Literal(text if "." in text else text + ".0", datatype=ox.NamedNode(XSD + "decimal"))
     if t == "boolean":

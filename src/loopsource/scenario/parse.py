@@ -156,8 +156,8 @@ def _value(kind: str, name: str, y: _Y, file: str) -> Any:
         v = float(v)
         if kind == "share" and not 0.0 <= v <= 1.0:
             raise err_at(file, y.line, f"{name} {v:g} is {'above 1' if v > 1 else 'below 0'}; shares are fractions in [0, 1]")
-        if kind == "number" and v <= 0:
-            raise err_at(file, y.line, f"{name} must be above 0, not {v:g}")
+        if kind == "number" and not 0 < v <= 1000:  # lifetime_years: the loader's bound (docs/security.md)
+            raise err_at(file, y.line, f"{name} must be above 0 and at most 1000, not {v:g}")
         return v
     if kind == "bool":
         if not isinstance(v, bool):

@@ -196,19 +196,16 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------ forwarding
     def _forward(self, method: str, path: str, body: bytes | None) -> None:
         guard = self.server.guard
-        headers = {k: v for k, v in ((h, self.headers.get(h)) for h in ("Content-Type", "Accept")) if v}
-        conn = http.client.HTTPConnection(*self.server.upstream, timeout=guard.timeout + GRACE)
+        upstream = self.server.upstream
+        conn = None
         try:
-            conn.request(method, path, body=body, headers=headers)
-            resp = conn.getresponse()
             try:
-                data = resp.read(BUFFER + 1)
-            except http.client.IncompleteRead as e:  # Oxigraph breaks off the body when it cancels
-                data = e.partial
-                if CANCELLED not in data[-512:]:
+                conn, resp, data = self._ask(upstream, method, path, body)
+            except (ConnectionError, http.client.RemoteDisconnected):
+                # the engine was replaced (a handover) while this query ran on it: ask the new one
+                if path.startswith("/update") or self.server.upstream == upstream:
                     raise
-            if len(data) <= BUFFER and CANCELLED in data[-512:]:
-                raise Refused(503, f"the query ran longer than {guard.timeout:g} s and was cancelled")
+                conn, resp, data = self._ask(self.server.upstream, method, path, body)
             self.send_response(resp.status)
             for name in ("Content-Type", "Content-Disposition"):
                 if resp.getheader(name):
@@ -230,7 +227,30 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._refuse(Refused(502, f"the query engine failed: {type(e).__name__}"))
         finally:
+            if conn is not None:
+                conn.close()
+
+    def _ask(self, upstream: tuple[str, int], method: str, path: str,
+             body: bytes | None) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse, bytes]:
+        """Send the request to Oxigraph; its answer with up to BUFFER bytes of the body read."""
+        guard = self.server.guard
+        headers = {k: v for k, v in ((h, self.headers.get(h)) for h in ("Content-Type", "Accept")) if v}
+        conn = http.client.HTTPConnection(*upstream, timeout=guard.timeout + GRACE)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            try:
+                data = resp.read(BUFFER + 1)
+            except http.client.IncompleteRead as e:  # Oxigraph breaks off the body when it cancels
+                data = e.partial
+                if CANCELLED not in data[-512:]:
+                    raise
+            if len(data) <= BUFFER and CANCELLED in data[-512:]:
+                raise Refused(503, f"the query ran longer than {guard.timeout:g} s and was cancelled")
+        except BaseException:
             conn.close()
+            raise
+        return conn, resp, data
 
     def _client_gone(self) -> bool:
         return self.wfile.closed
