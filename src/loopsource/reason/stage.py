@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import pyoxigraph as ox
 
 from ..errors import LoopsourceError
-from ..rdf.terms import Triple, parse_ntriples, to_ntriples
-from ..rdf.vocab import GRAPHS, XSD
+from ..rdf.terms import Triple, decimal_literal, parse_ntriples, to_ntriples
+from ..rdf.vocab import GRAPHS
 from ..store import GraphStore
 from ..store.meta import activity_triples, without_activity
 from .engine import DEFAULT_ENGINE, get_engine
@@ -43,7 +44,7 @@ def reason(store: GraphStore, engine: str = DEFAULT_ENGINE) -> ReasonResult:
         "reason", "current", started, ended, generated=True,
         counts={"asserted": len(asserted), "inferred": len(result.triples)},
         details={"engine": result.engine, "engineVersion": result.engine_version,
-                 "seconds": f'"{result.seconds:.3f}"^^<{XSD}decimal>'})
+                 "seconds": decimal_literal(Decimal(f"{result.seconds:.3f}"))})  # one lexical form: the store's
     meta_text = to_ntriples(without_activity(read_graph(store, GRAPHS.meta), "reason")) + "\n".join(meta) + "\n"
     store.replace_graphs({
         GRAPHS.inferred: [(to_ntriples(sorted(result.triples)), ox.RdfFormat.N_TRIPLES)],
