@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from loopsource.store import EmbeddedStore, drop_graph_copies
+from loopsource.store import EmbeddedStore, database_dir, drop_graph_copies
 from loopsource.rdf.vocab import GRAPHS
 
 
@@ -30,9 +30,12 @@ def test_in_place_change_after_dropping_copies_is_seen(mini_dir: Path, build_sto
     store = build_store(mini_dir, reason=False)
     root = store.root
     drop_graph_copies(root)
-    store.store.update(f'INSERT DATA {{ GRAPH <{GRAPHS.asserted}> {{ <urn:x> <urn:p> "changed" }} }}')
-    store.store.flush()
     store.close()
+    # what 'serve --writable' does: the database of the current generation changed in place
+    db = ox.Store(str(database_dir(root)))
+    db.update(f'INSERT DATA {{ GRAPH <{GRAPHS.asserted}> {{ <urn:x> <urn:p> "changed" }} }}')
+    db.flush()
+    del db
     reopened = EmbeddedStore(root)
     assert b'<urn:x> <urn:p> "changed" .' in reopened.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES)
 

@@ -213,6 +213,12 @@ GOOD_LOOP = (f'<{ID}loop/LX> a ls:Loop ; ls:id "LX" ; ls:date "2024-01-01"^^xsd:
              f'ls:toSite <{ID}site/S-DE> ; ls:material <{ID}material/M-STEEL> ; ls:strategy ls:Recycle ; '
              f'ls:quantity 1.0 ; ls:unit unit:KiloGM ; ls:massKg 1.0 .')
 BOM_IRI = f"{ID}bom/PRX/M-STEEL"
+# owl:sameAs M-CU M-STEEL (M-CU has no CSV row): the reasoner (owlrl: eq-sym, eq-rep-s,
+# eq-rep-o) makes each the same as the other and copies every statement across. M-CU then
+# carries M-STEEL's ls:id, so both foci of DQ-SAMEAS are named "M-STEEL" (one pair), and
+# PO-1's material becomes both M-STEEL and M-CU, over DQ-PUR-MATERIAL's maxCount 1: the
+# doubled rows that the warning is about.
+SAMEAS = {("DQ-SAMEAS", "M-STEEL"), ("DQ-PUR-MATERIAL", "PO-1")}
 
 DQ_CASES = [
     ("DQ-ID", GOOD_PURCHASE.replace('ls:id "PX" ; ', ""), {("DQ-ID", f"{ID}purchase/PX")}),
@@ -250,6 +256,9 @@ DQ_CASES = [
      {("DQ-LOOP-MATERIAL", "LX")}),
     ("DQ-LOOP-STRATEGY", GOOD_LOOP.replace("ls:strategy ls:Recycle", "ls:strategy ls:Road"), {("DQ-LOOP-STRATEGY", "LX")}),
     ("DQ-LOOP-MASS", GOOD_LOOP.replace(" ; ls:massKg 1.0", ""), {("DQ-LOOP-MASS", "LX")}),
+    ("DQ-SITE-SELLS", GOOD_PURCHASE.replace(f"ls:supplierSite <{ID}site/S-FR>", f"ls:supplierSite <{ID}site/S-PLANT>"),
+     {("DQ-SITE-SELLS", "S-PLANT")}),
+    ("DQ-SAMEAS", f"<{ID}material/M-CU> <http://www.w3.org/2002/07/owl#sameAs> <{ID}material/M-STEEL> .", SAMEAS),
 ]
 
 
