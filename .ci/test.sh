@@ -17,7 +17,7 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 # Virtuoso Open Source 7 (Debian): the second real SPARQL server of the remote-store tests
-# (tests/servers.py starts it on 127.0.0.1 with its own database folder). Only the binaries
+# (tests/store/servers.py starts it on 127.0.0.1 with its own database folder). Only the binaries
 # package: the full 'virtuoso-opensource' asks for a dba password and starts a system service.
 if ! command -v virtuoso-t >/dev/null 2>&1 || ! command -v isql-vt >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

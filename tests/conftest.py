@@ -1,9 +1,8 @@
 """Shared fixtures: build a store from CSV text, and the bundled fixture directories."""
 from __future__ import annotations
 
-import csv
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,26 +10,14 @@ import pytest
 from loopsource.load.build import build
 from loopsource.store import EmbeddedStore
 
+# The test-data builders live in tests/builders.py; write_csvs is re-exported here for the test
+# modules (and branches in flight) that import it from conftest.
+from .builders import write_csvs  # noqa: F401 (in __all__ below)
+
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 REPO = HERE.parent
 DEMO = REPO / "data" / "demo"
-
-
-def write_csvs(directory: Path, files: Mapping[str, Sequence[Mapping[str, object]] | str]) -> Path:
-    """Write CSV files: each value is either raw text or a list of row dicts (header from the first)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, rows in files.items():
-        path = directory / name
-        if isinstance(rows, str):
-            path.write_text(rows, encoding="utf-8")
-            continue
-        with path.open("w", newline="", encoding="utf-8") as f:
-            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()), lineterminator="\n")
-            w.writeheader()
-            for r in rows:
-                w.writerow({k: "" if v is None else v for k, v in r.items()})
-    return directory
 
 
 @pytest.fixture
@@ -60,9 +47,9 @@ def build_store(tmp_path: Path) -> Callable[..., EmbeddedStore]:
 
 
 # ---------------------------------------------------------------------------- SPARQL servers
-from .servers import STARTERS, Server, free_port as _free_port, oxigraph_binary  # noqa: E402,F401 (re-exported)
+from .store.servers import STARTERS, Server, free_port as _free_port, oxigraph_binary  # noqa: E402,F401 (re-exported)
 
-__all__ = ["_free_port", "oxigraph_binary"]
+__all__ = ["_free_port", "oxigraph_binary", "write_csvs"]
 
 
 @pytest.fixture(scope="session")

@@ -301,7 +301,7 @@ def test_critical_inflow_share(out: Outputs) -> None:
 # ----------------------------------------------------------------------------- the definitions themselves
 def _distance_block() -> str:
     """The haversine in SPARQL arithmetic, as the catalogue queries hold it (identical in each:
-    tests/test_query.py::test_distance_block_is_the_same_in_every_query)."""
+    tests/query/test_query.py::test_distance_block_is_the_same_in_every_query)."""
     text = resolve("source-distance").text  # the copy without the latitude-band shortcut
     return text[text.index("# ---- great-circle distance"):text.index("# ---- end of distance")]
 
@@ -368,14 +368,12 @@ def test_report_and_metrics_name_the_radius(tmp_path: Path) -> None:
 
 def test_supplier_and_country_hhi(out: Outputs) -> None:
     """concentration rows = metrics.json resilience supplier_hhi / country_hhi (0-10,000) = scenario
-    baseline; critical-materials-by-country mass and share = metrics.json details. (The 65 %
-    flag and policy-file HHI are being unified under issue #13 and are not compared here.)"""
+    baseline. The CRMA figures (critical-materials-by-country rows, metrics.json ``crma``,
+    validation.json CRMA-65, the scenario baseline) are compared by
+    tests/test_compliance.py::test_crma_and_hhi_agree_across_outputs, next to their definition."""
     rows = out.query("concentration")
     res = out.metrics["resilience"]
     assert_same(res["supplier_hhi"], {r["material"]: r["supplier_hhi"] for r in rows}, "supplier HHI")
     assert_same(res["country_hhi"], {r["material"]: r["country_hhi"] for r in rows}, "country HHI")
     assert_same(out.baseline["resilience"]["supplier_hhi"], res["supplier_hhi"], "supplier HHI: scenario")
     assert_same(out.baseline["resilience"]["country_hhi"], res["country_hhi"], "country HHI: scenario")
-    crit = {(r["material"], r["country"]): (r["mass_kg"], r["share"]) for r in out.query("critical-materials-by-country")}
-    assert_same({(r["material"], r["country"]): (r["mass_kg"], r["share"])
-                 for r in out.metrics["details"]["critical_by_country"]}, crit, "critical materials by country")

@@ -45,6 +45,11 @@ class InputError(LoopsourceError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class OutputError(LoopsourceError):
+    """An output cannot be written where asked: the path is not a regular file of ours
+    (a folder, FIFO, device or a symlink to one), or the disk refused (full, read-only)."""
+
+
 class StoreError(LoopsourceError):
     """The graph store cannot be opened, read or written."""
 
@@ -55,6 +60,10 @@ class EndpointError(StoreError):
 
 class QueryError(LoopsourceError):
     """A catalogue query, its header or its parameters are malformed."""
+
+
+class QueryTimeout(LoopsourceError):
+    """A query ran past its time limit (``--timeout``) or was interrupted."""
 
 
 class ShapesError(LoopsourceError):

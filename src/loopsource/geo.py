@@ -9,7 +9,7 @@ Formula (haversine): a = sin²(Δφ/2) + cos φ1 · cos φ2 · sin²(Δλ/2), d 
 R is the IUGG mean Earth radius R1 = (2a + b) / 3 of the GRS 80 / WGS 84 ellipsoid,
 6371.0088 km (H. Moritz, "Geodetic Reference System 1980", Journal of Geodesy 74 (2000)
 128-133; the same constant as the PyPI package ``haversine``, whose published Lyon-Paris
-distance 392.2172595594006 km tests/test_metrics.py reproduces). A sphere is off the
+distance 392.2172595594006 km tests/analysis/test_metrics.py reproduces). A sphere is off the
 ellipsoid by up to about 0.5 %: enough to tell hyperlocal from domestic from global.
 """
 from __future__ import annotations

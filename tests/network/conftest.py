@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-try:  # tests/ may or may not be a package, depending on the checkout
-    from conftest import write_csvs
-except ImportError:  # pragma: no cover
-    from tests.conftest import write_csvs
+from ..builders import write_csvs
 
 PLANT_A, PLANT_B = (45.0, 5.0), (51.0, 17.0)   # near Lyon, near Wrocław
 S1, S2 = (45.0, 6.0), (50.0, 10.0)             # FR supplier, DE supplier

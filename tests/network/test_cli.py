@@ -17,10 +17,7 @@ from loopsource.geo import haversine_km
 
 from .conftest import H2, K1, K2, PLANT_A, PLANT_B, built, network_files
 
-try:  # tests/ may or may not be a package, depending on the checkout
-    from conftest import write_csvs
-except ImportError:  # pragma: no cover
-    from tests.conftest import write_csvs
+from ..builders import write_csvs
 
 
 def run(*args: str):

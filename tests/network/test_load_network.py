@@ -13,10 +13,7 @@ from loopsource.rdf.terms import parse_ntriples
 
 from .conftest import network_files
 
-try:  # tests/ may or may not be a package, depending on the checkout
-    from conftest import write_csvs
-except ImportError:  # pragma: no cover
-    from tests.conftest import write_csvs
+from ..builders import write_csvs
 
 LS = "https://w3id.org/loopsource/ontology#"
 ID = "https://w3id.org/loopsource/id/"

@@ -206,3 +206,23 @@ def test_remote_endpoint_gives_the_same_passport(endpoint: tuple[str, str], batt
         cs[LS + "note"] = [n for n in cs[LS + "note"] if not n.startswith("figures from")]
         docs.append(cs)
     assert docs[0] == docs[1]
+
+
+def test_run_passports_switch_with_the_other_outputs(tmp_path: Path) -> None:
+    """OUT/passports is a fixed link into the current output set (pipeline.py), like report.html; a
+    folder named passports that loopsource did not write (a file that is not a passport in it) is
+    refused with exit 2 and left as it was."""
+    import os
+
+    data = copy_demo(tmp_path / "data")
+    foreign = tmp_path / "foreign"
+    (foreign / "passports").mkdir(parents=True)
+    (foreign / "passports" / "notes.txt").write_text("mine", encoding="utf-8")
+    r = invoke("run", str(data), "--out", str(foreign))
+    assert r.exit_code == 2 and "not a folder of passports" in r.stderr
+    assert [p.name for p in (foreign / "passports").iterdir()] == ["notes.txt"]
+    out = tmp_path / "out"
+    r = invoke("run", str(data), "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert os.readlink(out / "passports") == ".current/passports"
+    assert (out / "passports" / "P-ORV-EVB75.jsonld").resolve().parent == (out / ".current").resolve() / "passports"

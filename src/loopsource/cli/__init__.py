@@ -30,7 +30,7 @@ _COMMANDS = {
     "build": "build", "export": "build", "generate": "build",
     "reason": "reason",
     "validate": "validate", "profiles": "validate",
-    "queries": "query", "query": "query", "serve": "query",
+    "queries": "query", "query": "query", "serve": "serve",
     "report": "report", "run": "report",
     "scenario": "scenario",
     "network": "network",
@@ -101,7 +101,8 @@ def main(verbose: int, quiet: bool) -> None:
 def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """--store / --endpoint / --update-endpoint / --timeout, shared by every command that uses a graph."""
     f = click.option("--timeout", type=float, default=60.0, show_default=True,
-                     help="Seconds to wait for a remote endpoint.")(f)
+                     help="Seconds to wait for a remote endpoint; for 'query', also the time limit of a "
+                          "query on the embedded store.")(f)
     f = click.option("--update-endpoint", metavar="UPDATE_URL",
                      help="SPARQL 1.1 Update endpoint (with --endpoint). Credentials come from "
                           "LOOPSOURCE_ENDPOINT_USER/LOOPSOURCE_ENDPOINT_PASSWORD or LOOPSOURCE_ENDPOINT_TOKEN.")(f)

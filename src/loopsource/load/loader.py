@@ -22,8 +22,9 @@ from ..errors import InputError, Problem
 from .compliance import material_columns, product_columns, purchase_columns
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
 from .network import NetworkRows
+from ..files import MAX_CSV_BYTES, MAX_RDF_BYTES, read_input
 from .jsonld import inline_known_contexts
-from .rows import IdIndex, Row
+from .rows import MAX_VALUE, IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
 from ..rdf.vocab import (
     GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, CodeLists, code_lists, entity_iri,
@@ -56,6 +57,38 @@ class LoadResult:
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
+# Tighter physical bounds of some columns (the rest: rows.MAX_VALUE). Documented in
+# docs/security.md; products of two bounded figures stay inside Oxigraph's decimals.
+MAX_YEARS = Decimal(1000)  # a product lifetime
+MAX_INTENSITY = Decimal(1_000_000)  # uses per year
+MAX_DAYS = Decimal(36_500)  # a lead time: a hundred years
+MAX_RATE = Decimal(1_000_000)  # an exchange rate, a unit price per kg
+
+# Limits of one CSV record and one user RDF file (docs/security.md); far above real exports.
+MAX_LINE_CHARS = 1024 * 1024
+MAX_FIELD_CHARS = 64 * 1024
+MAX_LITERAL_CHARS = 1024 * 1024
+MAX_LIST_ITEMS = 1_000
+RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
+RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+# The entity kind each file defines: when a file cannot be read at all, references to its
+# kind are not reported again row by row (one root cause, not a thousand follow-on errors).
+_DEFINES = {"organisations.csv": "org", "sites.csv": "site", "materials.csv": "material",
+            "products.csv": "product", "purchases.csv": "purchase", "loops.csv": "loop"}
+
+
+class _LineTooLong(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _bounded_lines(text: str) -> Iterator[str]:
+    """The physical lines of ``text``, refusing one longer than :data:`MAX_LINE_CHARS`."""
+    for n, line in enumerate(io.StringIO(text, newline=""), 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise _LineTooLong(n)
+        yield line
+
 
 T_TYPE = iri(RDF_TYPE)
 T_ID = iri(LS + "id")
@@ -82,30 +115,29 @@ class Loader(NetworkRows):
         self.out: list[str] = []
         self.rows: dict[str, int] = {}
         self.site_kind: dict[str, str] = {}
+        self.broken: set[str] = set()  # entity kinds whose file could not be read
 
     # -------------------------------------------------------------- files
     def _read(self, spec: FileSpec) -> Iterator[Row] | None:
         path = self.dir / spec.name
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             if spec.required:
+                self.broken.add(_DEFINES.get(spec.name, ""))
                 self.fatal.append(Problem(spec.name, None, None, f"required file is missing from {self.dir}"))
             return None
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            line = raw[: e.start].count(b"\n") + 1
-            self.fatal.append(Problem(spec.name, line, None,
-                                      f"file is not UTF-8 (byte 0x{raw[e.start]:02x}); save it as UTF-8"))
+        text = self._text(path, spec.name, MAX_CSV_BYTES)
+        if text is None:
+            self.broken.add(_DEFINES.get(spec.name, ""))
             return None
-        reader = csv.reader(io.StringIO(text, newline=""))
+        reader = csv.reader(_bounded_lines(text))
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             self.fatal.append(Problem(spec.name, 1, None, "file is empty: a header row is required"))
             return None
-        except csv.Error as e:
-            self.fatal.append(Problem(spec.name, 1, None, f"not a readable CSV header: {e}"))
+        except (csv.Error, _LineTooLong) as e:
+            self.broken.add(_DEFINES.get(spec.name, ""))
+            self.fatal.append(Problem(spec.name, 1, None, f"not a readable CSV header: {_csv_reason(e)}"))
             return None
         problems = []
         for col in spec.columns:
@@ -117,6 +149,7 @@ class Loader(NetworkRows):
         for d in sorted(dups):
             problems.append(Problem(spec.name, 1, d, "column appears more than once"))
         if problems:
+            self.broken.add(_DEFINES.get(spec.name, ""))
             self.fatal.extend(problems)
             return None
         extra = [h for h in header if h not in spec.columns and h not in spec.optional_columns]
@@ -127,15 +160,23 @@ class Loader(NetworkRows):
     def _records(self, spec: FileSpec, reader: Iterator[list[str]], header: list[str]) -> Iterator[Row]:
         width = len(header)
         wanted = spec.columns + spec.optional_columns
-        start = 2
+        start, records = 2, 0
         while True:
             try:
                 fields = next(reader)
             except StopIteration:
+                if records == 0 and spec.required:
+                    self.fatal.append(Problem(spec.name, None, None, "the file has a header but no records; "
+                                                                     "a required file needs at least one"))
                 return
-            except csv.Error as e:
-                self.fatal.append(Problem(spec.name, start, None, f"unreadable CSV record: {e}"))
+            except (csv.Error, _LineTooLong) as e:
+                # the rest of the file cannot be split into records: stop here, and let
+                # references into this file go unreported (they would all be follow-ons)
+                self.broken.add(_DEFINES.get(spec.name, ""))
+                line = e.line if isinstance(e, _LineTooLong) else start
+                self.fatal.append(Problem(spec.name, line, None, f"unreadable CSV record: {_csv_reason(e)}"))
                 return
+            records += 1
             line, start = start, reader.line_num + 1  # type: ignore[attr-defined]
             if not fields or fields == [""]:
                 continue
@@ -147,7 +188,7 @@ class Loader(NetworkRows):
             yield row
 
     def _finish(self, row: Row) -> bool:
-        if row.problems:
+        if row.problems or row.follow_on:
             self.rejected.append(RejectedRow(row.file, row.line, tuple(row.problems), dict(row.values)))
             return False
         row.emit(T_PROV, iri(f"{SOURCE}{row.file}#L{row.line}"))
@@ -159,6 +200,9 @@ class Loader(NetworkRows):
         """Resolve a reference; ids of rows that were rejected only resolve when nothing is built anyway."""
         key = row.text(column, required)
         if key is None:
+            return None
+        if kind in self.broken:
+            row.follow_on = True  # its file is unreadable: that one problem is reported already
             return None
         if key in self.index.valid.get(kind, {}):
             return entity_iri(kind, key)
@@ -234,10 +278,10 @@ class Loader(NetworkRows):
         self._accept(row, "material", key)
 
     _PRODUCT_NUMBERS = (
-        ("lifetime_years", "lifetimeYears", dict(positive=True)),
-        ("industry_lifetime_years", "industryLifetimeYears", dict(positive=True)),
-        ("use_intensity", "useIntensity", dict(positive=True, required=False)),
-        ("industry_use_intensity", "industryUseIntensity", dict(positive=True, required=False)),
+        ("lifetime_years", "lifetimeYears", dict(positive=True, hi=MAX_YEARS)),
+        ("industry_lifetime_years", "industryLifetimeYears", dict(positive=True, hi=MAX_YEARS)),
+        ("use_intensity", "useIntensity", dict(positive=True, required=False, hi=MAX_INTENSITY)),
+        ("industry_use_intensity", "industryUseIntensity", dict(positive=True, required=False, hi=MAX_INTENSITY)),
         ("collection_recycling_share", "collectionRecyclingShare", dict(share=True)),
         ("collection_reuse_share", "collectionReuseShare", dict(share=True)),
         ("recycling_efficiency_eol", "recyclingEfficiencyEol", dict(share=True)),
@@ -282,6 +326,10 @@ class Loader(NetworkRows):
         unit = row.choice("unit", {k: v[0] for k, v in self.codes.units.items()}, "unit")
         if q is not None and unit is not None:
             factor = self.codes.units[row.values["unit"].strip()][1]
+            if q * factor > MAX_VALUE:
+                row.bad("quantity", f"{row.values['quantity'].strip()} {row.values['unit'].strip()} is "
+                                    f"{q * factor:,.0f} kg, beyond the bound of {MAX_VALUE:,.0f} kg (docs/security.md)")
+                return
             row.emit(iri(LS + "quantity"), decimal_literal(q))
             row.emit(iri(LS + "unit"), iri(unit))
             row.emit(iri(LS + "massKg"), decimal_literal(q * factor))
@@ -291,6 +339,8 @@ class Loader(NetworkRows):
         day = row.day("date")
         buyer = self._ref(row, "buyer_site", "site", "site")
         supplier = self._ref(row, "supplier_site", "site", "site")
+        if buyer and buyer == supplier:
+            row.bad("supplier_site", "a site cannot buy from itself (buyer_site and supplier_site are the same)")
         material = self._ref(row, "material", "material", "material")
         self._quantity(row)
         spend = row.number("spend", required=False, non_negative=True)
@@ -305,7 +355,7 @@ class Loader(NetworkRows):
             row.bad("reused_share", f"recycled_share + reused_share = {rec + reu} is more than 1")
         rec = purchase_columns(row, self.codes, rec, reu)
         mode = row.choice("transport_mode", self.codes.transport_modes, "transport mode", required=False)
-        lead = row.number("lead_time_days", required=False, non_negative=True)
+        lead = row.number("lead_time_days", required=False, non_negative=True, hi=MAX_DAYS)
         if day:
             row.emit(iri(LS + "date"), '"' + day.isoformat() + '"' + DATE_SUFFIX)
         for p, v in (("buyerSite", buyer), ("supplierSite", supplier), ("material", material), ("transportMode", mode)):
@@ -356,13 +406,13 @@ class Loader(NetworkRows):
         site = self._ref(row, "site", "site", "site")
         material = self._ref(row, "material", "material", "material")
         cap = row.number("capacity_kg", positive=True)
-        price = row.number("unit_price", required=False, non_negative=True)
+        price = row.number("unit_price", required=False, non_negative=True, hi=MAX_RATE)
         currency = row.text("currency", required=False)
         if currency is not None and not _CURRENCY.match(currency):
             row.bad("currency", f"{currency!r} is not an ISO 4217 code (three capital letters)")
         if price is not None and currency is None:
             row.bad("currency", "unit_price is given without a currency")
-        lead = row.number("lead_time_days", required=False, non_negative=True)
+        lead = row.number("lead_time_days", required=False, non_negative=True, hi=MAX_DAYS)
         key = None
         if site and material:
             ids = (row.values["site"].strip(), row.values["material"].strip())
@@ -381,7 +431,7 @@ class Loader(NetworkRows):
 
     def fx(self, row: Row) -> None:
         currency = row.text("currency")
-        rate = row.number("rate", positive=True)
+        rate = row.number("rate", positive=True, hi=MAX_RATE)
         key = None
         if currency is not None:
             if not _CURRENCY.match(currency):
@@ -406,20 +456,16 @@ class Loader(NetworkRows):
             "fx.csv": self.fx, "plant_products.csv": self.plant_products, "markets.csv": self.markets,
             "hubs.csv": self.hubs,
         }
-        for spec in CONTRACT:
-            records = self._read(spec)
-            if records is None:
-                continue
-            handler = handlers[spec.name]
-            for row in records:
-                handler(row)
-                if self.sink is not None and len(self.out) >= 100_000:
-                    self._flush()
-            self._flush()
+        previous = csv.field_size_limit(MAX_FIELD_CHARS)
+        try:
+            self._read_all(handlers)
+        finally:
+            csv.field_size_limit(previous)
         known = {s.name for s in CONTRACT}
         user_rdf = []
         for path in sorted(self.dir.iterdir()):
-            if path.suffix in RDF_SUFFIXES and path.is_file():
+            # not is_file(): a user RDF file that is a FIFO or a link to a device is reported
+            if path.suffix in RDF_SUFFIXES and not path.is_dir():
                 user_rdf.append(self._user_rdf(path))
             elif path.suffix == ".csv" and path.name not in known:
                 self.warnings.append(f"{path.name}: file ignored (not in the input contract)")
@@ -438,6 +484,18 @@ class Loader(NetworkRows):
             triples=self.flushed + len(self.out),
         )
 
+    def _read_all(self, handlers: dict[str, Callable[[Row], None]]) -> None:
+        for spec in CONTRACT:
+            records = self._read(spec)
+            if records is None:
+                continue
+            handler = handlers[spec.name]
+            for row in records:
+                handler(row)
+                if self.sink is not None and len(self.out) >= 100_000:
+                    self._flush()
+            self._flush()
+
     def _flush(self) -> None:
         """Hand the triples made so far to the sink (the store loads them while we go on)."""
         if self.sink is None or not self.out:
@@ -448,22 +506,79 @@ class Loader(NetworkRows):
 
     def _user_rdf(self, path: Path) -> tuple[str, str, ox.RdfFormat] | None:
         fmt = RDF_SUFFIXES[path.suffix]
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            self.fatal.append(Problem(path.name, None, None, "file is not UTF-8"))
+        text = self._text(path, path.name, MAX_RDF_BYTES)
+        if text is None:
             return None
         if fmt == ox.RdfFormat.JSON_LD:
             text = inline_known_contexts(text)  # product passports: their two context URLs, offline
+        rest: dict[ox.NamedNode | ox.BlankNode, object] = {}
         try:
-            # Parsed here only to report syntax errors with a position; pyoxigraph's parsers
-            # resolve no external entities, fetch no remote JSON-LD contexts and read no files.
-            for _ in ox.parse(text, format=fmt, base_iri=f"{SOURCE}{path.name}"):
-                pass
+            # Parsed here to report syntax errors with a position and to hold the limits;
+            # pyoxigraph's parsers resolve no external entities, fetch no remote JSON-LD
+            # contexts and read no files.
+            for quad in ox.parse(text, format=fmt, base_iri=f"{SOURCE}{path.name}"):
+                o = quad.object
+                if isinstance(o, ox.Literal) and len(o.value) > MAX_LITERAL_CHARS:
+                    self.fatal.append(Problem(path.name, None, None, f"a literal of {len(o.value):,} characters "
+                                              f"(subject {quad.subject}); at most {MAX_LITERAL_CHARS:,} are accepted"))
+                    return None
+                if quad.predicate.value == RDF_REST:
+                    rest[quad.subject] = o
         except SyntaxError as e:
             self.fatal.append(Problem(path.name, _line_of(e), None, f"not valid RDF: {e}"))
             return None
+        except MemoryError:  # pyoxigraph's parser refuses one token over 16 MB
+            self.fatal.append(Problem(path.name, None, None, "a literal or IRI over the parser's limit of 16 MB; "
+                                      f"at most {MAX_LITERAL_CHARS:,} characters are accepted"))
+            return None
+        longest = _longest_list(rest)
+        if longest > MAX_LIST_ITEMS:
+            self.fatal.append(Problem(path.name, None, None, f"an RDF list (rdf:rest chain) of {longest:,} items; "
+                                      f"at most {MAX_LIST_ITEMS:,} are accepted (reasoning over lists is quadratic)"))
+            return None
         return (path.name, text, fmt)
+
+    def _text(self, path: Path, label: str, limit: int) -> str | None:
+        """A regular file's text within ``limit`` bytes, or None with the reason in ``fatal``."""
+        try:
+            raw = read_input(path, label, limit=limit)
+        except InputError as e:
+            self.fatal.extend(e.problems)
+            return None
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = raw[: e.start].count(b"\n") + 1
+            self.fatal.append(Problem(label, line, None,
+                                      f"file is not UTF-8 (byte 0x{raw[e.start]:02x}); save it as UTF-8"))
+            return None
+
+
+def _csv_reason(e: Exception) -> str:
+    if isinstance(e, _LineTooLong):
+        return f"line {e.line} is longer than {MAX_LINE_CHARS:,} characters"
+    text = str(e)
+    if "field larger than field limit" in text:
+        return f"a field is longer than {MAX_FIELD_CHARS:,} characters"
+    return text
+
+
+def _longest_list(rest: dict) -> int:
+    """Items of the longest rdf:rest chain (each node walked once; a cycle stops the walk)."""
+    length: dict[object, int] = {}
+    longest = 0
+    for start in rest:
+        chain, node = [], start
+        while node in rest and node not in length and len(chain) <= len(rest):
+            length[node] = 0  # in progress: a cycle ends here
+            chain.append(node)
+            node = rest[node]
+        n = length.get(node, 0)
+        for item in reversed(chain):
+            n += 1
+            length[item] = n
+        longest = max(longest, n)
+    return longest
 
 
 def _line_of(error: SyntaxError) -> int | None:

@@ -18,21 +18,30 @@ A parameter need not be projected. It must be read by the query, and never assig
 from __future__ import annotations
 
 import math
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 import yaml
 
 from .. import resources
-from ..errors import QueryError, UsageError
-from ..rdf.sparql import query_form, read_only_violation, select_clauses, significant, substitute, tokenize
+from ..errors import InputError, QueryError, QueryTimeout, UsageError
+from ..files import MAX_QUERY_BYTES, YamlLimitError, load_yaml, read_text_input
+from ..load.rows import NUMBER
+from ..rdf.sparql import (check_nesting, query_form, read_only_violation, select_clauses, significant, substitute,
+                          tokenize)
 from ..store import GraphStore, SelectResult, Term
 from ..rdf.vocab import PREFIXES, XSD
+
+T = TypeVar("T")
 
 PARAM_TYPES = ("string", "integer", "decimal", "boolean", "date", "iri")
 HEADER_KEYS = {"title", "description", "params", "tags"}
@@ -82,7 +91,9 @@ def _header(text: str, source: str) -> tuple[dict[str, object], int]:
     if not body:
         return {}, 0
     try:
-        data = yaml.safe_load("\n".join(body))
+        data = load_yaml("\n".join(body), source)
+    except YamlLimitError as e:
+        raise QueryError(f"{source}: malformed query header: refused: {e}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -198,19 +209,21 @@ def catalogue() -> dict[str, NamedQuery]:
 def resolve(name_or_file: str) -> NamedQuery:
     """A catalogue name, or a path to a .rq file of the user's own."""
     path = Path(name_or_file)
-    if name_or_file.endswith((".rq", ".ru", ".sparql")) or path.is_file():
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise UsageError(f"{name_or_file}: cannot read the query file: {e.strerror or e}") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"{name_or_file}: the query file is not UTF-8 text") from None
-        return parse_query(text, str(path), path.stem)
     cat = catalogue()
-    if name_or_file not in cat:
-        raise UsageError(f"unknown query {name_or_file!r}; 'loopsource queries' lists them "
-                         f"({', '.join(cat)}), or give a .rq file")
-    return cat[name_or_file]
+    # A catalogue name wins over a file of that name in the current folder; a file is meant
+    # when the argument ends with .rq/.ru/.sparql or names a folder (contains a separator).
+    as_file = name_or_file.endswith((".rq", ".ru", ".sparql")) or os.sep in name_or_file or "/" in name_or_file
+    if not as_file and name_or_file in cat:
+        return cat[name_or_file]
+    if as_file or path.is_file():
+        try:
+            text = read_text_input(path, name_or_file, limit=MAX_QUERY_BYTES)
+        except InputError as e:
+            raise UsageError(f"cannot read the query file: {e.problems[0]}") from None
+        check_nesting(text, str(path))
+        return parse_query(text, str(path), path.stem)
+    raise UsageError(f"unknown query {name_or_file!r}; 'loopsource queries' lists them "
+                     f"({', '.join(cat)}), or give a .rq file")
 
 
 # ----------------------------------------------------------------------------- parameters
@@ -225,16 +238,17 @@ def to_term(param: Param, value: str) -> Term:
     if t == "string":
         return ox.Literal(value)
     if t == "integer":
-        if not re.fullmatch(r"[+-]?\d+", value.strip()):
-            raise bad("is not an integer")
+        # ASCII digits, at most 18 (Oxigraph's xsd:integer is 64 bits)
+        if not re.fullmatch(r"[+-]?[0-9]{1,18}", value.strip()):
+            raise bad("is not an integer (at most 18 digits 0-9)")
         return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
     if t == "decimal":
-        try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            raise bad("is not a decimal number") from None
-        if not d.is_finite():
-            raise bad("is not a finite decimal number")
+        # the CSV number grammar and bounds: what Oxigraph's 128-bit decimals hold
+        if not NUMBER.fullmatch(value.strip()):
+            raise bad("is not a decimal number")
+        d = Decimal(value.strip())
+        if abs(d) > Decimal("1e18") or (d and -d.normalize().as_tuple().exponent > 18):  # type: ignore[operator]
+            raise bad("is outside the decimal range (at most 1e18, 18 decimal places)")
         text = format(d, "f")
         return ox.Literal(text if "." in text else text + ".0", datatype=ox.NamedNode(XSD + "decimal"))
     if t == "boolean":
@@ -291,8 +305,44 @@ class QueryOutput:
     rows: int | None  # SELECT rows, for the summary line; None for other forms
 
 
-def run(store: GraphStore, query: NamedQuery, substitutions: Mapping[str, Term], fmt: str) -> QueryOutput:
-    """Run a read-only query and serialise its result (``table`` or a SPARQL 1.1 results format)."""
+def run(store: GraphStore, query: NamedQuery, substitutions: Mapping[str, Term], fmt: str,
+        timeout: float | None = None) -> QueryOutput:
+    """Run a read-only query and serialise its result (``table`` or a SPARQL 1.1 results format).
+
+    With ``timeout``, the query runs in a worker thread (pyoxigraph releases the GIL while it
+    evaluates) and :class:`QueryTimeout` is raised when it is not done in time; Ctrl-C reaches
+    the caller at once too. The abandoned evaluation is left to the ending process: a library
+    caller that goes on should not pass a timeout.
+    """
+    if timeout is None:
+        return _run(store, query, substitutions, fmt)
+    return bounded(lambda: _run(store, query, substitutions, fmt), timeout)
+
+
+def bounded(fn: Callable[[], T], timeout: float) -> T:
+    """``fn()`` in a daemon thread, waited for in short steps (so KeyboardInterrupt is seen)."""
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = e
+
+    worker = threading.Thread(target=work, name="query", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + timeout
+    while worker.is_alive():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped (--timeout SECONDS)")
+        worker.join(min(0.1, left))
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _run(store: GraphStore, query: NamedQuery, substitutions: Mapping[str, Term], fmt: str) -> QueryOutput:
     if query.form == "UPDATE":
         raise UsageError(f"{query.source} is a SPARQL Update; queries are read-only unless --update is given")
     if fmt not in OUTPUT_FORMATS:
@@ -341,7 +391,7 @@ def _short(term: Term | None) -> str:
 def format_table(result: SelectResult) -> str:
     """A plain text table: IRIs shortened with the usual prefixes, doubles to 6 decimals."""
     header = list(result.variables)
-    rows = [[_short(t) for t in row] for row in result.rows]
+    rows = [[_printable(_short(t)) for t in row] for row in result.rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
     numeric = [all(_is_num(r[i]) or r[i] == "" for r in rows) and rows != [] for i in range(len(header))]
 
@@ -352,6 +402,16 @@ def format_table(result: SelectResult) -> str:
     lines += [fmt(r) for r in rows]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+# Control characters (C0, DEL, C1: terminal escape sequences) and bidirectional overrides in
+# data are shown escaped in a table: a value must not move the cursor, retitle the terminal or
+# reorder what is printed around it. json/csv/xml/tsv output keeps the data as it is.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _is_num(s: str) -> bool:

@@ -302,3 +302,40 @@ def _check_substituted(text: str, terms: Mapping[str, str]) -> None:
             break
     if depth:
         raise QueryError("binding the parameters would change the query structure")
+
+
+# ----------------------------------------------------------------------------- nesting limit
+# Oxigraph's SPARQL parser is recursive: a query of a few thousand nested braces overflows the
+# stack (the embedded store segfaults, the server aborts). Such a query is refused before any
+# parser sees it. Real queries nest a few levels; the catalogue's deepest is 6.
+MAX_NESTING = 64
+_NEST = re.compile(r"""
+  "(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'
+| <[^<>"{}|^`\\\x00-\x20]*>
+| \#[^\n\r]*
+| (?P<open>[{(\[])|(?P<close>[})\]])
+| (?P<unary>(?:[!+\-]\s*){2,})
+""", re.X | re.S)
+
+
+def nesting_depth(text: str) -> int:
+    """How deep brackets (``{ ( [``) nest in a SPARQL text, a run of unary operators
+    (``!!!x``, ``- - x``) counting one level each; strings, IRIs and comments are skipped."""
+    depth = deepest = 0
+    for m in _NEST.finditer(text):
+        if m.group("open"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif m.group("close"):
+            depth -= 1
+        elif m.group("unary"):
+            deepest = max(deepest, depth + len(re.sub(r"\s", "", m.group("unary"))))
+    return deepest
+
+
+def check_nesting(text: str, source: str = "query") -> None:
+    """Refuse a query or update nested deeper than :data:`MAX_NESTING` (QueryError)."""
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise QueryError(f"{source}: nested {depth} levels deep; at most {MAX_NESTING} levels of "
+                         "{ }, ( ) and [ ] (and of repeated unary operators) are accepted")

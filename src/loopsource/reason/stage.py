@@ -6,13 +6,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from decimal import Decimal
 
 import pyoxigraph as ox
 
 from ..errors import LoopsourceError
 from ..progress import Progress, Tick, silent
-from ..rdf.terms import Triple, parse_ntriples, to_ntriples
-from ..rdf.vocab import GRAPHS, XSD
+from ..rdf.terms import Triple, decimal_literal, parse_ntriples, to_ntriples
+from ..rdf.vocab import GRAPHS
 from ..store import EmbeddedStore, GraphStore
 from ..store.meta import activity_triples, without_activity
 from .engine import DEFAULT_ENGINE, get_engine, is_schema
@@ -69,7 +70,7 @@ def _reason_in_python(store: GraphStore, engine: str, note: str = "", *,
         "reason", "current", started, ended, generated=True,
         counts={"asserted": len(asserted), "inferred": len(result.triples)},
         details={"engine": result.engine, "engineVersion": result.engine_version,
-                 "seconds": f'"{result.seconds:.3f}"^^<{XSD}decimal>'})
+                 "seconds": decimal_literal(Decimal(f"{result.seconds:.3f}"))})  # one lexical form: the store's
     meta_text = to_ntriples(without_activity(read_graph(store, GRAPHS.meta), "reason")) + "\n".join(meta) + "\n"
     on_progress(Tick("reason", "writing the inferred graph"))
     store.replace_graphs({
@@ -114,7 +115,7 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
                 "reason", "current", started, datetime.now(timezone.utc), generated=True,
                 counts={"asserted": asserted, "inferred": inferred},
                 details={"engine": eng.name, "engineVersion": eng.version,
-                         "seconds": f'"{time.perf_counter() - t0:.3f}"^^<{XSD}decimal>'})
+                         "seconds": decimal_literal(Decimal(f"{time.perf_counter() - t0:.3f}"))})
             writer.update(_swap(plan.staging, plan.work, to_ntriples(meta_kept) + "\n".join(meta) + "\n"))
             return rounds, inferred
         except BaseException:

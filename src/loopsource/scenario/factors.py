@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ScenarioError
 from ..resources import emission_factors_text
-from .parse import TRANSPORT_MODES, compose_yaml, err_at
+from .parse import TRANSPORT_MODES, compose_yaml, err_at, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -54,9 +53,6 @@ def load_factors(path: Path | str | None = None) -> EmissionFactors:
     factors = _read_factors(emission_factors_text(), "emissions.yaml", None)
     if path is not None:
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            raise ScenarioError(f"{path}: cannot read emission factors: {e}") from None
+        text = read_yaml_file(path, "emission factors")
         factors = _read_factors(text, str(path), factors)
     return factors

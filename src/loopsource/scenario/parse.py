@@ -18,8 +18,9 @@ import yaml
 
 from ..analysis.metrics import STRATEGIES
 from ..analysis.snapshot import Site, Snapshot
-from ..errors import ScenarioError
+from ..errors import InputError, ScenarioError
 from ..network.data import makers
+from ..files import MAX_YAML_BYTES, YamlLimitError, compose_yaml_bounded, read_text_input
 from ..rdf.vocab import code_lists
 
 TRANSPORT_MODES: tuple[str, ...] = tuple(code_lists().transport_modes)
@@ -46,9 +47,17 @@ class _Y:
 def compose_yaml(text: str, file: str) -> _Y | None:
     """Compose YAML text into values that keep their line (None for an empty document);
     shared with the emission-factor reader so both name ``FILE:LINE`` in their errors."""
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        node, loader = compose_yaml_bounded(text, file)
+    except YamlLimitError as e:
+        raise ScenarioError(f"{file}: refused: {e}") from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ScenarioError(f"{file}:{line}: not valid YAML: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise ScenarioError(f"{file}: not valid YAML: {e}") from None
+    try:
         return None if node is None else _convert(node, loader, file)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -58,6 +67,14 @@ def compose_yaml(text: str, file: str) -> _Y | None:
         raise ScenarioError(f"{file}: not valid YAML: {e}") from None
     finally:
         loader.dispose()
+
+
+def read_yaml_file(path: Path, what: str) -> str:
+    """The text of a scenario or factors file: a regular file within the YAML size limit."""
+    try:
+        return read_text_input(path, str(path), limit=MAX_YAML_BYTES)
+    except InputError as e:
+        raise ScenarioError(f"cannot read the {what} file: {e.problems[0]}") from None
 
 
 def _convert(node: yaml.Node, loader: yaml.SafeLoader, file: str) -> _Y:
@@ -145,8 +162,8 @@ def _value(kind: str, name: str, y: _Y, file: str) -> Any:
         v = float(v)
         if kind == "share" and not 0.0 <= v <= 1.0:
             raise err_at(file, y.line, f"{name} {v:g} is {'above 1' if v > 1 else 'below 0'}; shares are fractions in [0, 1]")
-        if kind == "number" and v <= 0:
-            raise err_at(file, y.line, f"{name} must be above 0, not {v:g}")
+        if kind == "number" and not 0 < v <= 1000:  # lifetime_years: the loader's bound (docs/security.md)
+            raise err_at(file, y.line, f"{name} must be above 0 and at most 1000, not {v:g}")
         return v
     if kind == "bool":
         if not isinstance(v, bool):
@@ -227,12 +244,7 @@ def parse_scenario(path: Path | str, text: str | None = None) -> Scenario:
     path = Path(path)
     file = str(path)
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as e:
-            raise ScenarioError(f"{file}: cannot read scenario file: {e.strerror or e}") from None
-        except UnicodeDecodeError:
-            raise ScenarioError(f"{file}: scenario file is not UTF-8 text") from None
+        text = read_yaml_file(path, "scenario")
     root = compose_yaml(text, file)
     if root is None or not isinstance(root.value, dict):
         raise err_at(file, root.line if root else 1, "a scenario is a mapping with name, description and operations")

@@ -5,6 +5,10 @@ Atomicity of the embedded store: a store folder holds generations ``db-000001``,
 generation (a fresh bulk load, or a cheap hard-link checkpoint of the current one that is
 then changed), and only when it is complete is ``current`` replaced with one atomic
 rename. A failed or interrupted write leaves ``current`` exactly as it was.
+
+Readers pin the generation they opened until they close it, and old or abandoned
+generations are swept only when nobody holds them (``store.generations``), so a query beside
+a build never loses its files.
 """
 from __future__ import annotations
 
@@ -21,9 +25,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import StoreError, UsageError
-from ..rdf.sparql import substitute
+from ..files import kill_point
+from ..rdf.sparql import check_nesting, substitute
 from ..rdf.vocab import PREFIXES
 from .base import GraphStore, SelectResult, Term
+from .generations import WRITER, Pin, new_pin, pin_current, sweep, writer_lock
 
 log = logging.getLogger(__name__)
 
@@ -38,22 +44,30 @@ class EmbeddedStore(GraphStore):
     and never changed afterwards.
     """
 
-    def __init__(self, root: Path, *, must_exist: bool = True, read_only: bool = False):
+    def __init__(self, root: Path, *, must_exist: bool = True, read_only: bool = False, _fresh: bool = False):
         self.root = Path(root)
         self._generation: Path | None = None
+        self._pin: Pin | None = None
+        self._writer: int | None = None
         current = self.root / "current"
-        if not current.exists():
-            if must_exist:
-                raise StoreError(f"{self.root}: no loopsource store here; run 'loopsource build DATA_DIR --store {self.root}' first")
+        if must_exist and not current.exists():
+            raise StoreError(f"{self.root}: no loopsource store here; run 'loopsource build DATA_DIR --store {self.root}' first")
+        if not read_only:
+            self._writer = writer_lock(self.root)
+        if _fresh or not current.exists():  # _fresh: a new generation is written whole, the old one not opened
             self._store = None
             return
         try:
-            self._generation = current.resolve()
+            self._generation, self._pin = pin_current(self.root)
             path = str(self._generation / "oxigraph")
-            self._store = ox.Store.read_only(path) if read_only else ox.Store(path)
+            # Always read-only: a read-write open rewrites RocksDB's MANIFEST, and a reader opening
+            # the same generation at that moment fails ("Corruption ... No such file"). Writes
+            # never change a generation; they make a new one (``read_only`` is kept for callers).
+            self._store = ox.Store.read_only(path)
         except OSError as e:
             hint = (" (another loopsource command or 'loopsource serve' has it open for writing)"
                     if "lock" in str(e).lower() else "")
+            self.close()
             raise StoreError(f"{self.root}: cannot open the store{hint}: {e}") from e
 
     @property
@@ -67,6 +81,7 @@ class EmbeddedStore(GraphStore):
         return self._store
 
     def _query(self, query: str, substitutions: Mapping[str, Term] | None, graphs: Sequence[str] | None = None):
+        check_nesting(query)
         # Parameters are bound by the same text rewrite a remote endpoint gets (rdf.sparql.substitute),
         # never by pyoxigraph's ``substitutions``, which bind only variables the top-level SELECT
         # projects: both stores then give a parameter the meaning of its value written by hand.
@@ -100,6 +115,7 @@ class EmbeddedStore(GraphStore):
         return res.serialize(format=result_format)
 
     def update(self, sparql_update: str) -> None:
+        check_nesting(sparql_update, "update")
         self._write_generation(lambda s: s.update(sparql_update, prefixes=PREFIXES))
 
     applies_atomically = True
@@ -139,8 +155,12 @@ class EmbeddedStore(GraphStore):
     def _write_generation(self, change, fresh: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]] | None = None,
                           stream: Stream | None = None, keep: Sequence[str] = ()) -> None:
         """Make a new generation (copy-on-write via ``change``, or ``fresh`` graphs) and switch to it."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        new = Path(tempfile.mkdtemp(prefix="db-", suffix=".tmp", dir=self.root))
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            new = Path(tempfile.mkdtemp(prefix="db-", suffix=".tmp", dir=self.root))
+            pin = new_pin(new)
+        except OSError as e:
+            raise StoreError(f"{self.root}: cannot write the store: {e.strerror or e}") from None
         try:
             db = new / "oxigraph"
             if fresh is None and self._store is not None:
@@ -172,8 +192,14 @@ class EmbeddedStore(GraphStore):
                 raise StoreError(f"cannot write the store: {e}") from e
             finally:
                 del s
-            self._switch(new)
+            kill_point("store:written")
+            self._switch(new, pin)
+        except OSError as e:
+            pin.release()
+            shutil.rmtree(new, ignore_errors=True)
+            raise StoreError(f"{self.root}: cannot write the store: {e.strerror or e}") from None
         except BaseException:
+            pin.release()
             shutil.rmtree(new, ignore_errors=True)
             raise
 
@@ -188,20 +214,26 @@ class EmbeddedStore(GraphStore):
         if index:
             (new / "graphs" / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
 
-    def _switch(self, new: Path) -> None:
+    def _switch(self, new: Path, pin: Pin) -> None:
+        """Make ``new`` the current generation (one rename of the ``current`` link), open it,
+        and sweep the generations nobody holds any more."""
         final = self.root / _next_generation(self.root)
         new.rename(final)
+        pin.generation = final
         link = self.root / "current.tmp"
         if link.is_symlink() or link.exists():
             link.unlink()
         os.symlink(final.name, link)
-        old = (self.root / "current").resolve() if (self.root / "current").exists() else None
+        kill_point("store:switch")
         os.replace(link, self.root / "current")  # the atomic step
+        kill_point("store:switched")
+        pin.share()
         self._store = None
-        self._generation = final
-        self._store = ox.Store(str(final / "oxigraph"))
-        if old is not None and old != final:
-            shutil.rmtree(old, ignore_errors=True)
+        if self._pin is not None:
+            self._pin.release()
+        self._generation, self._pin = final, pin
+        self._store = ox.Store.read_only(str(final / "oxigraph"))
+        sweep(self.root)
 
     @classmethod
     def create(cls, root: Path, graphs: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]],
@@ -209,9 +241,13 @@ class EmbeddedStore(GraphStore):
         """Build a brand-new generation holding only ``graphs`` (and the ``stream``ed graph)
         and switch to it atomically. Nothing is switched if the producer raises."""
         root = Path(root)
-        if root.exists() and not (root / "current").exists() and any(root.iterdir()):
+        if root.exists() and not root.is_dir():
+            raise UsageError(f"{root} exists and is not a folder; choose another --store")
+        if root.exists() and not (root / "current").exists() and any(
+                not (p.name.startswith("db-") and p.name.endswith(".tmp")) and p.name != WRITER for p in root.iterdir()):
             raise UsageError(f"{root} exists and is not a loopsource store; choose another --store")
-        store = cls(root, must_exist=False)
+        sweep(root)  # generations left by killed builds
+        store = cls(root, must_exist=False, _fresh=True)
         store._store_fresh(graphs, stream)
         return store
 
@@ -252,6 +288,15 @@ class EmbeddedStore(GraphStore):
 
     def close(self) -> None:
         self._store = None
+        if self._pin is not None:
+            self._pin.release()
+            self._pin = None
+        if self._writer is not None:
+            os.close(self._writer)
+            self._writer = None
+
+    def __del__(self) -> None:
+        self.close()
 
 
 class _GenerationWriter:

@@ -38,6 +38,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pyoxigraph as ox
 
 from ..errors import EndpointError, StoreError
+from ..files import kill_point
 from ..rdf.sparql import declared_prefixes, query_form, substitute
 from .base import GraphStore, SelectResult, Term
 from ..rdf.vocab import GRAPHS, PREFIXES
@@ -195,14 +196,29 @@ class RemoteStore(GraphStore):
         missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
         self._post(self._update_url(), [("update", missing + sparql_update)], "*/*")
 
+    def staging_graphs(self) -> list[str]:
+        """Staging graphs (``GRAPH#loading-...``) of the loopsource graphs left on the endpoint."""
+        data = self._post(self.query_url, [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")], _JSON)
+        res = _parse_results(data, self.description)
+        names = [row[0].value for row in res if isinstance(row[0], ox.NamedNode)]  # type: ignore[union-attr]
+        return sorted(n for n in names if n.split("#loading-")[0] in _ALL_GRAPHS and "#loading-" in n)
+
     def replace_graphs(self, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> None:
         url = self._update_url()
+        # Staging graphs of an interrupted load are never seen by loopsource's queries (they
+        # name their graphs), but a client with a union default graph would count them twice:
+        # remove them first. Two builds into one endpoint at a time are not supported.
+        leftover = self.staging_graphs()
+        if leftover:
+            log.warning("removing %d staging graph(s) of an interrupted load", len(leftover))
+            self._post(url, [("update", " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftover))], "*/*")
         tag = uuid.uuid4().hex
         staging = {g: f"{g}#loading-{tag}" for g in graphs}
         try:
             for g, parts in graphs.items():
                 for batch in _batches(_triples(parts), BATCH):
                     self._post(url, [("update", _insert_text(staging[g], batch))], "*/*")
+            kill_point("remote:loaded")
             # one request: a transactional server swaps every graph at once or not at all
             swap = " ;\n".join(f"DROP SILENT GRAPH <{g}> ;\nMOVE SILENT GRAPH <{staging[g]}> TO GRAPH <{g}>"
                                for g in graphs)

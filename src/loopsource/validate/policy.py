@@ -11,7 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import ShapesError
+from ..errors import InputError, ShapesError
+from ..files import MAX_YAML_BYTES, YamlLimitError, load_yaml, read_text_input
 from ..rdf.terms import string_literal
 from ..rdf.vocab import LS
 from .results import SEVERITIES
@@ -53,9 +54,14 @@ def load_policy(path: Path) -> Policy:
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise ShapesError(f"{path}: cannot read the policy file: {e}") from None
+        data = load_yaml(read_text_input(path, str(path), limit=MAX_YAML_BYTES), str(path))
+    except InputError as e:
+        raise ShapesError(f"cannot read the policy file: {e.problems[0]}") from None
+    except YamlLimitError as e:
+        raise ShapesError(f"{path}: refused: {e}") from None
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        raise ShapesError(f"{path}:{mark.line + 1 if mark else 1}: not valid YAML: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
         raise ShapesError(f"{path}: not valid YAML: {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):

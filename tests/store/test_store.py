@@ -1,0 +1,64 @@
+"""Embedded store generations: the N-Triples copies kept beside each generation say the same
+as the database, and once dropped (before an in-place change) readers use the database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from loopsource.store import EmbeddedStore, database_dir, drop_graph_copies
+from loopsource.rdf.vocab import GRAPHS
+
+
+def _lines(data: bytes) -> set[bytes]:
+    return set(data.splitlines())
+
+
+def test_graph_copies_match_the_database(mini_dir: Path, build_store) -> None:
+    store = build_store(mini_dir, reason=True)
+    for graph in (GRAPHS.ontology, GRAPHS.asserted, GRAPHS.inferred, GRAPHS.meta):
+        copy = store.export(graph, ox.RdfFormat.N_TRIPLES)
+        db = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+        if graph == GRAPHS.ontology:  # blank node labels differ between two serialisations
+            assert len(_lines(copy)) == len(_lines(db))
+        else:
+            assert _lines(copy) == _lines(db), graph
+        assert store.count(graph) == len(_lines(db))
+
+
+def test_in_place_change_after_dropping_copies_is_seen(mini_dir: Path, build_store) -> None:
+    store = build_store(mini_dir, reason=False)
+    root = store.root
+    drop_graph_copies(root)
+    store.close()
+    # what 'serve --writable' does: the database of the current generation changed in place
+    db = ox.Store(str(database_dir(root)))
+    db.update(f'INSERT DATA {{ GRAPH <{GRAPHS.asserted}> {{ <urn:x> <urn:p> "changed" }} }}')
+    db.flush()
+    del db
+    reopened = EmbeddedStore(root)
+    assert b'<urn:x> <urn:p> "changed" .' in reopened.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES)
+
+
+def test_update_makes_a_new_generation_without_stale_copies(mini_dir: Path, build_store) -> None:
+    store = build_store(mini_dir, reason=False)
+    before = (store.root / "current").resolve()
+    store.update(f'INSERT DATA {{ GRAPH <{GRAPHS.asserted}> {{ <urn:y> <urn:p> "new" }} }}')
+    after = (store.root / "current").resolve()
+    assert after != before and not before.exists()
+    assert b'<urn:y> <urn:p> "new" .' in store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES)
+
+
+def test_readers_run_beside_a_writer_and_a_second_writer_is_told_why(mini_dir: Path, build_store) -> None:
+    import subprocess
+    import sys
+
+    store = build_store(mini_dir, reason=False)  # this process holds the database open for writing
+    cmd = [sys.executable, "-m", "loopsource"]
+    q = subprocess.run(cmd + ["query", "loops-by-strategy", "--store", str(store.root), "--format", "csv"],
+                       capture_output=True, text=True, timeout=120)
+    assert q.returncode == 0, q.stderr
+    assert q.stdout.splitlines()[0].startswith("strategy,")
+    r = subprocess.run(cmd + ["reason", "--store", str(store.root)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "has it open for writing" in r.stderr and "Traceback" not in r.stderr
