@@ -75,7 +75,7 @@ class Purchase:
     reused_share: float | None
     transport_mode: str | None  # csv value: road, rail, sea, air, inland_waterway, pipeline
     lead_time_days: float | None
-    # recycled-content evidence (optional columns, see load/evidence.py)
+    # recycled-content evidence (optional columns, see load/compliance.py)
     recycled_pre_consumer_share: float | None = None
     recycled_post_consumer_share: float | None = None
     chain_of_custody: str | None = None
