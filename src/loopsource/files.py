@@ -15,6 +15,8 @@ process SIGKILLs itself at the point named NAME (fault tests in tests/hostile/).
 """
 from __future__ import annotations
 
+import math
+
 import os
 import signal
 import stat
@@ -227,3 +229,16 @@ def kill_point(name: str) -> None:
     """Test hook: SIGKILL this process here when ``LOOPSOURCE_TEST_KILL_AT`` names this point."""
     if os.environ.get("LOOPSOURCE_TEST_KILL_AT") == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def json_safe(v: Any) -> Any:
+    """A value that ``json.dumps`` writes as standard JSON: NaN and infinities become null,
+    mappings (also mapping proxies) dicts and tuples lists. The one copy for every JSON output
+    (metrics.json, scenario, network and tender documents)."""
+    if isinstance(v, dict) or hasattr(v, "items"):
+        return {k: json_safe(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [json_safe(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v

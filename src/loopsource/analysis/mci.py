@@ -14,6 +14,7 @@ from typing import Any
 
 from .inflow import inflow_by
 from .snapshot import Product, Snapshot
+from ..files import json_safe
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class MciResult:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready inputs and terms (NaN becomes null)."""
-        return _no_nan({
+        return json_safe({
             "methodology": self.methodology, "M_kg": self.mass_kg, "C_R": self.collection_recycling,
             "C_U": self.collection_reuse, "E_C": self.efficiency_eol, "E_F": self.efficiency_feedstock,
             "L_over_Lav": self.lifetime_ratio, "U_over_Uav": self.use_ratio, "V_kg": self.virgin_kg,
@@ -67,16 +68,6 @@ class MciResult:
                            "F_U": m.reused_feedstock, "purchased_kg": m.purchased_kg} for m in self.materials],
             "notes": list(self.notes),
         })
-
-
-def _no_nan(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _no_nan(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_no_nan(v) for v in value]
-    return value
 
 
 def feedstock_shares(snapshot: Snapshot) -> dict[str, tuple[float, float, float]]:

@@ -7,7 +7,6 @@ measured the same way.
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -18,6 +17,7 @@ from .costs import CostTable
 from .data import NetworkData
 from .model import Settings, great_circle_km
 from .solve import NetworkSolution
+from ..files import json_safe
 
 #: Reported share of demand within this great-circle distance of its server when no
 #: --service-km constraint is set: about one day's drive (EU driving time: 9 hours a day,
@@ -111,7 +111,7 @@ def document(data: NetworkData, settings: Settings, base: NetworkSolution, opt: 
     warnings = list(data.warnings)
     if missing_factors:
         warnings.append(f"no emission factor for mode(s) {', '.join(missing_factors)}: their emissions count as 0")
-    return _clean({
+    return json_safe({
         "currency": data.currency, "years": list(data.years), "settings": _settings(settings),
         "solver": _solver(settings, opt),
         "baseline": _network(data, base), "optimised": _network(data, opt), "changes": _changes(data, base, opt),
@@ -137,12 +137,3 @@ def _reported_km(settings: Settings) -> str:
     return "(none)" if km is None else f"{km:g}"
 
 
-def _clean(v: Any) -> Any:
-    """JSON-safe: NaN and infinities become null, tuples lists."""
-    if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v

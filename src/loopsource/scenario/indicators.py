@@ -8,7 +8,6 @@ scenario document (the JSON output; the HTML page is rendered from it by
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from .factors import EmissionFactors
 from .network_ops import NetworkContext, NetworkPlan, context
 from .network_ops import figures as network_figures
 from .parse import Scenario
+from ..files import json_safe
 
 #: CRMA (Regulation (EU) 2024/1252, Art. 5(1)(d)) benchmark, read from the ontology by the one
 #: definition (loopsource.validate.crma); re-exported for the scenario page.
@@ -285,7 +285,7 @@ def compare(snapshot: Snapshot, scenarios: Sequence[Scenario], factors: Emission
     used_sites = {u["plant"] for s in out for u in s["unmet_demand"]}
     used_sites |= {v for s in out for o in s["operations"] for k, v in o["params"].items()
                    if k in ("from_site", "to", "candidate", "buyer", "plant", "from")}
-    return _clean({
+    return json_safe({
         "baseline": base,
         "scenarios": out,
         "emission_factors": {"version": factors.version, "unit": "g CO2e per tonne-km",
@@ -308,12 +308,3 @@ def compare(snapshot: Snapshot, scenarios: Sequence[Scenario], factors: Emission
     })
 
 
-def _clean(v: Any) -> Any:
-    """JSON-safe: NaN and infinities become null."""
-    if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v

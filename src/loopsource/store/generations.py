@@ -6,7 +6,7 @@ to the good one. Every generation has a pin file ``.pin``:
 
 * a process that opens a generation (to read, or as the base of a write) holds a *shared*
   ``flock`` on its pin until it closes the store, so a reader never loses files under it;
-* a writer making a new generation (``db-XXXX.tmp`` until it is complete) holds an
+* a writer making a new generation (``db-NNNNNN.tmp`` until it is complete) holds an
   *exclusive* lock on the new one's pin until it has switched ``current`` to it;
 * the sweep removes a generation only while it holds the exclusive lock itself, taken without
   waiting: a pinned generation stays (the next sweep removes it), and an abandoned ``.tmp``

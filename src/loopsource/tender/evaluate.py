@@ -6,7 +6,6 @@ rendered from it by ``loopsource.render.tender``).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from .criteria import AWARD, BASES, Criteria
 from .figures import BidFigures, award_effect, baseline_view, bid_figures
 from .knockout import KnockOut, check_bids, knockout_shapes, requirement_text
 from .score import FORMULAS, Scored, score_lot
+from ..files import json_safe
 
 #: How many of a lot's best admissible bids the document details the award scenario of.
 TOP_BIDS = 3
@@ -113,7 +113,7 @@ def evaluate(inp: TenderInput, factors: EmissionFactors) -> dict[str, Any]:
                 effects[s.figures.bid.id] = award_effect(s.figures.bid, lot, snap, factors, base,
                                                          criteria.contract_start, criteria.file)
         lots.append(_lot_doc(lot, snap, ranked, [k for k in knockouts if k.lot == lot.id], effects, bids))
-    return _clean({
+    return json_safe({
         "tender": {"id": criteria.tender, "title": criteria.title, "currency": criteria.currency,
                    "contract_start": criteria.contract_start.isoformat(), "criteria_file": criteria.file,
                    "bids_file": inp.bids_file, "bids": len(inp.bids.bids), "new_sites": list(inp.bids.new_sites)},
@@ -177,12 +177,3 @@ def _lot_doc(lot: Any, snap: Snapshot, ranked: list[Scored], kos: list[KnockOut]
     }
 
 
-def _clean(v: Any) -> Any:
-    """JSON-safe: NaN and infinities become null; mapping proxies and tuples become dicts and lists."""
-    if isinstance(v, dict) or hasattr(v, "items"):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_clean(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
