@@ -51,22 +51,23 @@ def compose_yaml(text: str, file: str) -> _Y | None:
         node, loader = compose_yaml_bounded(text, file)
     except YamlLimitError as e:
         raise ScenarioError(f"{file}: refused: {e}") from None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
-        raise ScenarioError(f"{file}:{line}: not valid YAML: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
-        raise ScenarioError(f"{file}: not valid YAML: {e}") from None
+        raise _yaml_error(e, file) from None
     try:
         return None if node is None else _convert(node, loader, file)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark else 1
-        raise ScenarioError(f"{file}:{line}: not valid YAML: {e.problem or e.context}") from None
     except yaml.YAMLError as e:
-        raise ScenarioError(f"{file}: not valid YAML: {e}") from None
+        raise _yaml_error(e, file) from None
     finally:
         loader.dispose()
+
+
+def _yaml_error(e: yaml.YAMLError, file: str) -> ScenarioError:
+    """``FILE:LINE: not valid YAML: ...`` where the parser knows the line, else ``FILE: ...``."""
+    if isinstance(e, yaml.MarkedYAMLError):
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else 1
+        return ScenarioError(f"{file}:{line}: not valid YAML: {e.problem or e.context}")
+    return ScenarioError(f"{file}: not valid YAML: {e}")
 
 
 def read_yaml_file(path: Path, what: str) -> str:
