@@ -17,6 +17,7 @@ from typing import Any
 from .. import __version__
 from ..analysis.metrics import R_CODES, STRATEGIES, TIERS
 from ..definitions import HYPERLOCAL_KM
+from .circularity import headline_cards
 from .env import environment, fmt_mass, fmt_num, fmt_pct
 from .worldmap import OUTLINE
 
@@ -206,12 +207,7 @@ def _headline(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
     mcis = [v for v in circ["mci"].values() if v is not None]
     n_viol, n_warn = _finding_counts(comp)
     return [
-        {"label": "Circular inflow", "value": fmt_pct(circ["circular_inflow_share"]),
-         "figure": "circularity.circular_inflow_share", "exact": circ["circular_inflow_share"],
-         "note": "recycled + reused share of purchased mass"},
-        {"label": "Circular outflow", "value": fmt_pct(circ["circular_outflow_share"]),
-         "figure": "circularity.circular_outflow_share", "exact": circ["circular_outflow_share"],
-         "note": "loop mass reused, repaired … recycled (R3–R8)"},
+        *headline_cards(metrics),  # CTI v4.0 where the data allow it (render/circularity.py)
         {"label": "Sourced locally", "value": fmt_pct(local["local_share"]),
          "figure": "local_sourcing.local_share", "exact": local["local_share"],
          "note": "hyperlocal + domestic share of purchased mass"},
