@@ -267,7 +267,8 @@ def test_loop_outflow_per_strategy(out: Outputs) -> None:
     assert all(same(r["circular_outflow_share"], share) for r in rows)
     for where, value in (("metrics.json", circ["circular_outflow_share"]),
                          ("scenario", out.baseline["circularity"]["circular_outflow_share"]),
-                         ("report card", _f(out.report.cards.get("circularity.circular_outflow_share")))):
+                         ("report card", _f(out.report.cards.get("circularity.loop_recovery_share"))),
+                         ("metrics.json, honest name", circ["loop_recovery_share"])):
         assert same(value, share), (where, value, share)
 
 
@@ -377,3 +378,95 @@ def test_supplier_and_country_hhi(out: Outputs) -> None:
     assert_same(res["country_hhi"], {r["material"]: r["country_hhi"] for r in rows}, "country HHI")
     assert_same(out.baseline["resilience"]["supplier_hhi"], res["supplier_hhi"], "supplier HHI: scenario")
     assert_same(out.baseline["resilience"]["country_hhi"], res["country_hhi"], "country HHI: scenario")
+
+
+# ----------------------------------------------------------------------------- WBCSD CTI v4.0 and EMF MCI 2019
+def test_cti_circular_inflow(out: Outputs) -> None:
+    """cti-circular-inflow rows = metrics.json circularity.cti.by_material = the report's CTI inflow
+    table; the rows added up = metrics.json circularity.cti.circular_inflow_share = the report's
+    cards (headline and CTI section); each material's sustainable share = MCI 2019 input F_S."""
+    fields = ("mass_kg", "recycled_kg", "reused_kg", "renewable_kg", "sustainable_renewable_kg", "circular_kg",
+              "circular_inflow_share")
+    rows = out.query("cti-circular-inflow")
+    query = {r["material"]: tuple(r[f] for f in fields) for r in rows}
+    cti = out.metrics["circularity"]["cti"]
+    assert_same({k: tuple(v[f] for f in fields) for k, v in cti["by_material"].items()}, query, "CTI inflow by material")
+    report = {a["data-material"]: tuple(_f(c[i]) for i in (1, 2, 3, 4, 5)) for table, a, c in out.report.rows
+              if table == "cti-inflow-by-material" and "data-material" in a}
+    assert_same(report, {k: v[:5] for k, v in query.items()}, "CTI inflow by material: report")
+    overall = sum(r["circular_kg"] for r in rows) / sum(r["mass_kg"] for r in rows)
+    for where, value in (("metrics.json", cti["circular_inflow_share"]),
+                         ("report card", _f(out.report.cards["circularity.cti.circular_inflow_share"]))):
+        assert same(value, overall), (where, value, overall)
+    f_s = {(pid, x["material"]): x["F_S"] for pid, p in out.metrics["details"]["mci_2019"].items()
+           for x in p["materials"]}
+    by_id = {r["material"]: r for r in rows}
+    assert_same(f_s, {k: by_id[k[1]]["sustainable_share"] if k[1] in by_id else 0.0 for k in f_s}, "F_S")
+
+
+def _outflow_streams(rows: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    return {r["stream"]: (r["outflow_kg"], r.get("circular_kg")) for r in rows}
+
+
+def test_cti_circular_outflow_per_stream_overall_and_per_year(out: Outputs) -> None:
+    """cti-circular-outflow rows = metrics.json circularity.cti.outflow = the report's stream table;
+    the rows added up = circularity.cti.circular_outflow_share = the report cards; and the same per
+    year (the query's year parameter = metrics of that year, ``report --year``). Null (no sales)
+    where the data have no sales.csv."""
+    rows = out.query("cti-circular-outflow")
+    cti = out.metrics["circularity"]["cti"]
+    assert_same({k: (v["outflow_kg"], v["circular_kg"]) for k, v in cti["outflow"].items()}, _outflow_streams(rows),
+                "CTI outflow streams")
+    report = {a["data-stream"]: (_f(c[2]), _f(c[3])) for table, a, c in out.report.rows
+              if table == "cti-outflow" and "data-stream" in a}
+    assert_same(report, _outflow_streams(rows), "CTI outflow streams: report")
+    products = [r for r in rows if r["kind"] == "product"]
+    want = None
+    if products and all(r.get("circular_kg") is not None for r in products):
+        want = sum(r["circular_kg"] for r in rows) / sum(r["outflow_kg"] for r in rows)
+    assert same(cti["circular_outflow_share"], want)
+    assert same(_f(out.report.cards.get("circularity.cti.circular_outflow_share")), want)
+    from loopsource.pipeline import metrics_of
+
+    for y in out.years:
+        yr = out.query("cti-circular-outflow", year=str(y))
+        ym = metrics_of(out.store, year=y)["circularity"]["cti"]
+        assert_same({k: (v["outflow_kg"], v["circular_kg"]) for k, v in ym["outflow"].items()},
+                    _outflow_streams(yr), f"CTI outflow streams {y}")
+
+
+def test_headline_names_the_figure_it_shows(out: Outputs) -> None:
+    """The headline's outflow card is the CTI circular outflow when it is computable, else the loop
+    recovery share, labelled so (render/circularity.py)."""
+    from loopsource.render.circularity import headline_cards
+
+    cards = headline_cards(out.metrics)
+    cti = out.metrics["circularity"]["cti"]
+    if cti["circular_outflow_share"] is None:
+        assert cards[1]["figure"] == "circularity.loop_recovery_share" and "not the CTI" in cards[1]["note"]
+    else:
+        assert cards[1]["figure"] == "circularity.cti.circular_outflow_share"
+    assert cards[0]["figure"] == "circularity.cti.circular_inflow_share"
+
+
+def test_mci_2019_per_product_and_company(out: Outputs) -> None:
+    """mci rows = metrics.json circularity.mci_2019 and details.mci_2019 terms = the report's MCI
+    2019 table; the company-level MCI = the mass-weighted mean of the query's MCI over the products
+    sold (units from sales, kg per unit = the query's M) = metrics.json = the report card."""
+    rows = {r["product"]: r for r in out.query("mci")}
+    circ = out.metrics["circularity"]
+    assert_same(circ["mci_2019"], {p: r.get("MCI") for p, r in rows.items()}, "MCI 2019")
+    terms = ("M_kg", "V_kg", "W0_kg", "W_C_kg", "W_F_kg", "LFI")
+    assert_same({p: tuple(d[t] for t in terms) for p, d in out.metrics["details"]["mci_2019"].items()},
+                {p: tuple(r.get(t) for t in terms) for p, r in rows.items()}, "MCI 2019 terms")
+    report = {a["data-product"]: (_f(c[1]), _f(c[8])) for table, a, c in out.report.rows
+              if table == "mci-2019" and "data-product" in a}
+    assert_same(report, {p: (r["M_kg"], r.get("MCI")) for p, r in rows.items()}, "MCI 2019: report")
+    units: dict[str, float] = defaultdict(float)
+    for sale in out.store.select("PREFIX ls: <https://w3id.org/loopsource/ontology#> SELECT ?id ?u WHERE { "
+                                 "?s a ls:Sale ; ls:product/ls:id ?id ; ls:unitsSold ?u }").values():
+        units[sale["id"]] += float(sale["u"])
+    pairs = [(units[p] * rows[p]["M_kg"], rows[p]["MCI"]) for p in units if rows[p].get("MCI") is not None]
+    want = sum(w * v for w, v in pairs) / sum(w for w, _ in pairs) if pairs else None
+    assert same(circ["mci_company"]["mass_weighted"], want) and same(circ["mci_company"]["value"], want)
+    assert same(_f(out.report.cards.get("circularity.mci_company.value")), want)

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..definitions import ratio
+from ..definitions import weighted_mean
 from ..files import json_safe
 from .inflow import inflow_by
 from .mci import lfi_mci, material_terms, utility_ratios
@@ -195,10 +195,9 @@ def company_mci(results: Mapping[str, Mci2019Result], sales: Sequence[Sale], pro
     excluded = sorted(p for p in units if results.get(p) is None or results[p].mci is None)
     kept = sorted(p for p in units if p not in excluded)
     mass = {p: units[p] * results[p].mass_kg for p in kept}
-    by_mass = ratio(sum(mass[p] * results[p].mci for p in kept), sum(mass.values()))  # type: ignore[operator]
+    by_mass = weighted_mean((mass[p], results[p].mci) for p in kept)
     rev, rev_note = _revenue_weights(kept, revenue, fx)
-    by_revenue = (ratio(sum(rev[p] * results[p].mci for p in kept), sum(rev.values()))  # type: ignore[operator]
-                  if rev is not None else None)
+    by_revenue = weighted_mean((rev[p], results[p].mci) for p in kept) if rev is not None else None
     chosen = by_mass if DEFAULT_COMPANY_BASIS == "mass" else by_revenue
     reason = None if sales else "needs sales.csv (products sold per year): the weights of the aggregation"
     return {"methodology": METHODOLOGY, "value": chosen, "basis": DEFAULT_COMPANY_BASIS,

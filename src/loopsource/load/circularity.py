@@ -90,8 +90,9 @@ class CircularityRows:
         key = None
         if product and year is not None:
             ids = (row.values["product"].strip(), str(int(year)))
-            if self.index.register("sale", "\x00".join(ids), row, "year"):
-                key = "\x00".join(ids)
+            # product/year: readable in the duplicate message, unambiguous (the year has no '/')
+            if self.index.register("sale", "/".join(ids), row, "year"):
+                key = "/".join(ids)
             row.subject = entity_iri("sale", *ids)
             row.emit(iri(RDF_TYPE), iri(LS + "Sale"))
             row.emit(iri(LS + "product"), iri(product))
