@@ -100,7 +100,43 @@ def _data(name: str, root: Path) -> Path:
 
     suppliers, seed = {"gen-40-s3": (40, 3), "gen-120-s11": (120, 11)}[name]
     generate(root / "data", suppliers, seed)
+    _circularity_inputs(root / "data", recovery=name == "gen-40-s3")
     return root / "data"
+
+
+def _circularity_inputs(d: Path, recovery: bool) -> None:
+    """What the CTI and MCI 2019 figures read, added to generated data (the generator writes none
+    of it): sales.csv (each product 1,000 units in 2024 and 1,500 in 2025, revenue on 2024 only),
+    certificates on every second purchase of a biological material (FSC, or PEFC with book and
+    claim, which does not count, on every sixth), and with ``recovery`` a recovery potential of
+    0.9 on every product (without it the CTI outflow is not computable: the null path)."""
+    import csv
+
+    mats = {r["id"] for r in csv.DictReader((d / "materials.csv").open(encoding="utf-8"))
+            if r["class"] in ("Wood", "Paper", "Cardboard", "Cotton")}
+    with (d / "purchases.csv").open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    rows[0] += ["chain_of_custody", "certificate"]
+    bio = 0
+    for r in rows[1:]:
+        cert = ("", "")
+        if r[4] in mats:
+            bio += 1
+            cert = ("book_and_claim", f"PEFC:P-{bio}") if bio % 6 == 0 else ("", f"FSC:C-{bio}") if bio % 2 else cert
+        r += list(cert)
+    with (d / "purchases.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    products = [r["id"] for r in csv.DictReader((d / "products.csv").open(encoding="utf-8"))]
+    (d / "sales.csv").write_text("product,year,units,revenue,currency\n" + "".join(
+        f"{p},2024,1000,{1000 * (i + 2)},EUR\n{p},2025,1500,,\n" for i, p in enumerate(products)), encoding="utf-8")
+    if recovery:
+        with (d / "products.csv").open(encoding="utf-8") as f:
+            prows = list(csv.reader(f))
+        prows[0].append("recovery_potential")
+        for r in prows[1:]:
+            r.append("0.9")
+        with (d / "products.csv").open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(prows)
 
 
 @pytest.fixture(scope="module", params=["demo", "gen-40-s3", "gen-120-s11"])
