@@ -90,6 +90,8 @@ def cti(inflow_total: Inflow, inflow_by_material: Mapping[str, Inflow], products
     for s in sales:
         units[s.product] = units.get(s.product, 0.0) + s.units
     streams = [product_stream(products[p], u, biological) for p, u in sorted(units.items()) if p in products]
+    loops = tuple(loops)
+    has_loops = bool(loops)
     loop = loop_stream(loops, circular_strategies)
     reason = None if streams else "needs sales.csv (products sold per year in the selection)"
     reason = reason or next((f"{s.id}: {s.reason}" for s in streams if s.circular_kg is None), None)
@@ -108,7 +110,8 @@ def cti(inflow_total: Inflow, inflow_by_material: Mapping[str, Inflow], products
         "circular_outflow_share": co,
         "outflow_kg": out_kg if reason is None else None,
         "circular_outflow_kg": circ_out,
-        "outflow": {**{s.id: s.as_dict() for s in streams}, "loops": loop.as_dict()},
+        # the loops are a stream when there are loops in the selection
+        "outflow": {**{s.id: s.as_dict() for s in streams}, **({"loops": loop.as_dict()} if has_loops else {})},
         "circularity_share": circularity,
         "not_computable": reason,
     }
