@@ -440,15 +440,23 @@ def test_cti_circular_inflow(out: Outputs) -> None:
     assert_same(f_s, {k: by_id[k[1]]["sustainable_share"] if k[1] in by_id else 0.0 for k in f_s}, "F_S")
 
 
-def _outflow_streams(rows: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
-    return {r["stream"]: (r["outflow_kg"], r.get("circular_kg")) for r in rows}
+def _outflow_streams(rows: list[dict[str, Any]], year: int | None = None) -> dict[str, tuple[Any, ...]]:
+    """(outflow kg, circular kg) per stream from cti-circular-outflow rows (one per stream and year),
+    added up over the years (or of one year); circular None when a year's is."""
+    acc: dict[str, list[Any]] = {}
+    for r in rows:
+        if year is None or r["year"] == year:
+            a = acc.setdefault(r["stream"], [0.0, 0.0])
+            a[0] += r["outflow_kg"]
+            a[1] = None if a[1] is None or r.get("circular_kg") is None else a[1] + r["circular_kg"]
+    return {k: tuple(v) for k, v in acc.items()}
 
 
 def test_cti_circular_outflow_per_stream_overall_and_per_year(out: Outputs) -> None:
-    """cti-circular-outflow rows = metrics.json circularity.cti.outflow = the report's stream table;
-    the rows added up = circularity.cti.circular_outflow_share = the report cards; and the same per
-    year (the query's year parameter = metrics of that year, ``report --year``). Null (no sales)
-    where the data have no sales.csv."""
+    """cti-circular-outflow rows (per stream and year) added up = metrics.json circularity.cti.outflow
+    = the report's stream table; their sums = circularity.cti.circular_outflow_share = the report
+    cards; and each year's rows = metrics of that year (``report --year``). Null (no sales) where
+    the data have no sales.csv."""
     rows = out.query("cti-circular-outflow")
     cti = out.metrics["circularity"]["cti"]
     assert_same({k: (v["outflow_kg"], v["circular_kg"]) for k, v in cti["outflow"].items()}, _outflow_streams(rows),
@@ -456,19 +464,18 @@ def test_cti_circular_outflow_per_stream_overall_and_per_year(out: Outputs) -> N
     report = {a["data-stream"]: (_f(c[2]), _f(c[3])) for table, a, c in out.report.rows
               if table == "cti-outflow" and "data-stream" in a}
     assert_same(report, _outflow_streams(rows), "CTI outflow streams: report")
-    products = [r for r in rows if r["kind"] == "product"]
+    streams = _outflow_streams(rows)
     want = None
-    if products and all(r.get("circular_kg") is not None for r in products):
-        want = sum(r["circular_kg"] for r in rows) / sum(r["outflow_kg"] for r in rows)
+    if any(r["kind"] == "product" for r in rows) and all(c is not None for _o, c in streams.values()):
+        want = sum(c for _o, c in streams.values()) / sum(o for o, _c in streams.values())
     assert same(cti["circular_outflow_share"], want)
     assert same(_f(out.report.cards.get("circularity.cti.circular_outflow_share")), want)
     from loopsource.pipeline import metrics_of
 
     for y in out.years:
-        yr = out.query("cti-circular-outflow", year=str(y))
         ym = metrics_of(out.store, year=y)["circularity"]["cti"]
         assert_same({k: (v["outflow_kg"], v["circular_kg"]) for k, v in ym["outflow"].items()},
-                    _outflow_streams(yr), f"CTI outflow streams {y}")
+                    _outflow_streams(rows, y), f"CTI outflow streams {y}")
 
 
 def test_headline_names_the_figure_it_shows(out: Outputs) -> None:
