@@ -34,6 +34,9 @@ pytestmark = pytest.mark.server
 VIRTUOSO_FAILS: dict[str, str] = {
     # the zero-numerator guard IF(?x = 0, 0.0, ?x / ?total) overflows a Virtuoso decimal temporary
     "loops-by-strategy": "SR128",
+    # BIND(EXISTS {property path}) over a grouped sub-SELECT: "subq ot was supposed to be found" (the
+    # variant with EXISTS per purchase runs there but is 2.5 times slower on Oxigraph; docs/remote.md)
+    "cti-circular-inflow": "SQ156",
 }
 # Catalogue queries that bring the Virtuoso 7.2.5 server down or overflow its decimals (SR128, then
 # its connection closes and every later request is refused), so they are not sent to it: the four
