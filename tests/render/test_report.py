@@ -153,9 +153,10 @@ def test_cli_report_json_and_html(evil_store, tmp_path: Path):
     r = runner.invoke(main, ["report", "--store", str(root), "--year", "2024", "--site", "S-PLANT"])
     assert r.exit_code == 0
     assert "<!doctype html>" in r.stdout and "&lt;script&gt;" in r.stdout
-    r = runner.invoke(main, ["report", "--store", str(root), "--format", "json", "--year", "2001"])
-    assert r.exit_code == 0
-    assert json.loads(r.stdout)["circularity"]["circular_inflow_share"] is None
+    out = tmp_path / "none.json"
+    r = runner.invoke(main, ["report", "--store", str(root), "--format", "json", "--year", "2001", "-o", str(out)])
+    assert r.exit_code == 2 and "no purchases or loops dated in 2001" in r.output and "Traceback" not in r.output
+    assert not out.exists()  # no report of nulls
 
 
 def test_cli_report_bad_input(tmp_path: Path, evil_store):
