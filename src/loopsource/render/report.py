@@ -1,10 +1,12 @@
 """Render the metrics document as one self-contained HTML file (and as JSON).
 
-The HTML has no script and makes no network request: CSS and SVG are inline, and a
-Content-Security-Policy meta tag forbids everything else, so a report can be mailed and
-opened safely. Jinja2 autoescaping is on: every name that comes from the data is escaped.
-Chart geometry is computed here (numbers only); the template draws it and puts the numbers
-in a table beside every chart.
+The HTML makes no network request: CSS and SVG are inline, and a Content-Security-Policy
+meta tag forbids everything else but the page's one static script (templates/download.js,
+allowed by its hash: it saves a chart as SVG or a table as CSV), so a report can be mailed
+and opened safely. Jinja2 autoescaping is on: every name that comes from the data is escaped.
+Chart geometry is computed here and in charts.py and summary.py (numbers only); the template
+(report.html.j2 with one partial per section in templates/report/) draws it and puts the
+numbers in a table beside every chart. Reading the page: docs/report.md.
 """
 from __future__ import annotations
 
@@ -224,16 +226,19 @@ def _headline(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
          "figure": "local_sourcing.weighted_average_source_distance_km",
          "exact": local["weighted_average_source_distance_km"]},
         {"label": "MCI", "value": (f"{min(mcis):.2f}–{max(mcis):.2f}" if len(mcis) > 1 else f"{mcis[0]:.2f}")
-         if mcis else "–", "note": f"Material Circularity Indicator, {len(circ['mci'])} product(s)"},
+         if mcis else "–", "note": f"Material Circularity Indicator (0–1), lowest–highest of {len(circ['mci'])} "
+                                  "product(s)"},
         {"label": "Single-source materials", "value": f"{len(res['single_source_materials'])} / {len(d['hhi'])}",
-         "note": "bought from exactly one supplier organisation",
+         "note": "materials (of all bought) from exactly one supplier organisation",
          "figure": "resilience.single_source_materials", "exact": len(res["single_source_materials"])},
         {"label": "Critical raw materials", "value": fmt_pct(res["critical_inflow_share"]),
          "note": "share of purchased mass (CRMA Annex II)",
          "figure": "resilience.critical_inflow_share", "exact": res["critical_inflow_share"]},
         {"label": "Compliance", "value": ("–" if comp["conforms"] is None else "conforms" if comp["conforms"]
                                           else f"{n_viol:,} violation{'s' if n_viol != 1 else ''}"),
-         "note": "not checked" if comp["conforms"] is None else f"{n_warn:,} warning{'s' if n_warn != 1 else ''}",
+         "note": "not checked" if comp["conforms"] is None
+         else f"{n_warn:,} warning{'s' if n_warn != 1 else ''}"
+         + ("" if metrics["period"]["selection"] == "all dates" else "; every year in the store (rules have their own dates)"),
          "bad": comp["conforms"] is False},
     ]
 

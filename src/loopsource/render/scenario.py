@@ -1,4 +1,5 @@
-"""The scenario comparison as one self-contained HTML page (inline CSS, no scripts).
+"""The scenario comparison as one self-contained HTML page (inline CSS and SVG; one static
+script, allowed by its hash, saves charts as SVG and tables as CSV).
 
 Rendered from the scenario document that ``loopsource.scenario.compare`` returns (the same
 document the JSON output is), with the one Jinja environment of ``render.env`` (autoescaping
