@@ -175,6 +175,10 @@ def test_scenario_charts_in_chromium(demo_out: Path):
             assert len({fills["baseline"][0], fills["Nearshore battery materials"][0]}) == 2
             units = page.eval_on_selector_all("#table-scorecard tbody tr", "rs => rs.map(r => r.cells[2].textContent)")
             assert units and all(u.strip() for u in units)
+            for sec in ("local-sourcing", "transport", "lead-time-and-spend", "resilience", "circularity"):
+                rows = page.eval_on_selector_all(f"section#{sec} tbody tr",
+                                                 "rs => rs.map(r => [r.cells[0].textContent, r.cells[1].textContent])")
+                assert rows and all(unit.strip() for _label, unit in rows), (sec, rows)
             mci = page.locator("#table-scorecard tr[data-indicator='MCI, mean over products']").inner_text()
             assert "unchanged" in mci and "worse" not in mci
             with page.expect_download() as dl:

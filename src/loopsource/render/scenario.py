@@ -108,6 +108,20 @@ def _fmt_delta(v: Any, kind: str) -> str:
     return ("+" if v > 0 else "−") + text
 
 
+def _row_unit(label: str, kind: str, currency: str | None) -> str:
+    """The unit of a section table row: from its format, or for plain numbers from its label."""
+    money = currency or "currency"
+    fixed = {"share": "%", "kg": "kg", "km": "km", "days": "days", "hhi": "HHI points (0–10,000)", "count": "count",
+             "money": f"{money}/kg", "mci": "0–1"}
+    if kind in fixed:
+        return fixed[kind]
+    for key, unit in (("kg CO2e", "kg CO2e"), ("tonne-km", "tonne-km"), ("network cost", f"{money}/year"),
+                      ("spend", money)):
+        if key in label:
+            return unit
+    return ""
+
+
 def _sections(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The indicator tables: baseline, then value and delta per scenario; rows empty everywhere are left out."""
     sections = []
@@ -122,7 +136,8 @@ def _sections(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 cells.append((_fmt(v, kind), _fmt_delta(d, kind)))
             if base is None and all(c[0] == "–" for c in cells):
                 continue
-            out_rows.append({"label": label, "baseline": _fmt(base, kind), "cells": cells})
+            out_rows.append({"label": label, "unit": _row_unit(label, kind, doc["baseline"]["spend"]["currency"]),
+                             "baseline": _fmt(base, kind), "cells": cells})
         sections.append({"title": title, "rows": out_rows})
     return sections
 
