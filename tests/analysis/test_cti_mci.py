@@ -224,3 +224,20 @@ def test_cti_outflow_adds_the_loops_and_needs_sales_and_recovery_potential() -> 
     bare = dataclasses.replace(prod, recovery_potential=None)
     missing = cti(total(()), empty, {"P1": bare}, [Sale("P1", 2024, 10)], loops, CIRCULAR_STRATEGIES, lambda m: False)
     assert missing["circular_outflow_share"] is None and "M2" in missing["not_computable"]
+
+
+def test_sales_are_selected_by_whole_calendar_years_and_plant() -> None:
+    """filter_snapshot keeps the sales of the calendar years a period covers whole: --year 2024
+    keeps 2024; 2024-03-01..2025-12-31 keeps only 2025 (2024 is covered in part); a site keeps the
+    sales of the products made there (products.csv plant)."""
+    from loopsource.analysis.metrics import filter_snapshot
+    from loopsource.period import Period
+
+    prod = dataclasses.replace(product((("M1", 1.0),), id="P1"), plant="S1")
+    other = dataclasses.replace(product((("M1", 1.0),), id="P2"), plant="S2")
+    snap = dataclasses.replace(snapshot([site("S1"), site("S2")], [purchase("A", "S1", 1, "M1")], [prod, other]),
+                               sales=(Sale("P1", 2024, 1), Sale("P1", 2025, 2), Sale("P2", 2025, 3)))
+    assert [s.year for s in filter_snapshot(snap, year=2024).sales] == [2024]
+    part = Period.select(start=date(2024, 3, 1), end=date(2025, 12, 31))
+    assert [(s.product, s.year) for s in filter_snapshot(snap, period=part).sales] == [("P1", 2025), ("P2", 2025)]
+    assert [(s.product, s.year) for s in filter_snapshot(snap, site="S2").sales] == [("P2", 2025)]
