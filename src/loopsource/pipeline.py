@@ -22,6 +22,7 @@ from .analysis.metrics import metrics_of
 from .errors import OutputError, UsageError
 from .files import atomic_write, kill_point
 from .load.build import BuildResult, build
+from .load.mapping import ExportMapping, read_mapping
 from .progress import Progress as Meter, Tick, silent
 from .reason import DEFAULT_ENGINE, ReasonResult, reason
 from .render.passport import run_passports
@@ -145,12 +146,14 @@ def _ours(path: Path, name: str) -> bool:
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
         settings: Path | None = None, progress: Progress = lambda _m: None,
-        on_progress: Meter = silent) -> RunResult:
-    """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring)."""
+        on_progress: Meter = silent, mapping: Path | None = None) -> RunResult:
+    """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring);
+    ``mapping``: a mapping file that reads ERP exports in place of contract files (docs/own-data.md)."""
     t_all = time.perf_counter()
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     check_out_dir(out_dir)
     chosen = load_settings(settings)
+    export_mapping = read_mapping(mapping) if mapping is not None else None  # checked before anything is written
     if policy is None and (data_dir / "policy.yaml").is_file():
         policy = data_dir / "policy.yaml"
     try:
@@ -164,7 +167,7 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         work = runs / f"{_next_run(runs)}.tmp"
         shutil.rmtree(work, ignore_errors=True)
         try:
-            produced = _produce(data_dir, work, engine, policy, chosen, progress, on_progress)
+            produced = _produce(data_dir, work, engine, policy, chosen, progress, on_progress, export_mapping)
             final = work.with_name(work.name[: -len(".tmp")])
             work.rename(final)
             kill_point("run:renamed")
@@ -184,11 +187,11 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
 
 
 def _produce(data_dir: Path, work: Path, engine: str, policy: Path | None, settings: Settings,
-             progress: Progress, on_progress: Meter) -> tuple:
+             progress: Progress, on_progress: Meter, mapping: ExportMapping | None = None) -> tuple:
     """Every stage into the folder ``work``: its store and the three output files."""
     store_dir = work / "store"
     progress(f"[1/4] building {store_dir} from {data_dir} ...")
-    built = build(data_dir, store_dir, on_progress=on_progress)
+    built = build(data_dir, store_dir, on_progress=on_progress, mapping=mapping)
     kill_point("run:built")
     gs = EmbeddedStore(store_dir)
     try:

@@ -36,6 +36,7 @@ _COMMANDS = {
     "network": "network",
     "tender": "tender",
     "passport": "passport",
+    "init": "own_data", "classes": "own_data",
 }
 
 

@@ -36,7 +36,7 @@ VERSION = "1"
 _TOP = ("version", "conventions", "files", "columns")
 _CONVENTIONS = ("delimiter", "encoding", "decimal", "thousands", "date_format", "percent")
 _FILE_KEYS = ("file", "skip", "conventions")
-_ENTRY_KEYS = ("column", "template", "value", "values")
+_ENTRY_KEYS = ("column", "template", "value", "values", "default")
 # Spelled-out names for characters that are awkward to write in YAML.
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 _THOUSANDS = {"": "", "none": "", ".": ".", ",": ",", " ": " ", "space": " ", "'": "'", "\u2019": "\u2019",
@@ -74,6 +74,7 @@ class Column:
     template: str | None = None
     value: str | None = None
     values: tuple[tuple[str, str], ...] = ()
+    default: str | None = None  # for a code not in ``values``; None: the code passes unchanged
     line: int | None = None  # of its key in the mapping file
     path: str = ""  # its key path: columns.purchases.quantity
 
@@ -351,9 +352,14 @@ def _entry(c: _Checker, node: _N, path: str, target: str) -> Column | None:
             text = c.text(to, f"{path}.values.{code}", empty=True)
             if text is not None:
                 values.append((code.strip(), text.strip()))
+    default = None
+    if "default" in spec:
+        if "values" not in spec:
+            c.bad(spec["default"], f"{path}.default", "a default goes with values (for the codes they do not list)")
+        default = c.text(spec["default"], f"{path}.default", empty=True)
     fields = {"column": "source", "template": "template", "value": "value"}
     return Column(target, **{fields[kind]: raw.strip() if kind == "column" else raw}, values=tuple(values),
-                  line=node.line, path=path)
+                  default=default, line=node.line, path=path)
 
 
 def _template_ok(c: _Checker, node: _N, path: str, raw: str) -> bool:

@@ -330,7 +330,7 @@ def _value(col, cell: dict[str, str]) -> str:
     else:
         raw = col.template.format_map({k: v.strip() for k, v in cell.items()})
     if col.values:
-        return dict(col.values).get(raw.strip(), raw)
+        return dict(col.values).get(raw.strip(), raw if col.default is None else col.default)
     return raw
 
 
