@@ -261,9 +261,9 @@ class Loader(NetworkRows):
         if code in self.codes.count_units:
             factor = own if own is not None else self.unit_mass.get(row.values["material"].strip())
             if factor is None:
-                here = "unit_mass_kg here or " if "unit_mass_kg" in row.values else ""
+                here = " on this line or" if "unit_mass_kg" in row.values else ""
                 row.bad("unit_mass_kg" if here else "unit", f"a quantity in pieces ({code}) needs the mass of one "
-                        f"piece: give {here}unit_mass_kg on material {row.values['material'].strip()!r} in materials.csv")
+                        f"piece: give unit_mass_kg{here} on material {row.values['material'].strip()!r} in materials.csv")
                 return
         else:
             factor = self.codes.units[code][1]

@@ -155,7 +155,8 @@ def _tree(node: yaml.Node, label: str) -> _N:
                 raise InputError(Problem(label, k.start_mark.line + 1, None, "keys must be plain text"))
             if k.value in out:
                 raise InputError(Problem(label, k.start_mark.line + 1, None, f"key {k.value!r} is given twice"))
-            out[k.value] = _tree(v, label)
+            child = _tree(v, label)
+            out[k.value] = _N(child.value, k.start_mark.line + 1)  # a key's problems name the key's line
         return _N(out, line)
     if isinstance(node, yaml.SequenceNode):
         return _N([_tree(c, label) for c in node.value], line)
