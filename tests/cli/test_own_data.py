@@ -100,10 +100,15 @@ def test_build_without_the_mapping_names_the_delimiter(tmp_path: Path) -> None:
 
 
 def test_run_with_a_mapping_and_a_missing_mapping_file(tmp_path: Path) -> None:
+    """Circular inflow of the SAP sample by hand (mass x recycled share, kg): aluminium 12,500 x 0.35 =
+    4,375; housings 800 pc x 1.45 = 1,160 x 0.5 = 580; copper 2,400 x 0 (undeclared); PET 750 x 1 = 750;
+    screws 25,000 pc x 0.012 = 300 x 0; lithium carbonate 5,000 x 0.125 = 625; aluminium 8,000 x 0.4 =
+    3,200. 9,530 / 30,110 kg = 0.31651."""
     r = _run("run", str(SAP), "--mapping", str(SAP_MAPPING), "--out", str(tmp_path / "out"))
     assert r.exit_code == 0, r.output
+    assert "circular inflow 31.7 %" in r.output
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text(encoding="utf-8"))
-    assert metrics["circularity"]["circular_inflow_share"] is not None
+    assert abs(metrics["circularity"]["circular_inflow_share"] - 9530 / 30110) < 1e-9
     r = _run("run", str(SAP), "--mapping", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out2"))
     assert r.exit_code == 2
     assert f"{tmp_path / 'nope.yaml'}" in r.output and not (tmp_path / "out2").exists()

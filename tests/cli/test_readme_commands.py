@@ -88,6 +88,14 @@ EXPECTED: dict[str, Expect] = {
     "loopsource passport P-ORV-EVB75 --store out/store --key key.pem -o signed.jsonld": Expect(0, ("signed.jsonld",)),
     "loopsource passport --verify signed.jsonld": Expect(
         0, (), ("signed.jsonld: signature verified (eddsa-jcs-2022, did:key:z6Mk",)),
+    # Your own data: blank templates, the class list, and the SAP sample through its mapping.
+    "loopsource init mydata": Expect(0, ("mydata/purchases.csv", "mydata/sites.csv", "mydata/mapping.yaml"),
+                                     ("wrote 14 files into mydata:",)),
+    "loopsource classes --format csv": Expect(
+        0, (), ("class,label,synonyms,parents\n", "PET,polyethylene terephthalate (PET),PETE; polyester terephthalate,")),
+    "loopsource run data/samples/sap-po/export --mapping data/mappings/sap-po.yaml --out sap-out": Expect(
+        0, ("sap-out/report.html", "sap-out/metrics.json"),
+        ("  build      26 rows, ", "circular inflow 31.7 %, circular outflow n/a, local (<= domestic) 53.3 %")),
 }
 
 # README commands run with other arguments because they take too long at the README's sizes:

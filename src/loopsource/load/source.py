@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from ..files import MAX_CSV_BYTES, read_input
-from .contract import FileSpec
+from .contract import CONTRACT, FileSpec
 from .mapping import CONTRACT_CONVENTIONS, Conventions, ExportMapping, FileMapping, convert_cell
 from .rows import Row
 
@@ -124,6 +124,17 @@ class Sources:
         """Export file name -> the contract file it stands for (not 'ignored' when met in the folder)."""
         return {f.source: f.contract for f in self.mapping.files} if self.mapping else {}
 
+    def _exports_hint(self) -> str:
+        """For a missing contract file: the folder's other CSV files, which may be ERP exports."""
+        if self.mapping is not None:
+            return ""
+        known = {s.name for s in CONTRACT}
+        others = sorted(p.name for p in self.dir.glob("*.csv") if p.name not in known)[:5]
+        if not others:
+            return ""
+        return (f"; {', '.join(others)} {'is' if len(others) == 1 else 'are'} not contract files: if they are ERP "
+                "exports, read them with --mapping FILE (docs/own-data.md)")
+
     def text(self, path: Path, label: str, limit: int, conventions: Conventions = CONTRACT_CONVENTIONS) -> str | None:
         """A regular file's text within ``limit`` bytes, or None with the reason in ``fatal``."""
         try:
@@ -143,7 +154,7 @@ class Sources:
         if not path.exists() and not path.is_symlink():
             if spec.required:
                 self.broken.add(kind)
-                named = f" (the export {fm.where} names)" if fm else ""
+                named = f" (the export {fm.where} names)" if fm else self._exports_hint()
                 self.fatal.append(Problem(name, None, None, f"required file is missing from {self.dir}{named}"))
             return None
         if fm is None and self.mapping and name in self.exports():
