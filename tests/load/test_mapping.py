@@ -258,3 +258,17 @@ def test_a_cell_the_conventions_reject_is_reported_once_with_its_export_column(s
     got = _load_problems(sap_dir, (MAPPINGS / "sap-po.yaml").read_text(encoding="utf-8"))
     assert got == ["EKKO_EKPO.csv:4: column quantity (MENGE): '2,400.000' is not a number written with decimal ',', "
                    "thousands '.' (declared in mapping.yaml:15 (conventions.decimal))"]
+
+
+def test_template_fields_are_plain_column_names(tmp_path: Path) -> None:
+    """A column named "PO No." is not an attribute lookup; the contract purchases.csv beside the export
+    is not read (and says so)."""
+    d = tmp_path / "d"
+    shutil.copytree(SAMPLES / "generic-erp" / "export", d)
+    shutil.copy(SAMPLES / "generic-erp" / "contract" / "purchases.csv", d / "purchases.csv")
+    path = d / "purchase_lines.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("PO Number,", "PO No.,", 1), encoding="utf-8")
+    text = (MAPPINGS / "generic-erp.yaml").read_text(encoding="utf-8").replace("{PO Number}", "{PO No.}")
+    r = load_directory(d, mapping=parse_mapping(text, "m.yaml"))
+    assert f"<{PURCHASE}PO-7781-1> <{PROV}> <https://w3id.org/loopsource/source/purchase_lines.csv#L2> ." in r.ntriples
+    assert "purchases.csv: not read: the mapping reads purchases from purchase_lines.csv" in r.warnings

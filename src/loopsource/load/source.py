@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import difflib
 import io
+import string
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -160,6 +161,8 @@ class Sources:
         if fm is None and self.mapping and name in self.exports():
             self.warnings.append(f"{name}: read as the export of {self.exports()[name]}, not as {name}")
             return None
+        if fm is not None and fm.source != spec.name and (self.dir / spec.name).exists():
+            self.warnings.append(f"{spec.name}: not read: the mapping reads {spec.name[:-4]} from {fm.source}")
         conv = fm.conventions if fm else CONTRACT_CONVENTIONS
         text = self.text(path, name, limit=MAX_CSV_BYTES, conventions=conv)
         if text is None:
@@ -294,7 +297,7 @@ class Sources:
         wanted = spec.columns + spec.optional_columns
         labels = {c.target: c.label() for c in fm.columns}
         skipped = 0
-        for line, fields in self._lines(fm.source, reader, header_line, False):
+        for line, fields in self._lines(fm.source, reader, header_line, spec.required):
             cell = {n: (fields[i] if i < len(fields) else "") for n, i in plan.items()}
             if any(cell[col].strip() in values for col, values in fm.skip):
                 skipped += 1
@@ -338,8 +341,8 @@ def _value(col, cell: dict[str, str]) -> str:
         raw = col.value
     elif col.source is not None:
         raw = cell[col.source]
-    else:
-        raw = col.template.format_map({k: v.strip() for k, v in cell.items()})
+    else:  # not str.format: an export column named "Qty." or "No.[1]" is a plain name here
+        raw = "".join(lit + (cell[f].strip() if f else "") for lit, f, _, _ in string.Formatter().parse(col.template))
     if col.values:
         return dict(col.values).get(raw.strip(), raw if col.default is None else col.default)
     return raw
