@@ -21,6 +21,7 @@ from typing import Any
 from .analysis.metrics import metrics_of
 from .errors import OutputError, UsageError
 from .files import atomic_write, kill_point
+from .period import EVERYTHING, Period
 from .load.build import BuildResult, build
 from .load.mapping import ExportMapping, read_mapping
 from .progress import Progress as Meter, Tick, silent
@@ -146,8 +147,9 @@ def _ours(path: Path, name: str) -> bool:
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
         settings: Path | None = None, progress: Progress = lambda _m: None,
-        on_progress: Meter = silent, mapping: Path | None = None) -> RunResult:
-    """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring);
+        on_progress: Meter = silent, period: Period = EVERYTHING, mapping: Path | None = None) -> RunResult:
+    """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring).
+    ``period``: the purchases and loops the metrics and the report cover (validation sees all);
     ``mapping``: a mapping file that reads ERP exports in place of contract files (docs/own-data.md)."""
     t_all = time.perf_counter()
     data_dir, out_dir = Path(data_dir), Path(out_dir)
@@ -167,7 +169,8 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         work = runs / f"{_next_run(runs)}.tmp"
         shutil.rmtree(work, ignore_errors=True)
         try:
-            produced = _produce(data_dir, work, engine, policy, chosen, progress, on_progress, export_mapping)
+            produced = _produce(data_dir, work, engine, policy, chosen, progress, on_progress, period,
+                                export_mapping)
             final = work.with_name(work.name[: -len(".tmp")])
             work.rename(final)
             kill_point("run:renamed")
@@ -187,7 +190,8 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
 
 
 def _produce(data_dir: Path, work: Path, engine: str, policy: Path | None, settings: Settings,
-             progress: Progress, on_progress: Meter, mapping: ExportMapping | None = None) -> tuple:
+             progress: Progress, on_progress: Meter, period: Period = EVERYTHING,
+             mapping: ExportMapping | None = None) -> tuple:
     """Every stage into the folder ``work``: its store and the three output files."""
     store_dir = work / "store"
     progress(f"[1/4] building {store_dir} from {data_dir} ...")
@@ -205,7 +209,7 @@ def _produce(data_dir: Path, work: Path, engine: str, policy: Path | None, setti
         progress("[4/4] reporting ...")
         t = time.perf_counter()
         metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress,
-                             hhi_guidelines=settings.hhi_guidelines)
+                             hhi_guidelines=settings.hhi_guidelines, period=period)
         on_progress(Tick("report", "rendering"))
         html = render(metrics, source=str(data_dir))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))

@@ -1,6 +1,7 @@
 """report, run."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from ..files import atomic_write
 from ..reason import DEFAULT_ENGINE, ENGINES
 from ..store import open_store
 from . import FindingsExit, main, meter, note_if_stale, progress, store_options
+from .params import period_options
 
 
 @main.command("report")
@@ -16,7 +18,7 @@ from . import FindingsExit, main, meter, note_if_stale, progress, store_options
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True,
               help="html: one self-contained page; json: the metrics document (metrics.json).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file [default: stdout].")
-@click.option("--year", type=int, metavar="YYYY", help="Only purchases and loops dated in this year.")
+@period_options
 @click.option("--site", metavar="ID", help="Only purchases of this buyer site (its CSV id), and its loops.")
 @click.option("--validate", "run_validation", is_flag=True,
               help="Also run every SHACL profile and include the compliance results (slower).")
@@ -24,15 +26,22 @@ from . import FindingsExit, main, meter, note_if_stale, progress, store_options
               help="Compliance settings (YAML): HHI bands, dates of pending EU acts, evidence rules; "
                    "see docs/compliance.md.")
 def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float, fmt: str,
-               output: Path | None, year: int | None, site: str | None, run_validation: bool,
-               settings_file: Path | None) -> None:
-    """Circularity, local sourcing, resilience and compliance, as HTML or JSON."""
+               output: Path | None, year: int | None, date_from: date | None, date_to: date | None, site: str | None,
+               run_validation: bool, settings_file: Path | None) -> None:
+    """Circularity, local sourcing, resilience and compliance, as HTML or JSON.
+
+    --year or --from/--to select the purchases and loops the figures cover (compliance
+    results are not filtered: each rule has its own per-year scope); a period without data
+    exits 2 and writes nothing.
+    """
     from ..analysis.metrics import metrics_of
+    from ..period import Period
     from ..render.report import render, to_json
     from ..validate import validate
     from ..validate.settings import load_settings
 
     settings = load_settings(settings_file)
+    period = Period.select(year=year, start=date_from, end=date_to)
 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     on_progress = meter()
@@ -41,8 +50,8 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     if run_validation:
         progress("validating (all profiles) ...")
         validation = validate(gs, settings=settings, on_progress=on_progress)
-    metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress, on_progress=on_progress,
-                         hhi_guidelines=settings.hhi_guidelines)
+    metrics = metrics_of(gs, site=site, validation=validation, progress=progress, on_progress=on_progress,
+                         hhi_guidelines=settings.hhi_guidelines, period=period)
     for w in metrics["warnings"]:
         click.echo(f"warning: {w}", err=True)
     if fmt == "json":
@@ -74,21 +83,25 @@ def _n(n: int, word: str) -> str:
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
               help="Compliance settings (YAML): HHI bands, dates of pending EU acts, evidence rules; "
                    "see docs/compliance.md.")
+@period_options
 @click.option("--mapping", type=click.Path(path_type=Path), metavar="FILE",
               help="Mapping file (YAML) that reads ERP exports in DATA_DIR in place of contract files "
                    "(docs/own-data.md; data/mappings/ has ready-made ones).")
 def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, policy: Path | None,
-            settings_file: Path | None, mapping: Path | None) -> None:
+            settings_file: Path | None, year: int | None, date_from: date | None, date_to: date | None,
+            mapping: Path | None) -> None:
     """The main job: build, reason, validate (all profiles) and report, from DATA_DIR into --out.
 
     Nothing in --out is replaced until every stage has succeeded: the store is built beside
     the old one and swapped in at the end, so a failed run leaves the previous store, report,
     metrics and validation files as they were.
     """
+    from ..period import Period
     from ..pipeline import run
 
+    period = Period.select(year=year, start=date_from, end=date_to)
     res = run(data_dir, out_dir, engine=engine, policy=policy, settings=settings_file, progress=progress,
-              on_progress=meter(), mapping=mapping)
+              on_progress=meter(), period=period, mapping=mapping)
     for w in (*res.built.warnings, *([res.reasoned.note] if res.reasoned.note else []), *res.metrics["warnings"]):
         click.echo(f"warning: {w}", err=True)
     m = res.metrics
