@@ -61,7 +61,9 @@ EXPECTED: dict[str, Expect] = {
         0, ("big/organisations.csv", "big/sites.csv", "big/materials.csv", "big/purchases.csv")),
     # Validation: exit 1, the output as the README shows it (the date is today's, so not compared).
     "loopsource validate --store out/store --as-of 2031-08-18": Expect(
-        1, (), ("loopsource validate: DOES NOT CONFORM: 9 violations, 24 warnings, 4 infos (6 profiles, as of 2031-08-18)",
+        1, (), ("loopsource validate: DOES NOT CONFORM: 11 violations, 32 warnings, 4 infos (6 profiles, as of "
+                "2031-08-18, purchases 2024–2025)", "as of 2031-08-18 (command line)",
+                "policy: data/demo/policy.yaml (sha256 ", ", recorded in the store)", "policy: 2 violations, 8 warnings",
                 "eu-crma: 0 violations, 11 warnings, 2 infos",
                 "    [CRMA-65] BatteryGradeLithium/2024: 0.858258 of the contained element comes from a single third "
                 "country", "eu-batteries: 5 violations, 3 warnings, 2 infos",

@@ -397,7 +397,8 @@ def test_formats(mini_dir, build_store):
 
     report = validate(build_store(mini_dir), as_of=date(2031, 9, 1))
     data = json.loads(render(report, "json"))
-    assert set(data) == {"conforms", "results"}
+    # the contract keys, and beside them what the answer covers (docs/compliance.md)
+    assert set(data) == {"conforms", "results", "as_of", "period", "profiles", "context", "readiness"}
     assert all(set(r) == {"profile", "code", "severity", "focus", "path", "value", "message"} for r in data["results"])
     assert data["conforms"] == report.conforms
     text = render(report, "text")

@@ -200,8 +200,7 @@ def _validation_summary(validation: ValidationReport | None, as_of: date | None 
     counts = validation.counts()
     needs = dict(getattr(validation, "not_checked", {}) or {})
     by_profile = {prof: {"violations": int(c.get("violations", 0)), "warnings": int(c.get("warnings", 0)),
-                         "infos": int(c.get("infos", 0)), "status": "not checked" if prof in needs else "checked",
-                         "needs": needs.get(prof)} for prof, c in sorted(counts.items())}
+                         "infos": int(c.get("infos", 0))} for prof, c in sorted(counts.items())}
     results = []
     for r in validation.results:
         results.append({k: (None if getattr(r, k, None) is None else str(getattr(r, k)))

@@ -30,7 +30,7 @@ log = logging.getLogger("loopsource")
 _COMMANDS = {
     "build": "build", "export": "build", "generate": "build",
     "reason": "reason",
-    "validate": "validate", "profiles": "validate",
+    "validate": "validate", "profiles": "validate", "readiness": "validate",
     "queries": "query", "query": "query", "serve": "serve",
     "report": "report", "run": "report",
     "scenario": "scenario",
@@ -67,7 +67,11 @@ class _Group(click.Group):
             click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", err=True)
             ctx.exit(e.exit_code)
         except LoopsourceError as e:
-            click.echo(f"error: {e}", err=True)
+            lines = str(e).splitlines() or [""]
+            for line in lines:
+                click.echo(f"error: {line}", err=True)
+            if len(getattr(e, "problems", ())) > 1:
+                click.echo(f"{len(lines)} problems found; nothing was written.", err=True)
             ctx.exit(e.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise

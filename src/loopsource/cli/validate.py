@@ -100,6 +100,50 @@ def policy_for(ctx: Any, profiles: tuple[str, ...]) -> Any:
     return ctx.policy
 
 
+@main.command("readiness")
+@store_options
+@click.option("--as-of", "as_of", type=IsoDate(), metavar="DATE",
+              help="Targets after this date (YYYY-MM-DD) are listed [default: the date the store records "
+                   "('run'), else today].")
+@click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Compliance settings (YAML): dates of pending EU acts (they move the PPWR and Batteries "
+                   "dates), evidence rules [default: the settings the store records].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text (one line per unit and target) or json (the 'readiness' key of validation.json).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file [default: stdout].")
+def readiness_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float,
+                  as_of: date | None, settings_file: Path | None, fmt: str, output: Path | None) -> None:
+    """Readiness for future EU targets: per product, plant or material, today's value, the target, its date and the gap.
+
+    Lists every dated target of the eu-batteries, eu-ppwr and eu-crma shapes that starts after
+    the as-of date (Batteries Art. 8 minimums from 2031 and 2036, PPWR Art. 7 from 2030 and
+    2040, the CRMA Art. 5(1)(d) 65 % benchmark by 2030), with each unit's value in its latest
+    year. Exit 0 (a readiness view is not a finding; 'validate' checks what is in force).
+    """
+    import json
+
+    from ..validate.formats import readiness_lines
+
+    gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
+    try:
+        ctx = compliance_context(gs, as_of, None, settings_file)
+        progress(f"computing readiness of {gs.description} as of {ctx.as_of} ...")
+        report = validate(gs, ["eu-crma", "eu-batteries", "eu-ppwr"], (), ctx.as_of, None, ctx.settings,
+                          on_progress=meter(), context=ctx.to_json())
+    finally:
+        gs.close()
+    if fmt == "json":
+        text = json.dumps({**report.readiness_json(), "period": report.period, "context": report.context},
+                          indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = "\n".join(readiness_lines(report)) + "\n"
+    if output is not None:
+        atomic_write(output, text)
+        progress(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
 @main.command("profiles")
 def profiles_cmd() -> None:
     """List the validation profiles with a description."""

@@ -24,7 +24,8 @@ TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E6
 TIER_LABELS = {"hyperlocal": f"Hyperlocal (≤ {HYPERLOCAL_KM:g} km)", "domestic": "Domestic", "regional": "Regional (M49)",
                "global": "Global"}
 SECTIONS = (("headline", "Headline"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
-            ("resilience", "Resilience"), ("compliance", "Compliance"), ("data-gaps", "Data gaps"),
+            ("resilience", "Resilience"), ("compliance", "Compliance"), ("readiness", "Readiness"),
+            ("data-gaps", "Data gaps"),
             ("methodology", "Methodology"))
 
 
@@ -335,7 +336,7 @@ def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> 
         "r_codes": R_CODES, "circular_strategies": STRATEGIES[:6],
         **_concentration_view(d["hhi"], metrics["meta"]["hhi_thresholds"]), **_critical_view(d["critical_by_country"]),
         "mat_name": mat_name, "site_name": lambda s: site_names.get(s, s),
-        "n_violations": n_viol, "n_warnings": n_warn,
+        "n_violations": n_viol, "n_warnings": n_warn, "readiness": metrics.get("readiness"),
     }
 
 
