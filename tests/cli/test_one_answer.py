@@ -285,3 +285,26 @@ def test_scenario_mistakes_are_reported_at_once(demo_run: Path, monkeypatch) -> 
     assert r.exit_code == 2
     assert "error: refs.yaml:4: reshore: unknown material 'M-LIOHX'; did you mean 'M-LIOH'?" in r.stderr
     assert "error: refs.yaml:6: disrupt: unknown country 'CNN'" in r.stderr and "did you mean 'CN'?" in r.stderr
+
+
+def test_validate_record_makes_the_stage_by_stage_flow_one_answer(mini_dir: Path, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """build + reason + 'validate --policy FILE --as-of DATE --record' writes the context into the
+    store; a later plain 'validate' uses it (and says so). Hand count on tests/fixtures/mini: the
+    plant S-PLANT (FR) buys 2 t + 100 kg from S-SUP1 (FR) and 500 kg from S-SUP2 (CN) in 2024:
+    local share (same country) 2,100 / 2,600 = 0.807692, below a 'min_local_share' of 0.9: one
+    warning, S-PLANT/2024."""
+    monkeypatch.chdir(tmp_path)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("rules:\n  - rule: min_local_share\n    min: 0.9\n    severity: warning\n", encoding="utf-8")
+    assert cli("build", mini_dir).exit_code == 0
+    assert cli("reason").exit_code == 0
+    first = json.loads(cli("validate", "--policy", policy, "--as-of", AS_OF, "--record", "--format", "json").stdout)
+    policy.unlink()  # the store keeps its copy
+    r = cli("validate", "--format", "json")
+    again = json.loads(r.stdout)
+    assert again["context"]["policy"]["source"] == "recorded in the store"
+    assert again["context"]["as_of"] == {"date": AS_OF, "source": "recorded in the store"}
+    assert _totals(again["profiles"]) == _totals(first["profiles"])
+    pol = [(x["code"], x["focus"], x["value"]) for x in again["results"] if x["profile"] == "policy"]
+    assert pol == [("POL-LOCAL-SHARE", "S-PLANT/2024", "0.807692")]
