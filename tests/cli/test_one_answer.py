@@ -119,6 +119,10 @@ def test_run_validate_and_report_give_identical_counts(demo_run: Path, monkeypat
     page = Elements((demo_run / "out" / "report.html").read_text(encoding="utf-8"))
     (_tag, _attrs, context), = page.where(id="compliance-context")
     assert AS_OF in context and "purchases 2024–2025" in context and "policy.yaml" in context
+    # a report without --validate states them too (compliance "not checked")
+    r = cli("report", "--year", "2025")
+    (_tag, _attrs, context), = Elements(r.stdout).where(id="compliance-context")
+    assert f"As of {AS_OF} (recorded in the store) · purchases 2025" in context
 
 
 def test_the_store_is_self_contained_and_the_command_line_overrides(demo_run: Path, monkeypatch) -> None:

@@ -189,14 +189,14 @@ def filter_snapshot(snapshot: Snapshot, *, year: int | None = None, site: str | 
 
 
 # ----------------------------------------------------------------------------- compute
-def _validation_summary(validation: ValidationReport | None, as_of: date | None = None
-                        ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _validation_summary(validation: ValidationReport | None, as_of: date | None = None,
+                        context: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The ``compliance`` key: the contract keys (conforms, by_profile), and beside them the as-of
     date, the period validation covered, which profiles could not be checked and why, and where
     the as-of date, policy and settings came from (validate.context)."""
     if validation is None:
         return {"conforms": None, "by_profile": {}, "as_of": as_of.isoformat() if as_of else None,
-                "period": None, "not_checked": {}, "context": {}}, []
+                "period": None, "not_checked": {}, "context": dict(context or {})}, []
     counts = validation.counts()
     needs = dict(getattr(validation, "not_checked", {}) or {})
     by_profile = {prof: {"violations": int(c.get("violations", 0)), "warnings": int(c.get("warnings", 0)),
@@ -217,7 +217,7 @@ Row = tuple[Purchase, str, float | None]  # a purchase with its tier and distanc
 
 def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
             validation: ValidationReport | None = None, hhi_guidelines: str = DEFAULT_GUIDELINES,
-            as_of: date | None = None) -> dict[str, Any]:
+            as_of: date | None = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The metrics.json document. Contract keys: local_sourcing, circularity, resilience, compliance.
 
     Extra keys for the report: ``meta`` (methodology, filters, counts), ``warnings``,
@@ -236,7 +236,7 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     local = _local_sourcing(snap, rows, plan)
     circ = _circularity(snap, gaps)
     resilience, org_mass, country_mass = _resilience(snap, rows, circ.total_mass)
-    compliance, results = _validation_summary(validation, as_of)
+    compliance, results = _validation_summary(validation, as_of, context)
     _site_gaps(snap, gaps)
     chosen = bands(hhi_guidelines)
     details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results, hhi_guidelines)
@@ -523,7 +523,7 @@ def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResul
 def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
                validation: ValidationReport | None = None, progress: Callable[[str], None] = lambda _m: None,
                on_progress: Progress = silent, hhi_guidelines: str = DEFAULT_GUIDELINES,
-               as_of: date | None = None) -> dict[str, Any]:
+               as_of: date | None = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`.
     ``progress`` takes log lines, ``on_progress`` the steps with their counts (loopsource.progress)."""
     progress(f"reading {store.description} ...")
@@ -534,7 +534,7 @@ def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None =
     progress(f"computing metrics over {n:,} purchases ...")
     on_progress(Tick("report", "computing metrics"))
     metrics = compute(snapshot, year=year, site=site, validation=validation, hhi_guidelines=hhi_guidelines,
-                      as_of=as_of)
+                      as_of=as_of, context=context)
     on_progress(Tick("report", "computing metrics", n, None, "purchases", final=True))
     return metrics
 

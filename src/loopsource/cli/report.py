@@ -55,7 +55,7 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
         validation = validate(gs, as_of=ctx.as_of, policy=ctx.policy, settings=ctx.settings,
                               on_progress=on_progress, context=ctx.to_json())
     metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress, on_progress=on_progress,
-                         hhi_guidelines=ctx.settings.hhi_guidelines, as_of=ctx.as_of)
+                         hhi_guidelines=ctx.settings.hhi_guidelines, as_of=ctx.as_of, context=ctx.to_json())
     for w in metrics["warnings"]:
         click.echo(f"warning: {w}", err=True)
     if fmt == "json":
