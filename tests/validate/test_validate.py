@@ -406,6 +406,8 @@ def test_formats(mini_dir, build_store):
         assert p in text
     junit = ET.fromstring(render(report, "junit", "warning"))
     assert junit.tag == "testsuites" and int(junit.get("failures")) == len(report.at_or_above("warning"))
+    props = {p.get("name"): p.get("value") for p in junit.find("testsuite").iter("property")}
+    assert props["as_of"] == str(report.as_of) and props["period"] == "2024"  # mini: purchases of 2024
     html = render_html(report)
     assert html.startswith("<!doctype html>") and "BATT-8-LI" in html and "CRMA-65" in html
     with pytest.raises(UsageError, match="render_html"):

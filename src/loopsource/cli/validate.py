@@ -53,11 +53,12 @@ def validate_cmd(store: Path | None, endpoint: str | None, update_endpoint: str 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=not record)
     try:
         ctx = compliance_context(gs, as_of, policy, settings_file, echo=fmt != "text" or output is not None)
-        if record:
-            ctx.record(gs, "validate --record")
         progress(f"validating {gs.description} as of {ctx.as_of} ({ctx.as_of_source}) ...")
         report = validate(gs, list(profiles) or None, shapes_files, ctx.as_of,
                           policy_for(ctx, profiles), ctx.settings, on_progress=meter(), context=ctx.to_json())
+        if record:  # only a validation that ran is recorded
+            ctx.record(gs, "validate --record")
+            progress(f"recorded the as-of date, policy and settings in {gs.description}")
     finally:
         gs.close()  # release the store lock before the exit code is raised
     for text in report.notes:

@@ -136,6 +136,12 @@ def _render_junit(report: ValidationReport, fail_on: str) -> str:
     for profile, codes in cases.items():
         fails = sum(1 for rs in codes.values() for r in rs if r.severity in failing)
         out.append(f'  <testsuite name={quoteattr(profile)} tests="{len(codes)}" failures="{fails}" errors="0">')
+        # what the answer covers, as JUnit properties: as-of date, period, and "not checked"
+        props = [("as_of", str(report.as_of)), ("period", period_text(report.period))]
+        if profile in report.not_checked:
+            props.append(("status", f"not checked: needs {report.not_checked[profile]}"))
+        out.append("    <properties>" + "".join(f"<property name={quoteattr(k)} value={quoteattr(v)}/>"
+                                               for k, v in props) + "</properties>")
         for code in sorted(codes):
             rs = codes[code]
             out.append(f'    <testcase classname={quoteattr(profile)} name={quoteattr(code)}>')
