@@ -377,3 +377,62 @@ def test_supplier_and_country_hhi(out: Outputs) -> None:
     assert_same(res["country_hhi"], {r["material"]: r["country_hhi"] for r in rows}, "country HHI")
     assert_same(out.baseline["resilience"]["supplier_hhi"], res["supplier_hhi"], "supplier HHI: scenario")
     assert_same(out.baseline["resilience"]["country_hhi"], res["country_hhi"], "country HHI: scenario")
+
+
+# ----------------------------------------------------------------------------- over time
+TREND_FIGURES = {  # trends key -> where metrics.json of one year holds the same figure
+    "circular_inflow_share": ("circularity", "circular_inflow_share"),
+    "circular_outflow_share": ("circularity", "circular_outflow_share"),
+    "local_share": ("local_sourcing", "local_share"),
+    "weighted_average_source_distance_km": ("local_sourcing", "weighted_average_source_distance_km"),
+    "critical_inflow_share": ("resilience", "critical_inflow_share"),
+}
+
+
+def test_trends_per_year(out: Outputs) -> None:
+    """metrics.json trends of year Y = metrics.json of `report --year Y` (metrics_of) = the
+    sourcing-mix-by-year query's local share of Y = the report's trends table."""
+    from loopsource.pipeline import metrics_of
+
+    trends = out.metrics["trends"]
+    assert trends["years"] == list(out.years)
+    mix: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in out.query("sourcing-mix-by-year"):
+        mix[int(r["year"])][str(r["tier"])] += float(r["mass_kg"])
+    for y in out.years:
+        one = metrics_of(out.store, year=y)
+        got = trends["by_year"][str(y)]
+        for key, (section, name) in TREND_FIGURES.items():
+            assert same(got[key], one[section][name]), (y, key)
+        assert got["single_source_materials"] == len(one["resilience"]["single_source_materials"])
+        assert same(got["purchased_mass_kg"], one["meta"]["purchased_mass_kg"])
+        assert same(got["local_share"], sum(mix[y][t] for t in LOCAL_TIERS) / sum(mix[y].values()))
+    report = {(a["data-figure"], i): _f(v) for table, a, cells in out.report.rows
+              if table == "trends" and "data-figure" in a for i, v in enumerate(cells[2:2 + len(out.years)])}
+    want = {(f["key"], i): trends["by_year"][str(y)][f["key"]] for f in trends["figures"]
+            for i, y in enumerate(out.years)}
+    assert_same(report, want, "trends: report table vs metrics.json")
+
+
+def test_crma_per_year(out: Outputs) -> None:
+    """The report's CRMA-per-year table = metrics.json details.crma_by_year = the
+    critical-materials-by-country query (contained element mass and share per entry, year and
+    country); its largest third-country share per entry and year = metrics.json resilience.crma."""
+    def key(entry: object, year: object, country: object) -> tuple[str, int, str]:
+        return str(entry).rsplit("#", 1)[-1], int(str(year)), str(country)
+
+    query = {key(r["entry"], r["year"], r["country"]): (float(r["element_kg"]), float(r["share"]))
+             for r in out.query("critical-materials-by-country")}
+    metrics = {key(r["entry"], r["year"], r["country"]): (r["element_kg"], r["share"])
+               for r in out.metrics["details"]["crma_by_year"]}
+    assert_same(metrics, query, "CRMA per year: metrics.json vs critical-materials-by-country")
+    report = {key(a["data-entry"], a["data-year"], a["data-country"]): (_f(c[4]), _f(c[5]))
+              for table, a, c in out.report.rows if table == "crma-by-year" and "data-entry" in a}
+    assert_same(report, metrics, "CRMA per year: report table vs metrics.json")
+    top: dict[str, float] = {}
+    for r in out.metrics["details"]["crma_by_year"]:
+        if r["third_country"]:
+            focus = f"{r['entry']}/{r['year']}"
+            top[focus] = max(top.get(focus, 0.0), r["share"])
+    crma = out.metrics["resilience"]["crma"]
+    assert_same({k: v["share"] for k, v in crma.items() if k in top}, top, "CRMA top third-country share")

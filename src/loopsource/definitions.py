@@ -95,6 +95,24 @@ def single_sourced(suppliers: Mapping[str, Iterable[str]]) -> list[str]:
     return sorted(m for m, orgs in suppliers.items() if len(set(orgs)) == 1)
 
 
+#: The precision every figure is stated to, by its kind (unit): the report, the trends and the
+#: scenario page round to it, and a change smaller than half of it is shown as "unchanged"
+#: (never "better" or "worse": an MCI delta of -2.3e-07 is rounding noise of the float sums).
+#: Shares to 0.1 percentage point, distances and masses to the unit, HHI to the point, MCI to
+#: three decimals, money to the cent.
+PRECISION: dict[str, float] = {
+    "share": 0.001, "0-1": 0.001, "km": 1.0, "kg": 1.0, "t": 0.001, "kg CO2e": 1.0, "tonne-km": 1.0,
+    "count": 1.0, "0-10,000": 1.0, "days": 0.01, "currency": 0.01, "currency/kg": 0.01,
+    "currency/year": 1.0,
+}
+
+
+def changed(delta: float, kind: str) -> bool:
+    """Whether a change of ``delta`` in a figure of ``kind`` (a key of PRECISION) shows at the
+    figure's stated precision; unknown kinds compare at 1e-9 relative noise."""
+    return abs(delta) >= PRECISION.get(kind, 2e-9) / 2
+
+
 def period_of(years: Iterable[int]) -> dict[str, object] | None:
     """The period an output covers: the calendar years of the purchases it counts, as
     ``{"from": first, "to": last, "years": [...], "text": "2024–2025"}`` (None without purchases).
@@ -114,5 +132,5 @@ def period_text(period: Mapping[str, object] | None) -> str:
     return "no purchases" if not period else str(period["text"])
 
 
-__all__ = ["HYPERLOCAL_KM", "TIERS", "LOCAL_TIERS", "ratio", "tier", "local_share", "weighted_mean",
-           "secondary_kg", "declared", "supplier_of", "single_sourced", "period_of", "period_text"]
+__all__ = ["PRECISION", "changed", "HYPERLOCAL_KM", "TIERS", "LOCAL_TIERS", "ratio", "tier", "local_share",
+           "weighted_mean", "secondary_kg", "declared", "supplier_of", "single_sourced", "period_of", "period_text"]

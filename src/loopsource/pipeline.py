@@ -22,6 +22,7 @@ from typing import Any
 from .analysis.metrics import metrics_of
 from .errors import OutputError, UsageError
 from .files import atomic_write, kill_point, removed_on_failure
+from .period import EVERYTHING, Period
 from .load.build import BuildResult, build
 from .progress import Progress as Meter, Tick, silent
 from .reason import DEFAULT_ENGINE, ReasonResult, reason
@@ -146,8 +147,9 @@ def _ours(path: Path, name: str) -> bool:
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
         settings: Path | None = None, as_of: date | None = None, progress: Progress = lambda _m: None,
-        on_progress: Meter = silent) -> RunResult:
+        on_progress: Meter = silent, period: Period = EVERYTHING) -> RunResult:
     """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring).
+    ``period``: the purchases and loops the metrics and the report cover (validation sees all).
 
     The compliance context (as-of date, default today; the policy, default DATA_DIR/policy.yaml;
     the settings) is recorded in the new store (validate.context), so that ``validate`` and
@@ -159,11 +161,11 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         policy, source = data_dir / "policy.yaml", FROM_DATA_DIR
     context = resolve_context(None, as_of=as_of, policy=policy, settings=settings, policy_source=source)
     with removed_on_failure(out_dir):
-        return _run(data_dir, out_dir, engine, context, progress, on_progress)
+        return _run(data_dir, out_dir, engine, context, progress, on_progress, period)
 
 
 def _run(data_dir: Path, out_dir: Path, engine: str, context: ComplianceContext, progress: Progress,
-         on_progress: Meter) -> RunResult:
+         on_progress: Meter, period: Period) -> RunResult:
     t_all = time.perf_counter()
     try:
         runs = out_dir / _RUNS
@@ -176,7 +178,7 @@ def _run(data_dir: Path, out_dir: Path, engine: str, context: ComplianceContext,
         work = runs / f"{_next_run(runs)}.tmp"
         shutil.rmtree(work, ignore_errors=True)
         try:
-            produced = _produce(data_dir, work, engine, context, progress, on_progress)
+            produced = _produce(data_dir, work, engine, context, progress, on_progress, period)
             final = work.with_name(work.name[: -len(".tmp")])
             work.rename(final)
             kill_point("run:renamed")
@@ -196,7 +198,7 @@ def _run(data_dir: Path, out_dir: Path, engine: str, context: ComplianceContext,
 
 
 def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext,
-             progress: Progress, on_progress: Meter) -> tuple:
+             progress: Progress, on_progress: Meter, period: Period = EVERYTHING) -> tuple:
     """Every stage into the folder ``work``: its store and the three output files."""
     settings = context.settings
     store_dir = work / "store"
@@ -217,7 +219,7 @@ def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext
         progress("[4/4] reporting ...")
         t = time.perf_counter()
         metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress,
-                             hhi_guidelines=settings.hhi_guidelines, as_of=context.as_of)
+                             hhi_guidelines=settings.hhi_guidelines, period=period, as_of=context.as_of)
         on_progress(Tick("report", "rendering"))
         html = render(metrics, source=str(data_dir))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))

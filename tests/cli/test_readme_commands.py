@@ -55,6 +55,9 @@ EXPECTED: dict[str, Expect] = {
     "loopsource query single-source-materials --format csv": Expect(
         0, (), ("material,name,supplier,supplier_name,purchases,mass_kg\n",)),
     "loopsource report -o report.html": Expect(0, ("report.html",)),
+    # Reports: one year of the quick start's store; a year without data exits 2 and writes nothing.
+    "loopsource report --store out/store --year 2025 -o report-2025.html": Expect(0, ("report-2025.html",)),
+    "loopsource report --store out/store --year 2019": Expect(2),
     "loopsource scenario data/demo/scenarios/nearshore.yaml -o nearshore.html": Expect(0, ("nearshore.html",)),
     # Fails (exit 3, after writing the data) until the fix of the summary print is merged.
     "loopsource generate big --suppliers 20000": Expect(

@@ -27,15 +27,16 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ..definitions import (HYPERLOCAL_KM, TIERS, local_share, period_of, ratio, single_sourced, supplier_of,
-                           weighted_mean)
+from ..definitions import HYPERLOCAL_KM, TIERS, local_share, ratio, single_sourced, supplier_of, weighted_mean
 from ..definitions import tier as tier_rule
 from ..errors import UsageError
+from ..period import EVERYTHING, Period, covered, require_data
 from ..progress import Progress, Tick, silent
 from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversine (loopsource.geo)
 from .inflow import Inflow, inflow_by, total
 from ..validate.concentration import DEFAULT_GUIDELINES, bands, hhi_of_shares
-from .compliance import crma_concentration
+from .compliance import crma_concentration, crma_country_rows
+from .trends import by_year
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
 from ..store import GraphStore
 from .snapshot import Purchase, Site, Snapshot, read_snapshot
@@ -175,17 +176,26 @@ def _sourcing(rows: list[tuple[Purchase, str, float | None]], plan: _Spend) -> d
 
 
 # ----------------------------------------------------------------------------- filter
-def filter_snapshot(snapshot: Snapshot, *, year: int | None = None, site: str | None = None) -> Snapshot:
-    """Purchases (and loops) of one year and/or one buyer site; everything else unchanged."""
+def filter_snapshot(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
+                    period: Period | None = None) -> Snapshot:
+    """Purchases (and loops) of one period (``period``, or the calendar ``year``: the one
+    definition in loopsource.period) and/or one buyer site; everything else unchanged."""
     if site is not None and site not in snapshot.sites:
         raise UsageError(f"--site {site}: no site with this id")
-    if year is None and site is None:
+    chosen = _period(year, period)
+    if chosen.everything and site is None:
         return snapshot
     purchases = tuple(p for p in snapshot.purchases
-                      if (year is None or p.date.year == year) and (site is None or p.buyer_site == site))
+                      if chosen.contains(p.date) and (site is None or p.buyer_site == site))
     loops = tuple(lp for lp in snapshot.loops
-                  if (year is None or lp.date.year == year) and (site is None or site in (lp.from_site, lp.to_site)))
+                  if chosen.contains(lp.date) and (site is None or site in (lp.from_site, lp.to_site)))
     return replace(snapshot, purchases=purchases, loops=loops)
+
+
+def _period(year: int | None, period: Period | None) -> Period:
+    if period is not None and year is not None:
+        raise UsageError("give either a year or a period, not both")
+    return period if period is not None else Period.select(year=year) if year is not None else EVERYTHING
 
 
 # ----------------------------------------------------------------------------- compute
@@ -217,14 +227,20 @@ Row = tuple[Purchase, str, float | None]  # a purchase with its tier and distanc
 
 def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
             validation: ValidationReport | None = None, hhi_guidelines: str = DEFAULT_GUIDELINES,
-            as_of: date | None = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+            period: Period | None = None, as_of: date | None = None,
+            context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The metrics.json document. Contract keys: local_sourcing, circularity, resilience, compliance.
 
-    Extra keys for the report: ``meta`` (methodology, filters, counts), ``warnings``,
-    ``data_gaps`` and ``details`` (tables behind the charts). Data gaps are listed in a fixed
-    order: unknown sites, circularity gaps, then gaps of sites and spend.
+    Extra keys for the report: ``meta`` (methodology, filters, counts), ``period`` (the dates
+    covered), ``trends`` (the headline figures per year), ``warnings``, ``data_gaps`` and
+    ``details`` (tables behind the charts). Data gaps are listed in a fixed order: unknown
+    sites, circularity gaps, then gaps of sites and spend. A ``year`` or ``period`` with no
+    purchase and no loop raises NoDataError (exit 2).
     """
-    snap = filter_snapshot(snapshot, year=year, site=site)
+    sel = _period(year, period)
+    snap = filter_snapshot(snapshot, site=site, period=sel)
+    if not snap.purchases and not snap.loops:
+        require_data(sel, [p.date for p in snapshot.purchases] + [lp.date for lp in snapshot.loops])
     warnings: list[str] = []
     gaps: list[dict[str, Any]] = []
     rows, unknown_sites = _classify(snap)
@@ -240,12 +256,13 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     _site_gaps(snap, gaps)
     chosen = bands(hhi_guidelines)
     details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results, hhi_guidelines)
+    details["crma_by_year"] = crma_country_rows(snap)
     details["compliance_assessments"] = [
         {"profile": a.profile, "focus": a.focus, "scope": a.scope, "evidence": a.evidence, "figures": a.figures,
          "findings": list(a.findings), "status": a.status} for a in getattr(validation, "assessments", ())]
     meta = {
         "methodology": {**METHODOLOGY, "hhi": chosen.describe()},
-        "filters": {"year": year, "site": site},
+        "filters": {**sel.as_dict(), "site": site},
         "hhi_guidelines": chosen.name,
         "hhi_thresholds": [chosen.moderate_from, chosen.high_above],
         "hyperlocal_km": HYPERLOCAL_KM,
@@ -258,13 +275,13 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
         "purchased_mass_kg": circ.total_mass,
         "loop_mass_kg": circ.loop_mass,
         "validated": validation is not None,
-        # the purchases' years the figures cover (definitions.period_of; after --year/--site)
-        "purchase_period": period_of(p.date.year for p in snap.purchases),
     }
+    period_doc = {**covered(p.date for p in snap.purchases), "selection": sel.label()}
     readiness = validation.readiness_json() if hasattr(validation, "readiness_json") else None
     return {"local_sourcing": local, "circularity": circ.document, "resilience": resilience,
-            "compliance": compliance, "meta": meta, "warnings": warnings, "data_gaps": gaps, "details": details,
-            "readiness": readiness}
+            "compliance": compliance, "meta": meta, "period": period_doc,
+            "trends": by_year(snap, rows, plan.rates, plan.unit if plan.rates is not None else None),
+            "warnings": warnings, "data_gaps": gaps, "details": details, "readiness": readiness}
 
 
 def _gap(gaps: list[dict[str, Any]], code: str, items: list[str], message: str) -> None:
@@ -523,7 +540,8 @@ def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResul
 def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
                validation: ValidationReport | None = None, progress: Callable[[str], None] = lambda _m: None,
                on_progress: Progress = silent, hhi_guidelines: str = DEFAULT_GUIDELINES,
-               as_of: date | None = None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+               period: Period | None = None, as_of: date | None = None,
+               context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`.
     ``progress`` takes log lines, ``on_progress`` the steps with their counts (loopsource.progress)."""
     progress(f"reading {store.description} ...")
@@ -534,7 +552,7 @@ def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None =
     progress(f"computing metrics over {n:,} purchases ...")
     on_progress(Tick("report", "computing metrics"))
     metrics = compute(snapshot, year=year, site=site, validation=validation, hhi_guidelines=hhi_guidelines,
-                      as_of=as_of, context=context)
+                      period=period, as_of=as_of, context=context)
     on_progress(Tick("report", "computing metrics", n, None, "purchases", final=True))
     return metrics
 

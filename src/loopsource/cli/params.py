@@ -144,3 +144,15 @@ class QueryParam(click.Tuple):
         except LoopsourceError as e:
             self.fail(str(e), param, ctx)
         return pname, text
+
+
+def period_options(f: Any) -> Any:
+    """--year / --from / --to (loopsource.period, the one definition of a report's period), for
+    run and report. The command receives ``year``, ``date_from`` and ``date_to``."""
+    f = click.option("--to", "date_to", type=IsoDate(), metavar="DATE",
+                     help="Only purchases and loops dated on or before DATE (YYYY-MM-DD).")(f)
+    f = click.option("--from", "date_from", type=IsoDate(), metavar="DATE",
+                     help="Only purchases and loops dated on or after DATE (YYYY-MM-DD).")(f)
+    f = click.option("--year", type=click.IntRange(1, 9999), metavar="YYYY",
+                     help="Only purchases and loops dated in this calendar year (not with --from/--to).")(f)
+    return f

@@ -1,6 +1,7 @@
 """report, run."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from ..reason import DEFAULT_ENGINE, ENGINES
 from ..store import open_store
 from ..definitions import period_text
 from . import FindingsExit, main, meter, note, note_if_stale, progress, store_options
-from .params import IsoDate
+from .params import IsoDate, period_options
 
 
 @main.command("report")
@@ -19,7 +20,7 @@ from .params import IsoDate
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True,
               help="html: one self-contained page; json: the metrics document (metrics.json).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file [default: stdout].")
-@click.option("--year", type=int, metavar="YYYY", help="Only purchases and loops dated in this year.")
+@period_options
 @click.option("--site", metavar="ID", help="Only purchases of this buyer site (its CSV id), and its loops.")
 @click.option("--validate", "run_validation", is_flag=True,
               help="Also run every SHACL profile and include the compliance results (slower).")
@@ -32,18 +33,24 @@ from .params import IsoDate
 @click.option("--policy", type=click.Path(path_type=Path), metavar="FILE",
               help="With --validate: company policy file [default: the policy the store records].")
 def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | None, timeout: float, fmt: str,
-               output: Path | None, year: int | None, site: str | None, run_validation: bool,
-               settings_file: Path | None, as_of: Any, policy: Path | None) -> None:
+               output: Path | None, year: int | None, date_from: date | None, date_to: date | None, site: str | None,
+               run_validation: bool, settings_file: Path | None, as_of: Any, policy: Path | None) -> None:
     """Circularity, local sourcing, resilience and compliance, as HTML or JSON.
 
-    With --validate, the compliance section uses the as-of date, policy and settings the store
-    records ('loopsource run' records them) unless given here, so it gives the same counts as
-    'run' and 'validate' on the store; the report states which it used.
+    --year or --from/--to select the purchases and loops the figures cover (compliance
+    results are not filtered: each rule has its own per-year scope); a period without data
+    exits 2 and writes nothing. With --validate, the compliance section uses the as-of date,
+    policy and settings the store records ('loopsource run' records them) unless given here,
+    so it gives the same counts as 'run' and 'validate' on the store; the report states which
+    it used.
     """
     from ..analysis.metrics import metrics_of
+    from ..period import Period
     from ..render.report import render, to_json
     from ..validate import validate
     from .validate import compliance_context
+
+    period = Period.select(year=year, start=date_from, end=date_to)
 
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     ctx = compliance_context(gs, as_of, policy, settings_file)
@@ -54,8 +61,9 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
         progress(f"validating (all profiles) as of {ctx.as_of} ...")
         validation = validate(gs, as_of=ctx.as_of, policy=ctx.policy, settings=ctx.settings,
                               on_progress=on_progress, context=ctx.to_json())
-    metrics = metrics_of(gs, year=year, site=site, validation=validation, progress=progress, on_progress=on_progress,
-                         hhi_guidelines=ctx.settings.hhi_guidelines, as_of=ctx.as_of, context=ctx.to_json())
+    metrics = metrics_of(gs, site=site, validation=validation, progress=progress, on_progress=on_progress,
+                         hhi_guidelines=ctx.settings.hhi_guidelines, period=period, as_of=ctx.as_of,
+                         context=ctx.to_json())
     for w in metrics["warnings"]:
         click.echo(f"warning: {w}", err=True)
     if fmt == "json":
@@ -87,23 +95,27 @@ def _n(n: int, word: str) -> str:
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
               help="Compliance settings (YAML): HHI bands, dates of pending EU acts, evidence rules; "
                    "see docs/compliance.md.")
+@period_options
 @click.option("--as-of", "as_of", type=IsoDate(), metavar="DATE",
               help="Date (YYYY-MM-DD) the legal minimums are taken as of [default: today]; recorded in the "
                    "store with the policy and settings.")
 def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, policy: Path | None,
-            settings_file: Path | None, as_of: Any) -> None:
+            settings_file: Path | None, year: int | None, date_from: date | None, date_to: date | None,
+            as_of: Any) -> None:
     """The main job: build, reason, validate (all profiles) and report, from DATA_DIR into --out.
 
     Nothing in --out is replaced until every stage has succeeded: the store is built beside
     the old one and swapped in at the end, so a failed run leaves the previous store, report,
     metrics and validation files as they were.
     """
+    from ..period import Period
     from ..pipeline import run
 
     from ..store.current import set_current
 
+    period = Period.select(year=year, start=date_from, end=date_to)
     res = run(data_dir, out_dir, engine=engine, policy=policy, settings=settings_file, as_of=as_of,
-              progress=progress, on_progress=meter())
+              progress=progress, on_progress=meter(), period=period)
     current = set_current(res.store_path, f"loopsource run {data_dir} --out {out_dir}")
     for w in (*res.built.warnings, *([res.reasoned.note] if res.reasoned.note else []), *res.metrics["warnings"]):
         click.echo(f"warning: {w}", err=True)
