@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import resources
-from ..files import atomic_write
+from ..files import atomic_write, removed_on_failure
 from ..progress import Progress, Tick, counting, silent
 from ..rdf.vocab import GRAPHS
 from ..store import EmbeddedStore, GraphStore, Stream, as_ntriples
@@ -77,7 +77,8 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
                 write(as_ntriples(text, fmt))
 
         graphs = {GRAPHS.ontology: onto, GRAPHS.inferred: [], GRAPHS.meta: [(meta, ox.RdfFormat.N_TRIPLES)]}
-        gs: GraphStore = EmbeddedStore.create(store, graphs, Stream(GRAPHS.asserted, produce))
+        with removed_on_failure(store):  # a failed first build leaves no empty store folder
+            gs: GraphStore = EmbeddedStore.create(store, graphs, Stream(GRAPHS.asserted, produce))
         loaded = box[0]
     else:
         on_progress(Tick("build", STEP, 0, None, "triples"))
