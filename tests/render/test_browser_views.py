@@ -148,7 +148,7 @@ def test_report_views_in_chromium(demo_out: Path, tmp_path: Path):
             rows = list(csv.reader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8-sig"))))
             years = [str(y) for y in metrics["trends"]["years"]]
             assert rows[0] == ["Figure", "Unit", *years, "Change"]
-            inflow = next(r for r in rows if r[0] == "Circular inflow")
+            inflow = next(r for r in rows if r[0] == "Recycled + reused inflow")
             assert [float(v) for v in inflow[2:2 + len(years)]] == [
                 metrics["trends"]["by_year"][y]["circular_inflow_share"] for y in years]
             page.screenshot(path=str(tmp_path / "views.png"), full_page=False)

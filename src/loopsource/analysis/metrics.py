@@ -38,6 +38,8 @@ from ..validate.concentration import DEFAULT_GUIDELINES, bands, hhi_of_shares
 from .compliance import crma_concentration, crma_country_rows
 from .trends import by_year
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
+from .mci2019 import Mci2019Result, biological_of, company_mci, feedstock, mci_2019
+from .cti import cti
 from ..store import GraphStore
 from .snapshot import Purchase, Site, Snapshot, read_snapshot
 from ..rdf.vocab import code_lists
@@ -57,6 +59,11 @@ M49_REGIONS: dict[str, str] = {"002": "Africa", "019": "Americas", "142": "Asia"
 METHODOLOGY = {
     "mci": "EMF-MCI-2015 (multi-material: V, W0, W_C, W_F summed over the bill of materials)",
     "circular_inflow": "WBCSD CTI: (recycled + reused mass) / purchased mass",
+    "cti": "WBCSD CTI v4.0: circular inflow = (recycled + reused + certified renewable mass) / purchased mass; "
+           "circular outflow = sum(mass x recovery potential x actual recovery) / outflow mass over products sold "
+           "and loops; % circularity = mass-weighted mean of both (docs/methodology.md)",
+    "mci_2019": "EMF-MCI-2019: per-material C_R, C_U, E_C, E_F (bom.csv, else products.csv), F_S and C_C, C_E for "
+                "biological materials; company level = mass-weighted mean over products sold (docs/methodology.md)",
     "hhi": bands().describe(),
     "crma": "Regulation (EU) 2024/1252 Art. 5(1)(d) benchmark (risk indicator): per Annex I entry (and grade) and "
             "year, the largest single third-country share of contained element mass",
@@ -189,7 +196,12 @@ def filter_snapshot(snapshot: Snapshot, *, year: int | None = None, site: str | 
                       if chosen.contains(p.date) and (site is None or p.buyer_site == site))
     loops = tuple(lp for lp in snapshot.loops
                   if chosen.contains(lp.date) and (site is None or site in (lp.from_site, lp.to_site)))
-    return replace(snapshot, purchases=purchases, loops=loops)
+    # products sold (sales.csv, per calendar year): of the years the period covers whole (a year's
+    # sales cannot be split); for one site, of the products that site makes (products.csv plant)
+    sales = tuple(s for s in snapshot.sales
+                  if chosen.contains(date(s.year, 1, 1)) and chosen.contains(date(s.year, 12, 31))
+                  and (site is None or ((p := snapshot.products.get(s.product)) is not None and p.plant == site)))
+    return replace(snapshot, purchases=purchases, loops=loops, sales=sales)
 
 
 def _period(year: int | None, period: Period | None) -> Period:
@@ -256,6 +268,7 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     _site_gaps(snap, gaps)
     chosen = bands(hhi_guidelines)
     details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results, hhi_guidelines)
+    details["mci_2019"] = {pid: r.as_dict() for pid, r in circ.mci_2019.items()}
     details["crma_by_year"] = crma_country_rows(snap)
     details["compliance_assessments"] = [
         {"profile": a.profile, "focus": a.focus, "scope": a.scope, "evidence": a.evidence, "figures": a.figures,
@@ -329,6 +342,7 @@ class _Circularity:
     mci_results: dict[str, MciResult]
     total_mass: float  # purchased kg (summed per material, as the shares are)
     loop_mass: float
+    mci_2019: dict[str, Mci2019Result]
 
 
 def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
@@ -351,6 +365,10 @@ def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
     loop_mass = sum(outflow.values())
     feed = feedstock_shares(snap)
     mci_results = {pid: mci(snap.products[pid], snap, feed) for pid in sorted(snap.products)}
+    bio = biological_of(snap)
+    cti_inflow = inflow_by(snap.purchases, lambda p: p.material, bio)
+    feed19 = feedstock(snap)
+    mci19 = {pid: mci_2019(snap.products[pid], snap, feed19) for pid in sorted(snap.products)}
     document = {
         "circular_inflow_share": overall.circular_inflow_share,
         "by_material": _inflow_rows(by_material),
@@ -359,12 +377,22 @@ def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
         "circular_outflow_share": ratio(sum(v for k, v in outflow.items() if k in CIRCULAR_STRATEGIES), loop_mass),
         "outflow_by_strategy": outflow,
         "mci": {pid: r.mci for pid, r in mci_results.items()},
+        # issue 16 (docs/methodology.md): the loop figure under its honest name, WBCSD CTI v4.0,
+        # the MCI after its 2019 revision with per-material inputs, and the company-level MCI
+        "loop_recovery_share": ratio(sum(v for k, v in outflow.items() if k in CIRCULAR_STRATEGIES), loop_mass),
+        "cti": cti(total(cti_inflow.values()), cti_inflow, snap.products, snap.sales, snap.loops,
+                   CIRCULAR_STRATEGIES, bio),
+        "mci_2019": {pid: r.mci for pid, r in mci19.items()},
+        "mci_company": company_mci(mci19, snap.sales, snap.products, snap.fx),
     }
     if not snap.loops:
         _gap(gaps, "no_loops", ["loops.csv"], "no end-of-use loops: circular outflow share is null")
     _gap(gaps, "product_without_bom", [pid for pid, p in snap.products.items() if not p.bom],
          "products without a bill of materials: MCI not computed")
-    return _Circularity(document, mci_results, overall.mass_kg, loop_mass)
+    if not snap.sales:
+        _gap(gaps, "no_sales", ["sales.csv"], "no products sold in the selection: CTI circular outflow, "
+             "% circularity and the company-level MCI are null; the report shows the loop recovery share")
+    return _Circularity(document, mci_results, overall.mass_kg, loop_mass, mci19)
 
 
 def _inflow_rows(groups: Mapping[str, Inflow]) -> dict[str, dict[str, Any]]:

@@ -24,8 +24,10 @@ Row = tuple[Purchase, str, "float | None"]  # a purchase, its tier and its dista
 #: currency for "currency") and the precision of ``definitions.PRECISION`` below which a
 #: change between years is shown as "unchanged".
 FIGURES: tuple[tuple[str, str, str], ...] = (
-    ("circular_inflow_share", "Circular inflow", "share"),
-    ("circular_outflow_share", "Circular outflow", "share"),
+    # the recycled + reused inflow and the loops' recovery share (issue 16: WBCSD CTI v4.0's
+    # figures are circularity.cti; docs/methodology.md), named for what they measure
+    ("circular_inflow_share", "Recycled + reused inflow", "share"),
+    ("circular_outflow_share", "Loop recovery share (R3–R8)", "share"),
     ("local_share", "Sourced locally (hyperlocal + domestic)", "share"),
     ("weighted_average_source_distance_km", "Weighted average source distance", "km"),
     ("purchased_mass_kg", "Purchased mass", "kg"),

@@ -113,6 +113,7 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     """
     from ..period import Period
     from ..pipeline import run
+    from ..render.circularity import headline_cards
 
     from ..store.current import set_current
 
@@ -123,7 +124,7 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     for w in (*res.built.warnings, *([res.reasoned.note] if res.reasoned.note else []), *res.metrics["warnings"]):
         click.echo(f"warning: {w}", err=True)
     m = res.metrics
-    comp, circ, local, resil = m["compliance"], m["circularity"], m["local_sourcing"], m["resilience"]
+    comp, local, resil = m["compliance"], m["local_sourcing"], m["resilience"]
     n_viol, n_warn = res.counts()
 
     def pct(x: float | None) -> str:
@@ -139,8 +140,9 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
                f"{_n(n_warn, 'warning')} in {_n(len(comp['by_profile']), 'profile')}"
                f"{f' ({unchecked} not checked)' if unchecked else ''}, as of {comp.get('as_of')}, purchases "
                f"{period_text(comp.get('period'))} ({res.validate_seconds:.1f}s)")
-    click.echo(f"  report     circular inflow {pct(circ['circular_inflow_share'])}, "
-               f"circular outflow {pct(circ['circular_outflow_share'])}, local (<= domestic) {pct(local['local_share'])}, "
+    # the report's headline circularity figures, named as the page names them (CTI v4.0 where computable)
+    circular = ", ".join(f"{c['label'][0].lower()}{c['label'][1:]} {c['value']}" for c in headline_cards(res.metrics))
+    click.echo(f"  report     {circular}, local (<= domestic) {pct(local['local_share'])}, "
                f"{_n(len(resil['single_source_materials']), 'single-source material')} ({res.report_seconds:.1f}s)")
     click.echo(f"  report:     {res.report_path}")
     click.echo(f"  metrics:    {res.metrics_path}")

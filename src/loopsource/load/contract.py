@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .circularity import BOM_COLUMNS, PRODUCT_CIRCULARITY_COLUMNS, SALES_COLUMNS, SALES_OPTIONAL_COLUMNS
 from .compliance import MATERIAL_COLUMNS, PRODUCT_COLUMNS, PURCHASE_COLUMNS
 
 
@@ -30,8 +31,11 @@ CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("products.csv", False, (
         "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
         "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
-        "recycling_efficiency_feedstock"), PRODUCT_COLUMNS),
-    FileSpec("bom.csv", False, ("product", "material", "mass_kg")),
+        "recycling_efficiency_feedstock"), PRODUCT_COLUMNS + PRODUCT_CIRCULARITY_COLUMNS),
+    # bom.csv: per-material MCI inputs and CTI recovery potential (issue 16; load/circularity.py).
+    FileSpec("bom.csv", False, ("product", "material", "mass_kg"), tuple(c for c, _ in BOM_COLUMNS)),
+    # Products sold per calendar year (issue 16): CTI product outflow, company-level MCI weights.
+    FileSpec("sales.csv", False, SALES_COLUMNS, SALES_OPTIONAL_COLUMNS),
     # Network design (issue 17): which plants make which product, where the demand is, and the
     # candidate hubs. Read after sites and products, whose ids they reference.
     FileSpec("plant_products.csv", False, ("plant", "product", "capacity_units_per_year")),

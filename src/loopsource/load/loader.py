@@ -18,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import InputError, Problem
+from .circularity import CircularityRows
 from .compliance import material_columns, product_columns, purchase_columns
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
 from .network import NetworkRows
@@ -33,8 +34,6 @@ from ..rdf.vocab import (
 )
 
 log = logging.getLogger(__name__)
-
-
 
 
 @dataclass(frozen=True)
@@ -79,10 +78,9 @@ T_NAME = iri(SCHEMA + "name")
 T_PROV = iri(PROV + "wasDerivedFrom")
 
 
-class Loader(NetworkRows):
-    """Checks and converts one data directory. Use :func:`load_directory`.
-
-    The network-design files (plant_products, markets, hubs) are handled by NetworkRows."""
+class Loader(NetworkRows, CircularityRows):
+    """Checks and converts one data directory. Use :func:`load_directory`. Mixins: NetworkRows
+    (plant_products, markets, hubs), CircularityRows (sales.csv, circularity columns)."""
 
     def __init__(self, data_dir: Path, *, skip_invalid: bool = False, codes: CodeLists | None = None,
                  sink: Callable[[bytes], None] | None = None, mapping: ExportMapping | None = None):
@@ -231,6 +229,7 @@ class Loader(NetworkRows):
         if got.get("collection_recycling_share", 0) + got.get("collection_reuse_share", 0) > 1:
             row.bad("collection_reuse_share", "collection_recycling_share + collection_reuse_share is more than 1")
         product_columns(row, self.codes, lambda r, c: self._plant_ref(r, c, required=False))
+        self.product_circularity(row)
         self._accept(row, "product", key)
 
     def bom(self, row: Row) -> None:
@@ -248,6 +247,7 @@ class Loader(NetworkRows):
             row.emit(iri(LS + "material"), iri(material))
         if mass is not None:
             row.emit(iri(LS + "massKg"), decimal_literal(mass))
+        self.bom_circularity(row)
         self._accept(row, "bom", key)
 
     def _quantity(self, row: Row) -> None:
@@ -397,7 +397,7 @@ class Loader(NetworkRows):
             "products.csv": self.products, "bom.csv": self.bom, "purchases.csv": self.purchases,
             "loops.csv": self.loops, "upstream.csv": self.upstream, "candidates.csv": self.candidates,
             "fx.csv": self.fx, "plant_products.csv": self.plant_products, "markets.csv": self.markets,
-            "hubs.csv": self.hubs,
+            "hubs.csv": self.hubs, "sales.csv": self.sales,
         }
         previous = csv.field_size_limit(MAX_FIELD_CHARS)
         try:

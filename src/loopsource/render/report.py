@@ -22,6 +22,7 @@ from ..definitions import HYPERLOCAL_KM, period_of, period_text
 from .charts import hbars as _hbars
 from .charts import palette
 from .charts import stacked as _stacked
+from .circularity import headline_cards
 from .env import environment, fmt_mass, fmt_num, fmt_pct, inline_script
 from .summary import crma_years_view, key_findings, trends_view
 from .worldmap import OUTLINE
@@ -30,8 +31,8 @@ TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E6
 TIER_LABELS = {"hyperlocal": f"Hyperlocal (≤ {HYPERLOCAL_KM:g} km)", "domestic": "Domestic", "regional": "Regional (M49)",
                "global": "Global"}
 SECTIONS = (("headline", "Summary"), ("trends", "Trends"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
-            ("resilience", "Resilience"), ("compliance", "Compliance"), ("readiness", "Readiness"),
-            ("data-gaps", "Data gaps"),
+            ("cti-mci", "CTI & MCI"), ("resilience", "Resilience"), ("compliance", "Compliance"),
+            ("readiness", "Readiness"), ("data-gaps", "Data gaps"),
             ("methodology", "Methodology"))
 
 
@@ -213,12 +214,7 @@ def _headline(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
     mcis = [v for v in circ["mci"].values() if v is not None]
     n_viol, n_warn = _finding_counts(comp)
     return [
-        {"label": "Circular inflow", "value": fmt_pct(circ["circular_inflow_share"]),
-         "figure": "circularity.circular_inflow_share", "exact": circ["circular_inflow_share"],
-         "note": "recycled + reused share of purchased mass"},
-        {"label": "Circular outflow", "value": fmt_pct(circ["circular_outflow_share"]),
-         "figure": "circularity.circular_outflow_share", "exact": circ["circular_outflow_share"],
-         "note": "loop mass reused, repaired … recycled (R3–R8)"},
+        *headline_cards(metrics),  # CTI v4.0 where the data allow it (render/circularity.py)
         {"label": "Sourced locally", "value": fmt_pct(local["local_share"]),
          "figure": "local_sourcing.local_share", "exact": local["local_share"],
          "note": "hyperlocal + domestic share of purchased mass"},
