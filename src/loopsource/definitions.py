@@ -151,6 +151,26 @@ def changed(delta: float, kind: str) -> bool:
     return abs(delta) >= PRECISION.get(kind, 2e-9) / 2
 
 
-__all__ = ["PRECISION", "changed", "HYPERLOCAL_KM", "TIERS", "LOCAL_TIERS", "ratio", "tier", "local_share", "weighted_mean",
-           "secondary_kg", "declared", "supplier_of", "single_sourced", "SUSTAINABLE_BIOLOGICAL_SCHEMES",
-           "UNLINKED_CHAINS_OF_CUSTODY", "certificate_scheme", "sustainable_biological", "renewable_kg"]
+def period_of(years: Iterable[int]) -> dict[str, object] | None:
+    """The period an output covers: the calendar years of the purchases it counts, as
+    ``{"from": first, "to": last, "years": [...], "text": "2024–2025"}`` (None without purchases).
+    One definition for validation.json, metrics.json, the report and the command lines
+    (docs/compliance.md, "As-of date and period")."""
+    ys = sorted(set(int(y) for y in years))
+    if not ys:
+        return None
+    text = str(ys[0]) if ys[0] == ys[-1] else f"{ys[0]}–{ys[-1]}"
+    if len(ys) != ys[-1] - ys[0] + 1:  # a gap: name the years
+        text = ", ".join(str(y) for y in ys)
+    return {"from": ys[0], "to": ys[-1], "years": ys, "text": text}
+
+
+def period_text(period: Mapping[str, object] | None) -> str:
+    """The period in words: ``2024–2025``, or ``no purchases``."""
+    return "no purchases" if not period else str(period["text"])
+
+
+__all__ = ["PRECISION", "changed", "HYPERLOCAL_KM", "TIERS", "LOCAL_TIERS", "ratio", "tier", "local_share",
+           "weighted_mean", "secondary_kg", "declared", "supplier_of", "single_sourced", "period_of", "period_text",
+           "SUSTAINABLE_BIOLOGICAL_SCHEMES", "UNLINKED_CHAINS_OF_CUSTODY", "certificate_scheme",
+           "sustainable_biological", "renewable_kg"]

@@ -301,7 +301,10 @@ def test_mini_fixture_metrics_json(mini_dir: Path, build_store):
     assert r["supplier_hhi"] == {"M-AL": 10000, "M-LI": 10000, "M-PET": 10000}
     assert r["country_hhi"]["M-LI"] == 10000
     assert r["critical_inflow_share"] == pytest.approx(2500 / 2600)
-    assert m["compliance"] == {"conforms": None, "by_profile": {}}
+    # not validated: the contract keys say so; the keys beside them are empty (no as-of given)
+    assert m["compliance"] == {"conforms": None, "by_profile": {}, "as_of": None, "period": None,
+                               "not_checked": {}, "context": {}}
+    assert m["readiness"] is None
     gaps = {g["code"]: g for g in m["data_gaps"]}
     assert gaps["site_without_coordinates"]["examples"] == ["S-SUP2"]
     assert gaps["missing_circular_shares"]["examples"] == ["PO-3"]

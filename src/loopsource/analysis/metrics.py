@@ -211,17 +211,27 @@ def _period(year: int | None, period: Period | None) -> Period:
 
 
 # ----------------------------------------------------------------------------- compute
-def _validation_summary(validation: ValidationReport | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _validation_summary(validation: ValidationReport | None, as_of: date | None = None,
+                        context: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``compliance`` key: the contract keys (conforms, by_profile), and beside them the as-of
+    date, the period validation covered, which profiles could not be checked and why, and where
+    the as-of date, policy and settings came from (validate.context)."""
     if validation is None:
-        return {"conforms": None, "by_profile": {}}, []
+        return {"conforms": None, "by_profile": {}, "as_of": as_of.isoformat() if as_of else None,
+                "period": None, "not_checked": {}, "context": dict(context or {})}, []
     counts = validation.counts()
+    needs = dict(getattr(validation, "not_checked", {}) or {})
     by_profile = {prof: {"violations": int(c.get("violations", 0)), "warnings": int(c.get("warnings", 0)),
                          "infos": int(c.get("infos", 0))} for prof, c in sorted(counts.items())}
     results = []
     for r in validation.results:
         results.append({k: (None if getattr(r, k, None) is None else str(getattr(r, k)))
                         for k in ("profile", "code", "severity", "focus", "path", "value", "message")})
-    return {"conforms": bool(validation.conforms), "by_profile": by_profile}, results
+    day = getattr(validation, "as_of", None) or as_of
+    period = getattr(validation, "period", None)
+    return {"conforms": bool(validation.conforms), "by_profile": by_profile,
+            "as_of": day.isoformat() if day else None, "period": dict(period) if period else None,
+            "not_checked": needs, "context": dict(getattr(validation, "context", {}) or {})}, results
 
 
 Row = tuple[Purchase, str, float | None]  # a purchase with its tier and distance (km, None: no positions)
@@ -229,7 +239,8 @@ Row = tuple[Purchase, str, float | None]  # a purchase with its tier and distanc
 
 def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
             validation: ValidationReport | None = None, hhi_guidelines: str = DEFAULT_GUIDELINES,
-            period: Period | None = None) -> dict[str, Any]:
+            period: Period | None = None, as_of: date | None = None,
+            context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The metrics.json document. Contract keys: local_sourcing, circularity, resilience, compliance.
 
     Extra keys for the report: ``meta`` (methodology, filters, counts), ``period`` (the dates
@@ -253,7 +264,7 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     local = _local_sourcing(snap, rows, plan)
     circ = _circularity(snap, gaps)
     resilience, org_mass, country_mass = _resilience(snap, rows, circ.total_mass)
-    compliance, results = _validation_summary(validation)
+    compliance, results = _validation_summary(validation, as_of, context)
     _site_gaps(snap, gaps)
     chosen = bands(hhi_guidelines)
     details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results, hhi_guidelines)
@@ -279,10 +290,11 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
         "validated": validation is not None,
     }
     period_doc = {**covered(p.date for p in snap.purchases), "selection": sel.label()}
+    readiness = validation.readiness_json() if hasattr(validation, "readiness_json") else None
     return {"local_sourcing": local, "circularity": circ.document, "resilience": resilience,
             "compliance": compliance, "meta": meta, "period": period_doc,
             "trends": by_year(snap, rows, plan.rates, plan.unit if plan.rates is not None else None),
-            "warnings": warnings, "data_gaps": gaps, "details": details}
+            "warnings": warnings, "data_gaps": gaps, "details": details, "readiness": readiness}
 
 
 def _gap(gaps: list[dict[str, Any]], code: str, items: list[str], message: str) -> None:
@@ -556,7 +568,8 @@ def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResul
 def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
                validation: ValidationReport | None = None, progress: Callable[[str], None] = lambda _m: None,
                on_progress: Progress = silent, hhi_guidelines: str = DEFAULT_GUIDELINES,
-               period: Period | None = None) -> dict[str, Any]:
+               period: Period | None = None, as_of: date | None = None,
+               context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`.
     ``progress`` takes log lines, ``on_progress`` the steps with their counts (loopsource.progress)."""
     progress(f"reading {store.description} ...")
@@ -567,7 +580,7 @@ def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None =
     progress(f"computing metrics over {n:,} purchases ...")
     on_progress(Tick("report", "computing metrics"))
     metrics = compute(snapshot, year=year, site=site, validation=validation, hhi_guidelines=hhi_guidelines,
-                      period=period)
+                      period=period, as_of=as_of, context=context)
     on_progress(Tick("report", "computing metrics", n, None, "purchases", final=True))
     return metrics
 

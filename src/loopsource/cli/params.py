@@ -7,7 +7,6 @@ another stage's libraries at start-up.
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -17,10 +16,7 @@ import click
 from click.shell_completion import CompletionItem
 
 
-def did_you_mean(value: str, names: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` when one of ``names`` is close to ``value``, else ``""``."""
-    close = difflib.get_close_matches(value, list(names), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+from ..errors import did_you_mean  # noqa: E402 (re-exported: the one suggestion rule)
 
 
 class IsoDate(click.ParamType):

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.metrics import R_CODES, STRATEGIES, TIERS
-from ..definitions import HYPERLOCAL_KM
+from ..definitions import HYPERLOCAL_KM, period_of, period_text
 from .charts import hbars as _hbars
 from .charts import palette
 from .charts import stacked as _stacked
@@ -31,7 +31,8 @@ TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E6
 TIER_LABELS = {"hyperlocal": f"Hyperlocal (≤ {HYPERLOCAL_KM:g} km)", "domestic": "Domestic", "regional": "Regional (M49)",
                "global": "Global"}
 SECTIONS = (("headline", "Summary"), ("trends", "Trends"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
-            ("cti-mci", "CTI & MCI"), ("resilience", "Resilience"), ("compliance", "Compliance"), ("data-gaps", "Data gaps"),
+            ("cti-mci", "CTI & MCI"), ("resilience", "Resilience"), ("compliance", "Compliance"),
+            ("readiness", "Readiness"), ("data-gaps", "Data gaps"),
             ("methodology", "Methodology"))
 
 
@@ -341,7 +342,10 @@ def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> 
         "r_codes": R_CODES, "circular_strategies": STRATEGIES[:6],
         **_concentration_view(d["hhi"], metrics["meta"]["hhi_thresholds"]), **_critical_view(d["critical_by_country"]),
         "mat_name": mat_name, "site_name": lambda s: site_names.get(s, s),
-        "n_violations": n_viol, "n_warnings": n_warn,
+        "n_violations": n_viol, "n_warnings": n_warn, "readiness": metrics.get("readiness"),
+        "readiness_downloads": True,  # the readiness table's CSV button (report only: the page has the script)
+        # the purchases' years the page covers (metrics.json period), in the words of definitions.period_of
+        "period_years_text": period_text(period_of((metrics.get("period") or {}).get("years") or ())),
     }
 
 
