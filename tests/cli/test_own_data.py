@@ -106,7 +106,7 @@ def test_run_with_a_mapping_and_a_missing_mapping_file(tmp_path: Path) -> None:
     3,200. 9,530 / 30,110 kg = 0.31651."""
     r = _run("run", str(SAP), "--mapping", str(SAP_MAPPING), "--out", str(tmp_path / "out"))
     assert r.exit_code == 0, r.output
-    assert "circular inflow 31.7 %" in r.output
+    assert "circular inflow (CTI v4) 31.7 %" in r.output
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text(encoding="utf-8"))
     assert abs(metrics["circularity"]["circular_inflow_share"] - 9530 / 30110) < 1e-9
     r = _run("run", str(SAP), "--mapping", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "out2"))

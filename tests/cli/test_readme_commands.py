@@ -107,7 +107,7 @@ EXPECTED: dict[str, Expect] = {
         0, (), ("class,label,synonyms,parents\n", "PET,polyethylene terephthalate (PET),PETE; polyester terephthalate,")),
     "loopsource run data/samples/sap-po/export --mapping data/mappings/sap-po.yaml --out sap-out": Expect(
         0, ("sap-out/report.html", "sap-out/metrics.json"),
-        ("  build      26 rows, ", "circular inflow 31.7 %, circular outflow n/a, local (<= domestic) 53.3 %")),
+        ("  build      26 rows, ", "circular inflow (CTI v4) 31.7 %, loop recovery share –, local (<= domestic) 53.3 %")),
 }
 
 # README commands run with other arguments because they take too long at the README's sizes:

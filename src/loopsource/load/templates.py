@@ -23,6 +23,7 @@ FILE_HELP = {
     "upstream.csv": "a supplier site's own suppliers, to any depth",
     "candidates.csv": "sites that could supply a material (scenarios)",
     "fx.csv": "exchange rates into your reporting currency",
+    "sales.csv": "units of each product sold per calendar year (CTI circular outflow, company-level MCI)",
 }
 
 _ID = "your id of the row (any text, unique in the file)"
@@ -76,6 +77,22 @@ COLUMN_HELP = {
     "from_site": "the site the material leaves: " + _SITE, "to_site": "the site it goes to: " + _SITE,
     "strategy": "reuse, repair, refurbish, remanufacture, repurpose, recycle, recover or dispose",
     "site": _SITE, "upstream_site": "its supplier: " + _SITE,
+    "recovery_potential": "optional: share of the mass that can be recovered at end of use (WBCSD CTI v4.0), " + _SHARE,
+    "bom.csv:recovery_potential": "optional: recovery potential of this material in the product (empty: the product's), "
+                                  + _SHARE,
+    "collection_composting_share": "optional: share of a biological material collected for composting or "
+                                   "anaerobic digestion (MCI 2019), " + _SHARE,
+    "collection_energy_recovery_share": "optional: share of a biological material collected for energy recovery "
+                                        "(MCI 2019), " + _SHARE,
+    "bom.csv:collection_recycling_share": "optional: this material's collection for recycling (empty: the product's), "
+                                          + _SHARE,
+    "bom.csv:collection_reuse_share": "optional: this material's collection for reuse (empty: the product's), " + _SHARE,
+    "bom.csv:recycling_efficiency_eol": "optional: this material's end-of-life recycling efficiency (empty: the "
+                                        "product's), " + _SHARE,
+    "bom.csv:recycling_efficiency_feedstock": "optional: this material's feedstock recycling efficiency (empty: the "
+                                              "product's), " + _SHARE,
+    "year": "calendar year, e.g. 2025", "units": "units of the product sold in that year",
+    "revenue": "optional: revenue from those units, in the currency column (revenue-weighted company MCI)",
     "unit_price": "price per kg (may be empty)", "rate": "units of your reporting currency per one unit of currency",
 }
 
