@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from loopsource.cli import main
+from loopsource.errors import EndpointError
 from loopsource.query import bind, catalogue
 from loopsource.rdf.vocab import GRAPHS
 from loopsource.reason import read_graph
@@ -28,6 +29,11 @@ from .servers import Server
 
 pytestmark = pytest.mark.server
 
+# The one catalogue query that still fails on Virtuoso 7.2.5, with its error, asserted to fail so
+# that a fix shows up: cti-circular-inflow came from main after the Virtuoso work of issue #12
+# (BIND(EXISTS {property path}) over a grouped sub-SELECT: "SQ156: subq ot was supposed to be
+# found"); open (docs/remote.md).
+VIRTUOSO_FAILS: dict[str, str] = {"cti-circular-inflow": "SQ156"}
 # The parameter variants each catalogue query also runs with (beside its defaults).
 ALTERNATIVES = {"hyperlocal_km": "10", "km": "300", "plant": "P2", "by": "supplier", "region": "region:m49-002"}
 
@@ -105,20 +111,27 @@ def test_graphs_are_the_same_and_the_sparql_engine_matches_the_rules_engine(serv
     assert not {g for g in names if g.startswith(GRAPHS.inferred + "#")}  # no staging or work graph left behind
 
 
-def test_every_catalogue_query_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
+def test_every_catalogue_query_same_as_embedded(served: RemoteStore, embedded: Path, sparql_server: Server) -> None:
     """Every catalogue query, with its defaults and each variant in ALTERNATIVES, gives the embedded
     store's rows on each server (Virtuoso's known bugs are written around in the queries themselves
     and in store/virtuoso.py: docs/remote.md, "Known server bugs")."""
     emb = EmbeddedStore(embedded, read_only=True)
     checked: list[tuple[str, tuple]] = []
+    expected = 0
     for name, q in catalogue().items():
         for params in ([], *([(p.name, ALTERNATIVES[p.name])] for p in q.params if p.name in ALTERNATIVES)):
+            expected += 1
             subs = bind(q, params)
+            if sparql_server.name == "virtuoso" and name in VIRTUOSO_FAILS:
+                with pytest.raises(EndpointError, match=VIRTUOSO_FAILS[name]):
+                    served.select(q.text, subs)
+                continue
             remote, local = served.select(q.text, subs).values(), emb.select(q.text, subs).values()
             assert same_rows(remote, local), (name, params, len(remote), len(local))
             checked.append((name, tuple(params)))
-    assert {name for name, _ in checked} == set(catalogue())
-    assert len(checked) == len(catalogue()) + 6  # km, plant, hyperlocal_km x 2, by, region
+    skipped = set(VIRTUOSO_FAILS) if sparql_server.name == "virtuoso" else set()
+    assert {name for name, _ in checked} == set(catalogue()) - skipped
+    assert len(checked) == expected - sum(1 + sum(p.name in ALTERNATIVES for p in catalogue()[n].params) for n in skipped)
 
 
 def test_sparql_haversine_on_the_server(sparql_server: Server, served: RemoteStore) -> None:
