@@ -1,6 +1,6 @@
 """Bench: every catalogue query on ~1M triples (embedded Oxigraph), beside rdflib's SPARQL engine.
 
-    PYTHONPATH=src python bench/bench_query.py [--suppliers 20000] [--rdflib-suppliers 200] [--timeout 120] [--last-timeout 400] [--rounds 5] [--skip-rdflib]
+    PYTHONPATH=src python bench/bench_query.py [--suppliers 20000] [--rdflib-suppliers 200] [--timeout 120] [--last-timeout 400] [--rounds 5] [--skip-rdflib] [--skip-cli] [--before QUERIES_DIR]
 
 Data: loopsource.devdata.generate.generate(dir, suppliers, seed=1), built and reasoned. The catalogue
 runs --rounds times on the embedded store, every query once per round; the best and the median
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from loopsource.load.build import build  # noqa: E402
 from loopsource.devdata.generate import generate  # noqa: E402
-from loopsource.query import bind, catalogue  # noqa: E402
+from loopsource.query import bind, catalogue, parse_query  # noqa: E402
 from loopsource.rdf.sparql import substitute  # noqa: E402
 from loopsource.reason import reason  # noqa: E402
 from loopsource.store import EmbeddedStore  # noqa: E402
@@ -99,6 +99,10 @@ def main() -> int:
     ap.add_argument("--last-timeout", type=float, default=400.0)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--skip-rdflib", action="store_true", help="embedded store only (e.g. a second size)")
+    ap.add_argument("--skip-cli", action="store_true", help="no `loopsource query` column")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="a folder of .rq files (the catalogue at an earlier commit, e.g. from git archive) run "
+                         "side by side in the same rounds on the same store: best and median columns of its own")
     args = ap.parse_args()
     import pyoxigraph as ox
 
@@ -122,8 +126,8 @@ def main() -> int:
                                       if fallbacks else "") + "\n")
         print(f"| query | rows | Oxigraph, {big_n / 1e6:.2f}M triples, best | median of {args.rounds} "
               f"| `loopsource query`, {big_n / 1e6:.2f}M triples | Oxigraph, {small_n / 1e3:.0f}k triples "
-              f"| rdflib, {small_n / 1e3:.0f}k triples |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+              f"| rdflib, {small_n / 1e3:.0f}k triples |" + (" before, best | before, median |" if args.before else ""))
+        print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if args.before else ""))
         failed = []
         src = str(Path(__file__).resolve().parents[1] / "src")
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
@@ -131,11 +135,18 @@ def main() -> int:
         # touches one run of several queries, not all runs of one query.
         times: dict[str, list[float]] = {name: [] for name in catalogue()}
         nrows: dict[str, int] = {}
+        before = {f.stem: parse_query(f.read_text(encoding="utf-8"), str(f)) for f in sorted(args.before.glob("*.rq"))} \
+            if args.before else {}
+        before_times: dict[str, list[float]] = {name: [] for name in before}
         for _ in range(args.rounds):
             for name, q in catalogue().items():
                 t = time.perf_counter()
                 nrows[name] = len(big.select(q.text, bind(q, [])).rows)
                 times[name].append(time.perf_counter() - t)
+                if name in before:  # the earlier text right after, in the same conditions
+                    t = time.perf_counter()
+                    big.select(before[name].text, bind(before[name], []))
+                    before_times[name].append(time.perf_counter() - t)
         for name, q in catalogue().items():
             subs = bind(q, [])
             rows = nrows[name]
@@ -143,16 +154,20 @@ def main() -> int:
             # the whole command as a user runs it: process start, imports, opening the store
             # read-only, the query, CSV to a file
             t = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-m", "loopsource", "query", name, "--store", str(big.root),
-                                   "--format", "csv", "-o", str(work / "out.csv")], capture_output=True, text=True, env=env)
+            proc = None if args.skip_cli else subprocess.run(
+                [sys.executable, "-m", "loopsource", "query", name, "--store", str(big.root),
+                 "--format", "csv", "-o", str(work / "out.csv")], capture_output=True, text=True, env=env)
             cli_s = time.perf_counter() - t
-            if proc.returncode != 0:
+            if proc is not None and proc.returncode != 0:
                 raise SystemExit(f"loopsource query {name} failed: {proc.stderr}")
             t = time.perf_counter()
             small.select(q.text, subs)
             small_s = time.perf_counter() - t
             rd = "not run" if args.skip_rdflib else rdflib_column(nquads, fallbacks, q.text, subs, args.timeout)
-            print(f"| {name} | {rows} | {best:.2f} s | {median:.2f} s | {cli_s:.2f} s | {small_s:.3f} s | {rd} |", flush=True)
+            cli = "not run" if args.skip_cli else f"{cli_s:.2f} s"
+            was = (f" {min(before_times[name]):.2f} s | {statistics.median(before_times[name]):.2f} s |"
+                   if before_times.get(name) else (" - | - |" if args.before else ""))
+            print(f"| {name} | {rows} | {best:.2f} s | {median:.2f} s | {cli} | {small_s:.3f} s | {rd} |{was}", flush=True)
             if best > LIMIT_S:
                 failed.append(name)
         if failed:

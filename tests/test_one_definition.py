@@ -336,16 +336,20 @@ def test_critical_inflow_share(out: Outputs) -> None:
 
 
 # ----------------------------------------------------------------------------- the definitions themselves
-def _distance_block() -> str:
-    """The haversine in SPARQL arithmetic, as the catalogue queries hold it (identical in each:
-    tests/query/test_query.py::test_distance_block_is_the_same_in_every_query)."""
+def distance_query(values: str) -> str:
+    """A query computing ?distance_km for each row of ``values`` (a VALUES block binding ?i ?lat1
+    ?lon1 ?lat2 ?lon2) with the haversine in SPARQL arithmetic as the catalogue queries hold it
+    (identical in each: tests/query/test_query.py::test_distance_block_is_the_same_in_every_query):
+    the block's head, the rows in place of a query's own input, then its steps."""
     text = resolve("source-distance").text  # the copy without the latitude-band shortcut
-    return text[text.index("# ---- great-circle distance"):text.index("# ---- end of distance")]
+    head = text[text.index("# ---- great-circle distance"):text.index("# ---- distance input")]
+    steps = text[text.index("# ---- distance step 1"):text.index("# ---- end of distance")]
+    return ("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\nSELECT ?i ?distance_km WHERE {\n"
+            f"{head}\n{values}\n{steps}}}")
 
 
-def test_sparql_haversine_agrees_with_geo_on_vectors() -> None:
-    """The SPARQL block (Taylor sin/cos, Newton sqrt, series + Newton asin) = geo.haversine_km to
-    1e-6 km: published pairs, zero, short hops, both poles, across the date line, antipodes and
+def haversine_vectors() -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Published pairs, zero, short hops, both poles, across the date line, antipodes and
     near-antipodes, and 400 random pairs (seeded)."""
     rnd = random.Random(12)
     pairs = [((45.7597, 4.8422), (48.8567, 2.3508)), ((52.52, 13.405), (48.1351, 11.582)),
@@ -353,12 +357,22 @@ def test_sparql_haversine_agrees_with_geo_on_vectors() -> None:
              ((90.0, 0.0), (-90.0, 0.0)), ((89.9, 10.0), (89.9, -170.0)), ((0.0, 179.9), (0.0, -179.9)),
              ((-33.87, 151.21), (51.51, -0.13)), ((48.8567, 2.3508), (-48.8567, -177.6492)),
              ((0.0, 0.0), (0.0, 180.0)), ((0.0, 0.0), (0.001, 179.999)), ((1.0, 0.0), (-1.0, 179.5))]
-    pairs += [((rnd.uniform(-90, 90), rnd.uniform(-180, 180)), (rnd.uniform(-90, 90), rnd.uniform(-180, 180)))
-              for _ in range(400)]
-    values = " ".join(f"({i} {a[0]!r} {a[1]!r} {b[0]!r} {b[1]!r})" for i, (a, b) in enumerate(pairs))
-    query = ("PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\nSELECT ?i ?distance_km WHERE {\n"
-             f"VALUES (?i ?lat1 ?lon1 ?lat2 ?lon2) {{ {values} }}\n{_distance_block()}}}")
-    got = {int(s["i"].value): float(s["distance_km"].value) for s in ox.Store().query(query)}
+    return pairs + [((rnd.uniform(-90, 90), rnd.uniform(-180, 180)), (rnd.uniform(-90, 90), rnd.uniform(-180, 180)))
+                    for _ in range(400)]
+
+
+def haversine_values(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> str:
+    return "VALUES (?i ?lat1 ?lon1 ?lat2 ?lon2) { " + " ".join(
+        f"({i} {a[0]!r} {a[1]!r} {b[0]!r} {b[1]!r})" for i, (a, b) in enumerate(pairs)) + " }"
+
+
+def test_sparql_haversine_agrees_with_geo_on_vectors() -> None:
+    """The SPARQL block (Taylor sin/cos, Newton sqrt, series + Newton asin) = geo.haversine_km to
+    1e-6 km on haversine_vectors() (the same check runs on each SPARQL server in
+    tests/store/test_servers.py)."""
+    pairs = haversine_vectors()
+    got = {int(s["i"].value): float(s["distance_km"].value)
+           for s in ox.Store().query(distance_query(haversine_values(pairs)))}
     assert len(got) == len(pairs)
     worst = max(abs(got[i] - haversine_km(a[0], a[1], b[0], b[1])) for i, (a, b) in enumerate(pairs))
     assert worst <= 1e-6, worst

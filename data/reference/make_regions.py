@@ -171,6 +171,24 @@ def decimal_lexical(value: str, what: str) -> str:
     return format(d, "f")
 
 
+#: Fraction digits kept of a centroid coordinate. The source writes some as 16- or 17-digit floats
+#: (0.15591979959037652, whose last digits are binary noise: 1e-15 degree is a nanometre), and
+#: Virtuoso 7.2.5 keeps only 15 fraction digits of an xsd:decimal (it stored 0.155919799590377):
+#: the same coordinate must read the same from every store (docs/remote.md).
+COORDINATE_DIGITS = 15
+
+
+def coordinate_lexical(value: str, what: str) -> str:
+    """A centroid coordinate as an xsd:decimal lexical form with at most COORDINATE_DIGITS fraction
+    digits (rounded half-even; unchanged when it has no more)."""
+    v = decimal_lexical(value, what)
+    if "." not in v or len(v.split(".", 1)[1]) <= COORDINATE_DIGITS:
+        return v
+    d = Decimal(v).quantize(Decimal(1).scaleb(-COORDINATE_DIGITS))
+    text = format(d, "f").rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 def wikidata_qid(value: str) -> str | None:
     """'Q142' or 'https://www.wikidata.org/wiki/Q142' -> 'Q142' (None when blank or not a QID)."""
     m = _QID_RE.search(value.strip())
@@ -293,7 +311,7 @@ def attach_centroids(countries: dict[str, Country], rows: list[dict[str, str]], 
             notes.append(f"{iso} has {len(candidates)} centroid rows "
                          f"({', '.join(r['COUNTRY'] for _, r in candidates)}); used {row['COUNTRY']!r}")
         where = f"{fname}:{line}"
-        country.centroid = (decimal_lexical(row["latitude"], where), decimal_lexical(row["longitude"], where))
+        country.centroid = (coordinate_lexical(row["latitude"], where), coordinate_lexical(row["longitude"], where))
     for iso, (lat, lon) in CENTROID_SUPPLEMENTS.items():
         if iso in countries and countries[iso].centroid is None:
             countries[iso].centroid = (lat, lon)

@@ -284,13 +284,19 @@ def test_result_formats(store: EmbeddedStore, fmt: str) -> None:
 
 def test_distance_block_is_the_same_in_every_query() -> None:
     """The haversine in SPARQL arithmetic is copied into each distance query (a catalogue query is
-    one self-contained file); the copies must not drift. Only the first line may differ (it may
-    skip pairs that are too far apart in latitude)."""
+    one self-contained file); the copies must not drift. The block is its head (the comment and the
+    SELECT DISTINCT openings of its steps, up to "# ---- distance input"), the query's own input
+    rows, then its steps (from "# ---- distance step 1" to "# ---- end of distance"). Head and steps
+    are the same in every query; only the first BIND may differ (it may skip pairs that are too far
+    apart in latitude)."""
     blocks = {}
     for name, q in catalogue().items():
         if "# ---- great-circle distance" not in q.text:
             continue
-        block = q.text[q.text.index("AS ?_p1)") + len("AS ?_p1)"):q.text.index("# ---- end of distance")]
-        blocks[name] = [" ".join(line.split()) for line in block.splitlines()]
+        text = q.text
+        head = text[text.index("# ---- great-circle distance"):text.index("# ---- distance input")]
+        steps = text[text.index("AS ?_p1)") + len("AS ?_p1)"):text.index("# ---- end of distance")]
+        assert head.count("{ SELECT DISTINCT * WHERE {") == steps.count("} }") == 5, name
+        blocks[name] = [" ".join(line.split()) for line in (head + steps).splitlines()]
     assert set(blocks) == {"hyperlocal-candidates", "local-sourcing-tiers", "source-distance", "sourcing-mix-by-year"}
     assert len({tuple(b) for b in blocks.values()}) == 1

@@ -29,32 +29,12 @@ from .servers import Server
 
 pytestmark = pytest.mark.server
 
-# Catalogue queries that still fail on Virtuoso 7.2.5, with its error: asserted to fail, so that
-# a fix shows up here (docs/remote.md, "Known server bugs").
-VIRTUOSO_FAILS: dict[str, str] = {
-    # the zero-numerator guard IF(?x = 0, 0.0, ?x / ?total) overflows a Virtuoso decimal temporary
-    "loops-by-strategy": "SR128",
-    # BIND(EXISTS {property path}) over a grouped sub-SELECT: "subq ot was supposed to be found" (the
-    # variant with EXISTS per purchase runs there but is 2.5 times slower on Oxigraph; docs/remote.md)
-    "cti-circular-inflow": "SQ156",
-}
-# Catalogue queries that bring the Virtuoso 7.2.5 server down or overflow its decimals (SR128, then
-# its connection closes and every later request is refused), so they are not sent to it: the four
-# queries with the accurate haversine block (tests/test_one_definition.py) and circular-inflow's
-# UNION-per-grouping form (fast on Oxigraph). A Virtuoso-friendly form of both is open work in
-# issue #12 (docs/remote.md); listed here, not silently dropped.
-VIRTUOSO_CRASHES = {"hyperlocal-candidates", "local-sourcing-tiers", "sourcing-mix-by-year", "source-distance",
-                    "circular-inflow"}
-# Catalogue queries whose rows still differ on Virtuoso 7.2.5: asserted to differ, so that a fix shows up.
-VIRTUOSO_DIFFERS = {
-    "concentration": "Virtuoso rounds the quotient of two xsd:decimal sums (HHI 5000.01 instead of 5000.0077)",
-    # computed in xsd:double (Virtuoso's decimals overflow, SR128), which it returns with 6 significant digits
-    "cti-circular-outflow": "xsd:double results with 6 significant digits (0.986357 for 0.9863574379621056)",
-    "mci": "xsd:double results with 6 significant digits (V 1.93697 for 1.9369734659597606)",
-}
-# Rows that differ on some fresh Virtuoso servers and not on others (same data): neither asserted equal
-# nor different; the bug is recorded in docs/remote.md.
-VIRTUOSO_UNSTABLE = {"supply-exposure"}
+# The one catalogue query that still fails on Virtuoso 7.2.5, with its error, asserted to fail so
+# that a fix shows up: cti-circular-inflow came from main after the Virtuoso work of issue #12
+# (BIND(EXISTS {property path}) over a grouped sub-SELECT: "SQ156: subq ot was supposed to be
+# found"); open (docs/remote.md).
+VIRTUOSO_FAILS: dict[str, str] = {"cti-circular-inflow": "SQ156"}
+# The parameter variants each catalogue query also runs with (beside its defaults).
 ALTERNATIVES = {"hyperlocal_km": "10", "km": "300", "plant": "P2", "by": "supplier", "region": "region:m49-002"}
 
 
@@ -132,31 +112,42 @@ def test_graphs_are_the_same_and_the_sparql_engine_matches_the_rules_engine(serv
 
 
 def test_every_catalogue_query_same_as_embedded(served: RemoteStore, embedded: Path, sparql_server: Server) -> None:
+    """Every catalogue query, with its defaults and each variant in ALTERNATIVES, gives the embedded
+    store's rows on each server (Virtuoso's known bugs are written around in the queries themselves
+    and in store/virtuoso.py: docs/remote.md, "Known server bugs")."""
     emb = EmbeddedStore(embedded, read_only=True)
-    checked: set[str] = set()
-    known: dict[str, list[bool]] = {}
+    checked: list[tuple[str, tuple]] = []
+    expected = 0
     for name, q in catalogue().items():
         for params in ([], *([(p.name, ALTERNATIVES[p.name])] for p in q.params if p.name in ALTERNATIVES)):
+            expected += 1
             subs = bind(q, params)
-            if sparql_server.name == "virtuoso" and name in VIRTUOSO_CRASHES:
-                continue
             if sparql_server.name == "virtuoso" and name in VIRTUOSO_FAILS:
                 with pytest.raises(EndpointError, match=VIRTUOSO_FAILS[name]):
                     served.select(q.text, subs)
                 continue
-            same = same_rows(served.select(q.text, subs).values(), emb.select(q.text, subs).values())
-            if sparql_server.name == "virtuoso" and name in VIRTUOSO_UNSTABLE:
-                continue
-            if sparql_server.name == "virtuoso" and name in VIRTUOSO_DIFFERS:
-                known.setdefault(name, []).append(same)
-                continue
-            assert same, (name, params)
-            checked.add(name)
-    for name, sames in known.items():
-        assert not all(sames), f"{name} is now right on Virtuoso: remove it from VIRTUOSO_DIFFERS"
-    skipped = set(VIRTUOSO_FAILS) | set(VIRTUOSO_DIFFERS) | VIRTUOSO_UNSTABLE | VIRTUOSO_CRASHES if sparql_server.name == "virtuoso" else set()
-    # oxigraph serve: every query; Virtuoso: the ones not listed above (3 of 11 today; issue #12)
-    assert checked == set(catalogue()) - skipped and len(checked) >= 3
+            remote, local = served.select(q.text, subs).values(), emb.select(q.text, subs).values()
+            assert same_rows(remote, local), (name, params, len(remote), len(local))
+            checked.append((name, tuple(params)))
+    skipped = set(VIRTUOSO_FAILS) if sparql_server.name == "virtuoso" else set()
+    assert {name for name, _ in checked} == set(catalogue()) - skipped
+    assert len(checked) == expected - sum(1 + sum(p.name in ALTERNATIVES for p in catalogue()[n].params) for n in skipped)
+
+
+def test_sparql_haversine_on_the_server(sparql_server: Server, served: RemoteStore) -> None:
+    """The distance block of the catalogue, run by the server on tests/test_one_definition.py's
+    vectors (poles, date line, antipodes and near-antipodes, 400 random pairs) = geo.haversine_km to
+    1e-6 km: Virtuoso computes in its own arithmetic (and its doubles are read exactly)."""
+    from loopsource.geo import haversine_km
+
+    from ..test_one_definition import distance_query, haversine_values, haversine_vectors
+
+    pairs = haversine_vectors()
+    res = served.select(distance_query(haversine_values(pairs)))
+    got = {int(i.value): float(d.value) for i, d in res.rows}  # type: ignore[union-attr]
+    assert len(got) == len(pairs)
+    worst = max(abs(got[i] - haversine_km(a[0], a[1], b[0], b[1])) for i, (a, b) in enumerate(pairs))
+    assert worst <= 1e-6, (sparql_server.name, worst)
 
 
 def _json_without(text: str, *keys: str) -> dict:
@@ -174,14 +165,12 @@ def test_validate_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
     assert ja == jb
 
 
-def test_report_metrics_same_as_embedded(served: RemoteStore, embedded: Path, sparql_server: Server) -> None:
+def test_report_metrics_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
+    """metrics.json (report --format json) is the embedded store's, number for number."""
     a = cli("report", "--store", str(embedded), "--format", "json")
     b = cli("report", "--endpoint", served.query_url, "--format", "json", "--timeout", "300")
     assert a[0] == b[0] == 0, (a[2], b[2])
     ja, jb = (_json_without(x[1], "store", "generated", "generated_at", "source") for x in (a, b))
-    if sparql_server.name == "virtuoso":  # known: the report reads the queries that still differ there
-        assert ja != jb, "the report is now right on Virtuoso: make this an equality"
-        return
     assert ja == jb
 
 

@@ -233,6 +233,17 @@ def substitute(text: str, substitutions: Mapping[str, Term]) -> str:
     return result
 
 
+_DECIMAL_SUFFIX = "^^<http://www.w3.org/2001/XMLSchema#decimal>"
+
+
+def _projected(term: str) -> str:
+    """A bound term as a projected expression. An xsd:decimal is written ``TERM + 0`` (the same
+    decimal on every store): Virtuoso 7.2.5 gives a bare decimal constant in the result of an
+    ORDER BY query a DECIMAL(0,0) sort column and fails with "SR128: Numeric value out of range
+    for <temporary space column>" (docs/remote.md, "Known server bugs")."""
+    return f"{term} + 0" if term.endswith(_DECIMAL_SUFFIX) else term
+
+
 def _replacements(sig: Sequence[Token], terms: Mapping[str, str]) -> dict[int, str]:
     """Significant-token index -> its new text, for every token of a parameter (and BOUND's)."""
     clauses = select_clauses(sig)
@@ -241,7 +252,7 @@ def _replacements(sig: Sequence[Token], terms: Mapping[str, str]) -> dict[int, s
         for j in c.projected:
             name = sig[j].text[1:]
             if name in terms and not _in_scope(clauses, sig, n, name):
-                repl[j] = f" ({terms[name]} AS {sig[j].text}) "
+                repl[j] = f" ({_projected(terms[name])} AS {sig[j].text}) "
             elif name in terms:
                 repl[j] = sig[j].text
     for j in _modifier_variables(sig):
