@@ -102,7 +102,7 @@ EXPECTED: dict[str, Expect] = {
         0, (), ("signed.jsonld: signature verified (eddsa-jcs-2022, did:key:z6Mk",)),
     # Your own data: blank templates, the class list, and the SAP sample through its mapping.
     "loopsource init mydata": Expect(0, ("mydata/purchases.csv", "mydata/sites.csv", "mydata/mapping.yaml"),
-                                     ("wrote 14 files into mydata:",)),
+                                     ("wrote 15 files into mydata:",)),
     "loopsource classes --format csv": Expect(
         0, (), ("class,label,synonyms,parents\n", "PET,polyethylene terephthalate (PET),PETE; polyester terephthalate,")),
     "loopsource run data/samples/sap-po/export --mapping data/mappings/sap-po.yaml --out sap-out": Expect(
