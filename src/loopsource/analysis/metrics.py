@@ -37,6 +37,7 @@ from .compliance import crma_concentration
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
 from ..store import GraphStore
 from .snapshot import Purchase, Site, Snapshot, read_snapshot
+from . import transport as transport_emissions
 from ..rdf.vocab import code_lists
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -247,7 +248,8 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
         "validated": validation is not None,
     }
     return {"local_sourcing": local, "circularity": circ.document, "resilience": resilience,
-            "compliance": compliance, "meta": meta, "warnings": warnings, "data_gaps": gaps, "details": details}
+            "compliance": compliance, "meta": meta, "warnings": warnings, "data_gaps": gaps, "details": details,
+            "transport": transport_emissions.section(snap)}
 
 
 def _gap(gaps: list[dict[str, Any]], code: str, items: list[str], message: str) -> None:
