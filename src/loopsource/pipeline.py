@@ -20,6 +20,7 @@ from typing import Any
 
 from .analysis.metrics import metrics_of
 from .errors import OutputError, UsageError
+from .emission_factors import FactorTable, load_table
 from .files import atomic_write, kill_point
 from .load.build import BuildResult, build
 from .progress import Progress as Meter, Tick, silent
@@ -145,12 +146,15 @@ def _ours(path: Path, name: str) -> bool:
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
         settings: Path | None = None, progress: Progress = lambda _m: None,
-        on_progress: Meter = silent) -> RunResult:
-    """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring)."""
+        on_progress: Meter = silent, emission_factors: Path | None = None) -> RunResult:
+    """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring).
+
+    ``emission_factors``: the user's transport factor file (YAML or CSV) over the packaged table."""
     t_all = time.perf_counter()
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     check_out_dir(out_dir)
     chosen = load_settings(settings)
+    factors = load_table(emission_factors)
     if policy is None and (data_dir / "policy.yaml").is_file():
         policy = data_dir / "policy.yaml"
     try:
@@ -164,7 +168,7 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         work = runs / f"{_next_run(runs)}.tmp"
         shutil.rmtree(work, ignore_errors=True)
         try:
-            produced = _produce(data_dir, work, engine, policy, chosen, progress, on_progress)
+            produced = _produce(data_dir, work, engine, policy, chosen, progress, on_progress, factors)
             final = work.with_name(work.name[: -len(".tmp")])
             work.rename(final)
             kill_point("run:renamed")
@@ -184,11 +188,11 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
 
 
 def _produce(data_dir: Path, work: Path, engine: str, policy: Path | None, settings: Settings,
-             progress: Progress, on_progress: Meter) -> tuple:
+             progress: Progress, on_progress: Meter, factors: FactorTable) -> tuple:
     """Every stage into the folder ``work``: its store and the three output files."""
     store_dir = work / "store"
     progress(f"[1/4] building {store_dir} from {data_dir} ...")
-    built = build(data_dir, store_dir, on_progress=on_progress)
+    built = build(data_dir, store_dir, on_progress=on_progress, emission_factors=factors)
     kill_point("run:built")
     gs = EmbeddedStore(store_dir)
     try:

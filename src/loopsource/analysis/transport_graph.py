@@ -9,15 +9,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..emission_factors import Factor, FactorTable
 from ..rdf.terms import iri_value, lexical, number
 from ..rdf.vocab import DCTERMS, LS, RDF_TYPE, code_lists
 from ..transport_distance import MODES, Leg
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .snapshot import Purchase
+
+
+class Purchase(Protocol):
+    """What of a purchase the legs are keyed by (analysis.snapshot.Purchase has it; not imported,
+    because the snapshot imports this module)."""
+
+    id: str
+    buyer_site: str
+    supplier_site: str
+    transport_mode: str | None
 
 L = "<" + LS
 LegKey = tuple[str, str, str]  # (buyer site id, supplier site id, mode)

@@ -74,8 +74,11 @@ def _n(n: int, word: str) -> str:
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
               help="Compliance settings (YAML): HHI bands, dates of pending EU acts, evidence rules; "
                    "see docs/compliance.md.")
+@click.option("--emission-factors", type=click.Path(path_type=Path), metavar="FILE",
+              help="Transport emission factors (YAML or CSV, kg CO2e per tonne-km, WTW and TTW) overriding the "
+                   "packaged DESNZ table by key; see docs/methodology.md.")
 def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, policy: Path | None,
-            settings_file: Path | None) -> None:
+            settings_file: Path | None, emission_factors: Path | None) -> None:
     """The main job: build, reason, validate (all profiles) and report, from DATA_DIR into --out.
 
     Nothing in --out is replaced until every stage has succeeded: the store is built beside
@@ -85,7 +88,7 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     from ..pipeline import run
 
     res = run(data_dir, out_dir, engine=engine, policy=policy, settings=settings_file, progress=progress,
-              on_progress=meter())
+              on_progress=meter(), emission_factors=emission_factors)
     for w in (*res.built.warnings, *([res.reasoned.note] if res.reasoned.note else []), *res.metrics["warnings"]):
         click.echo(f"warning: {w}", err=True)
     m = res.metrics
