@@ -140,8 +140,10 @@ def _snap(lat: float, lon: float) -> tuple[float, float]:
 def sea_route_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float | None:
     """Length of the searoute sea route in km between the nodes nearest the two points (None: no route).
 
-    Cached per pair of network nodes: many supplier sites snap to the same port node."""
-    return _route_between(_snap(lat1, lon1), _snap(lat2, lon2))
+    Cached per pair of network nodes (many supplier sites snap to the same port node), in a fixed
+    order, so that A -> B and B -> A are the same number to the last bit."""
+    a, b = _snap(lat1, lon1), _snap(lat2, lon2)
+    return _route_between(*sorted((a, b)))
 
 
 @lru_cache(maxsize=65536)
