@@ -256,7 +256,8 @@ def test_data_gaps(store: EmbeddedStore) -> None:
 def test_every_catalogue_query_has_a_test() -> None:
     tested = {"local-sourcing-tiers", "sourcing-mix-by-year", "source-distance", "circular-inflow", "loops-by-strategy",
               "single-source-materials", "concentration", "critical-materials-by-country", "hyperlocal-candidates",
-              "supply-exposure", "data-gaps"}
+              "supply-exposure", "data-gaps",
+              "transport-emissions"}  # tests/analysis/test_transport.py, tests/test_one_definition_transport.py
     assert set(catalogue()) == tested
 
 

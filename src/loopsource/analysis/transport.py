@@ -101,12 +101,22 @@ def _sum(values: Iterable[float | None]) -> float:
     return sum(v for v in values if v is not None)
 
 
+def _known(rows: list[FlowEmission], attr: str) -> float | None:
+    """Sum of a figure over the flows that have it; None (not computable) when the flows have
+    tonne-km but none of them a factor for it."""
+    values = [getattr(r, attr) for r in rows if r.tonne_km is not None]
+    known = [v for v in values if v is not None]
+    if values and not known and any(r.tonne_km for r in rows if r.tonne_km is not None):
+        return None
+    return sum(known)
+
+
 def _group(rows: list[FlowEmission]) -> dict[str, Any]:
     """Totals of a group of flows: the figures added up where computable, and what was not."""
     with_tkm = [r for r in rows if r.tonne_km is not None]
     return {"purchases": len(rows), "mass_kg": _sum(r.mass_kg for r in rows),
             "tonne_km": _sum(r.tonne_km for r in with_tkm),
-            "wtw_kg_co2e": _sum(r.wtw_kg for r in with_tkm), "ttw_kg_co2e": _sum(r.ttw_kg for r in with_tkm),
+            "wtw_kg_co2e": _known(rows, "wtw_kg"), "ttw_kg_co2e": _known(rows, "ttw_kg"),
             "tonne_km_without_wtw_factor": _sum(r.tonne_km for r in with_tkm if r.wtw_kg is None),
             "tonne_km_without_ttw_factor": _sum(r.tonne_km for r in with_tkm if r.ttw_kg is None),
             "mass_kg_without_distance": _sum(r.mass_kg for r in rows if r.tonne_km is None)}

@@ -78,12 +78,8 @@ def _transport(flows: _Flows) -> dict[str, Any]:
     tonne-km (its mass is counted in ``mass_kg_without_distance``)."""
     groups = {m: g for m, g in by_mode_totals(flows.transport).items() if m != "unknown"}
     with_tkm = [r for r in flows.transport if r.tonne_km is not None]
-
-    def per_mode(field: str) -> dict[str, float | None]:
-        return {m: (None if g["tonne_km"] > 0 and g[f"tonne_km_without_{field}_factor"] >= g["tonne_km"]
-                    else g[f"{field}_kg_co2e"]) for m, g in groups.items()}
-
-    wtw, ttw = per_mode("wtw"), per_mode("ttw")
+    wtw = {m: g["wtw_kg_co2e"] for m, g in groups.items()}  # None: the mode has no factor
+    ttw = {m: g["ttw_kg_co2e"] for m, g in groups.items()}
     known_wtw = [r.wtw_kg for r in with_tkm if r.wtw_kg is not None]
     known_ttw = [r.ttw_kg for r in with_tkm if r.ttw_kg is not None]
     return {
