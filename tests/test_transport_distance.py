@@ -58,12 +58,20 @@ def test_sea_route_against_a_published_port_distance() -> None:
     assert lg.basis_km > 2 * lg.great_circle_km and "searoute" in lg.method
 
 
-def test_sea_route_is_symmetric_and_cached_per_node_pair() -> None:
-    """Two points that snap to the same marnet nodes give the same route (one routing per node pair)."""
-    a = sea_route_km(51.95, 4.05, 40.68, -74.04)
-    assert a == sea_route_km(40.68, -74.04, 51.95, 4.05)
-    assert a == sea_route_km(51.9501, 4.0501, 40.6801, -74.0401)
-    assert a >= haversine_km(51.95, 4.05, 40.68, -74.04)
+def test_sea_route_is_searoutes_own() -> None:
+    """The shortest-path tree per destination gives searoute.searoute's own length (public API,
+    Northwest Passage closed) for routes through Suez, Panama, the Cape and the Pacific; two points
+    that snap to the same marnet nodes give the same route; a route is never shorter than the
+    great circle."""
+    import searoute
+
+    for a, b in (((51.95, 4.05), (40.68, -74.04)), ((48.1, 11.6), (-33.9, 18.4)), ((35.7, 139.7), (37.8, -122.4)),
+                 ((51.1, 17.03), (36.1, 114.39)), ((45.76, 4.84), (-12.05, -77.15))):
+        want = searoute.searoute([a[1], a[0]], [b[1], b[0]], units="km", restrictions=["northwest"])
+        got = sea_route_km(*a, *b)
+        assert got == pytest.approx(want["properties"]["length"], rel=1e-12), (a, b)
+        assert got >= haversine_km(*a, *b)
+    assert sea_route_km(51.95, 4.05, 40.68, -74.04) == sea_route_km(51.9501, 4.0501, 40.6801, -74.0401)
 
 
 def test_one_definition_of_the_constants() -> None:
