@@ -117,8 +117,9 @@ def leg(mode: str, lat1: float, lon1: float, lat2: float, lon2: float) -> Leg:
 _LOCK = threading.RLock()  # searoute's graphs are built lazily: one caller at a time (re-entrant: _tree calls _marnet)
 
 
+@lru_cache(maxsize=1)
 def searoute_version() -> str:
-    from importlib.metadata import version
+    from importlib.metadata import version  # reads the package's METADATA file: once
 
     return version("searoute")
 
@@ -131,6 +132,7 @@ def _marnet() -> Any:
         return setup_M()
 
 
+@lru_cache(maxsize=65536)
 def _snap(lat: float, lon: float) -> tuple[float, float]:
     """The marnet node searoute starts from for this point (its own k-d tree look-up)."""
     node = _marnet().kdtree.query((lon, lat))
