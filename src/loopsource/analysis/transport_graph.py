@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Protocol
 
-from ..emission_factors import Factor, FactorTable
+from ..emission_factors import Factor, FactorTable, complete
 from ..rdf.terms import iri_value, lexical, number
 from ..rdf.vocab import DCTERMS, LS, RDF_TYPE, code_lists
 from ..transport_distance import MODES, Leg
@@ -81,8 +81,12 @@ def _table(raw: Mapping[str, Mapping[str, list[str]]]) -> FactorTable | None:
         for m in used:
             modes[m] = key
         version = version or text(v, L + "factorTableVersion>")
-        factors[key] = Factor(key, used[0] if used else "", num(v, L + "ttwKgCo2ePerTkm>"),
-                              num(v, L + "wttKgCo2ePerTkm>"), num(v, L + "wtwKgCo2ePerTkm>"),
+        # WTW is recomputed from TTW + WTT where both are stored (as the table did), so that a store
+        # that prints doubles with fewer digits (Virtuoso) gives back the same factor
+        ttw, wtt = num(v, L + "ttwKgCo2ePerTkm>"), num(v, L + "wttKgCo2ePerTkm>")
+        wtw = None if ttw is not None and wtt is not None else num(v, L + "wtwKgCo2ePerTkm>")
+        ttw, wtt, wtw = complete(key, ttw, wtt, wtw)
+        factors[key] = Factor(key, used[0] if used else "", ttw, wtt, wtw,
                               text(v, L + "vehicleClass>"), text(v, f"<{DCTERMS}source>"), text(v, L + "factorTable>"),
                               text(v, L + "factorYear>"), text(v, f"<{DCTERMS}license>"), text(v, L + "verification>"))
     return FactorTable(version, MappingProxyType(factors), MappingProxyType(modes))
