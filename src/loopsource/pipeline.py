@@ -21,6 +21,7 @@ from typing import Any
 
 from .analysis.metrics import metrics_of
 from .errors import OutputError, UsageError
+from .emission_factors import FactorTable, load_table
 from .files import atomic_write, kill_point, removed_on_failure
 from .period import EVERYTHING, Period
 from .load.build import BuildResult, build
@@ -148,10 +149,12 @@ def _ours(path: Path, name: str) -> bool:
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
         settings: Path | None = None, as_of: date | None = None, progress: Progress = lambda _m: None,
-        on_progress: Meter = silent, period: Period = EVERYTHING, mapping: Path | None = None) -> RunResult:
+        on_progress: Meter = silent, period: Period = EVERYTHING, mapping: Path | None = None,
+        emission_factors: Path | None = None) -> RunResult:
     """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring).
     ``period``: the purchases and loops the metrics and the report cover (validation sees all);
-    ``mapping``: a mapping file that reads ERP exports in place of contract files (docs/own-data.md).
+    ``mapping``: a mapping file that reads ERP exports in place of contract files (docs/own-data.md);
+    ``emission_factors``: the user's transport factor file (YAML or CSV) over the packaged table.
 
     The compliance context (as-of date, default today; the policy, default DATA_DIR/policy.yaml;
     the settings) is recorded in the new store (validate.context), so that ``validate`` and
@@ -159,16 +162,18 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     check_out_dir(out_dir)
     export_mapping = read_mapping(mapping) if mapping is not None else None  # checked before anything is written
+    factors = load_table(emission_factors)
     source = FROM_COMMAND_LINE
     if policy is None and (data_dir / "policy.yaml").is_file():
         policy, source = data_dir / "policy.yaml", FROM_DATA_DIR
     context = resolve_context(None, as_of=as_of, policy=policy, settings=settings, policy_source=source)
     with removed_on_failure(out_dir):
-        return _run(data_dir, out_dir, engine, context, progress, on_progress, period, export_mapping)
+        return _run(data_dir, out_dir, engine, context, progress, on_progress, period, export_mapping, factors)
 
 
 def _run(data_dir: Path, out_dir: Path, engine: str, context: ComplianceContext, progress: Progress,
-         on_progress: Meter, period: Period, export_mapping: ExportMapping | None) -> RunResult:
+         on_progress: Meter, period: Period, export_mapping: ExportMapping | None,
+         factors: FactorTable) -> RunResult:
     t_all = time.perf_counter()
     try:
         runs = out_dir / _RUNS
@@ -181,7 +186,8 @@ def _run(data_dir: Path, out_dir: Path, engine: str, context: ComplianceContext,
         work = runs / f"{_next_run(runs)}.tmp"
         shutil.rmtree(work, ignore_errors=True)
         try:
-            produced = _produce(data_dir, work, engine, context, progress, on_progress, period, export_mapping)
+            produced = _produce(data_dir, work, engine, context, progress, on_progress, period, export_mapping,
+                                factors)
             final = work.with_name(work.name[: -len(".tmp")])
             work.rename(final)
             kill_point("run:renamed")
@@ -202,12 +208,12 @@ def _run(data_dir: Path, out_dir: Path, engine: str, context: ComplianceContext,
 
 def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext,
              progress: Progress, on_progress: Meter, period: Period = EVERYTHING,
-             mapping: ExportMapping | None = None) -> tuple:
+             mapping: ExportMapping | None = None, factors: FactorTable | None = None) -> tuple:
     """Every stage into the folder ``work``: its store and the three output files."""
     settings = context.settings
     store_dir = work / "store"
     progress(f"[1/4] building {store_dir} from {data_dir} ...")
-    built = build(data_dir, store_dir, on_progress=on_progress, mapping=mapping)
+    built = build(data_dir, store_dir, on_progress=on_progress, mapping=mapping, emission_factors=factors)
     kill_point("run:built")
     gs = EmbeddedStore(store_dir)
     try:

@@ -44,13 +44,8 @@ def templates_dir() -> Traversable:
 
 
 def package_data_dir() -> Traversable:
-    """src/loopsource/data: small data files shipped inside the package (e.g. emissions.yaml)."""
+    """src/loopsource/data: small data files shipped inside the package (e.g. transport_factors.yaml)."""
     return resources.files(_PACKAGE) / "data"
-
-
-def emission_factors_text() -> str:
-    """Default transport emission intensities (g CO2e per tonne-km per mode), as YAML text."""
-    return (package_data_dir() / "emissions.yaml").read_text(encoding="utf-8")
 
 
 def transport_costs_text() -> str:
@@ -61,7 +56,7 @@ def transport_costs_text() -> str:
 # Ontology files loaded into the ontology graph, in order. alignments.ttl is deliberately
 # not here: mappings to CEON, IOF, GS1 and UNTP are documentation, not imported axioms.
 ONTOLOGY_FILES: tuple[str, ...] = ("loopsource.ttl", "materials.ttl", "vocabularies.ttl", "regions.ttl",
-                                   "procurement.ttl", "circularity.ttl")
+                                   "procurement.ttl", "circularity.ttl", "transport.ttl")
 
 
 def ontology_texts() -> list[tuple[str, str]]:

@@ -13,10 +13,12 @@ from loopsource.passport import BATTERY_PASS, build_passport, read_inputs
 from loopsource.passport.figures import consumer_split
 from loopsource.rdf.vocab import LS
 from loopsource.scenario import load_factors
+from loopsource.transport_distance import sea_route_km
 
 from .conftest import copy_demo, open_read_only
 
-ROAD, SEA = 123.66, 15.36  # g CO2e per tonne-km, src/loopsource/data/emissions.yaml
+# kg CO2e per tonne-km, well-to-wheel (src/loopsource/data/transport_factors.yaml, DESNZ 2026: ttw + wtt)
+ROAD, SEA = 0.10356 + 0.02359, 0.01612 + 0.00365
 P1, CN, FI, FR = (45.0, 5.0), (30.0, 114.0), (61.0, 22.0), (46.0, 5.0)
 
 
@@ -175,17 +177,18 @@ def test_out_of_scope_batteries_have_no_battery_pass_attributes(inputs, pid: str
 
 
 def test_transport_emissions_per_unit_by_hand(inputs) -> None:
-    """P-IND (1 kg M-CO, 1 kg M-AL, made at S-P1), tank-to-wheel, kg CO2e = t x km x g / 1000:
-    M-CO per kg = (0.6 t x d(CN, P1) x 15.36 + 0.4 t x d(FI, P1) x 123.66)/1000/1000 kg;
-    M-AL per kg = 2 t x d(FR, P1) x 123.66/1000/2000 kg; per unit = 1 x M-CO + 1 x M-AL.
+    """P-IND (1 kg M-CO, 1 kg M-AL, made at S-P1), well-to-wheel, kg CO2e = t x km x factor, with
+    ISO 14083 distances: road = great circle d x 1.2 x 1.05, sea = sea route s x 1.15:
+    M-CO per kg = (0.6 t x s(CN, P1) x 1.15 x SEA + 0.4 t x d(FI, P1) x 1.26 x ROAD)/1000 kg;
+    M-AL per kg = 2 t x d(FR, P1) x 1.26 x ROAD/2000 kg; per unit = 1 x M-CO + 1 x M-AL.
     P-EV has M-CU, which nobody bought: its scorecard is left out and a note names M-CU."""
     _f, doc = passport(inputs, "P-IND")
-    co = (0.6 * haversine_km(*CN, *P1) * SEA + 0.4 * haversine_km(*FI, *P1) * ROAD) / 1000 / 1000
-    al = 2 * haversine_km(*FR, *P1) * ROAD / 1000 / 2000
+    co = (0.6 * sea_route_km(*CN, *P1) * 1.15 * SEA + 0.4 * haversine_km(*FI, *P1) * 1.2 * 1.05 * ROAD) / 1000
+    al = 2 * haversine_km(*FR, *P1) * 1.2 * 1.05 * ROAD / 2000
     e = doc["credentialSubject"]["emissionsScorecard"]
     assert e["carbonFootprint"] == pytest.approx(co + al, rel=1e-9)
     assert (e["declaredUnit"], e["operationalScope"], e["primarySourcedRatio"]) == ("H87", "None", 0.0)
-    assert "tank-to-wheel" in e[LS + "methodology"] and e[LS + "coveredMassShare"] == 1.0
+    assert "well-to-wheel" in e[LS + "methodology"] and e[LS + "coveredMassShare"] == 1.0
     _f, ev = passport(inputs, "P-EV")
     assert "emissionsScorecard" not in ev["credentialSubject"]
     assert any("emissionsScorecard left out" in n and "M-CU" in n for n in ev["credentialSubject"][LS + "note"])

@@ -258,7 +258,8 @@ def test_every_catalogue_query_has_a_test() -> None:
               "single-source-materials", "concentration", "critical-materials-by-country", "hyperlocal-candidates",
               "supply-exposure", "data-gaps",
               # tests/load/test_circularity_inputs.py (hand-computed) and tests/test_one_definition.py
-              "cti-circular-inflow", "cti-circular-outflow", "mci"}
+              "cti-circular-inflow", "cti-circular-outflow", "mci",
+              "transport-emissions"}  # tests/analysis/test_transport.py, tests/test_one_definition_transport.py
     assert set(catalogue()) == tested
 
 

@@ -7,6 +7,10 @@ Fixture (all 2024, all EUR, plant P1 in Paris):
   PO-4   100 kg PET        from S-DE  (Berlin)          spend  300  recycled 0     road  lead 7
 Candidates for Aluminium: S-FR2 (Lille, FR) 600 kg at 2.4 EUR/kg, lead 4; S-PL (Warsaw) 10 t at 2.0, lead 10.
 No candidate for Lithium. Total mass 3600 kg; baseline lead time 65700 / 3600 = 18.25 days.
+
+Transport (ISO 14083, loopsource.transport_distance): road km = great circle x 1.2 x 1.05, sea km =
+searoute sea route x 1.15 (S-CN stands at China's centroid); factors WTW (DESNZ 2026, packaged):
+road 0.10356 + 0.02359, sea 0.01612 + 0.00365 kg CO2e per tonne-km.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from loopsource.errors import ScenarioError
 from loopsource.render.scenario import render_html
 from loopsource.scenario import apply_scenario, compare, crma, indicators, load_factors, load_scenario
 from loopsource.analysis.snapshot import read_snapshot
+from loopsource.transport_distance import sea_route_km
 
 PARIS = (48.8567, 2.3508)
 ORGS = [
@@ -127,6 +132,17 @@ def km(a: str, b: str, snap) -> float:
     return metrics.haversine_km(*pa, *pb)
 
 
+def road_km(a: str, b: str, snap) -> float:
+    """ISO 14083 road distance: estimated SFD (great circle x 1.2) x the 1.05 DAF."""
+    return km(a, b, snap) * 1.2 * 1.05
+
+
+def sea_km(a: str, b: str, snap) -> float:
+    """ISO 14083 sea distance: the searoute sea route x the 1.15 DAF."""
+    pa, pb = metrics.site_position(snap.sites[a]), metrics.site_position(snap.sites[b])
+    return sea_route_km(*pa, *pb) * 1.15
+
+
 def test_baseline(snap, factors):
     ind = indicators(snap, factors)
     assert ind["total_mass_kg"] == 3600
@@ -135,9 +151,10 @@ def test_baseline(snap, factors):
     assert ind["tiers"]["global"]["mass_share"] == pytest.approx(1500 / 3600)
     # country HHI of aluminium: FR 2/3, CN 1/3
     assert ind["resilience"]["country_hhi"]["M-AL"] == pytest.approx(10000 * (4 / 9 + 1 / 9))
-    sea_km = km("S-CN", "P1", snap)
-    assert ind["transport"]["tonne_km"]["sea"] == pytest.approx(1.5 * sea_km)
-    assert ind["transport"]["emissions_kg_co2e"]["sea"] == pytest.approx(1.5 * sea_km * 15.36 / 1000)
+    sea = sea_km("S-CN", "P1", snap)
+    assert ind["transport"]["tonne_km"]["sea"] == pytest.approx(1.5 * sea)  # 500 + 1000 kg = 1.5 t
+    assert ind["transport"]["emissions_kg_co2e"]["sea"] == pytest.approx(1.5 * sea * (0.01612 + 0.00365))
+    assert ind["transport"]["ttw_kg_co2e"]["sea"] == pytest.approx(1.5 * sea * 0.01612)
     # CRMA: lithium is 100 % from CN; aluminium 1/3 from CN
     # keyed by Annex I entry (validate.crma); element class, so contained = purchased mass
     assert ind["crma"]["BatteryGradeLithium"]["2024"] == {"country": "CN", "share": 1.0, "exceeds": True}
@@ -162,9 +179,9 @@ def test_shift(snap, factors, tmp_path):
     assert new["resilience"]["country_hhi"]["M-AL"] - base["resilience"]["country_hhi"]["M-AL"] == \
         pytest.approx(10000 * ((4 / 9 + 1 / 36 + 1 / 36) - (4 / 9 + 1 / 9)))
     assert new["transport"]["tonne_km"]["sea"] - base["transport"]["tonne_km"]["sea"] == \
-        pytest.approx(-0.5 * km("S-CN", "P1", snap))
+        pytest.approx(-0.5 * sea_km("S-CN", "P1", snap))
     assert new["transport"]["tonne_km"]["road"] - base["transport"]["tonne_km"]["road"] == \
-        pytest.approx(0.5 * km("S-PL", "P1", snap))
+        pytest.approx(0.5 * road_km("S-PL", "P1", snap))
     assert r.operations[0].moved_kg == 500
     assert snap.purchases[2].mass_kg == 1000  # the snapshot itself is untouched
 
@@ -210,7 +227,7 @@ def test_nearshore_nearest_first_then_capacity(snap, factors, tmp_path):
     assert new["lead_time"]["mass_weighted_days"] - base["lead_time"]["mass_weighted_days"] == \
         pytest.approx((600 * 4 + 400 * 10 - 1000 * 35) / 3600)
     assert new["transport"]["tonne_km"]["road"] - base["transport"]["tonne_km"]["road"] == pytest.approx(
-        0.6 * km("S-FR2", "P1", snap) + 0.4 * km("S-PL", "P1", snap))
+        0.6 * road_km("S-FR2", "P1", snap) + 0.4 * road_km("S-PL", "P1", snap))
 
 
 def test_disrupt_leaves_lithium_without_source(snap, factors, tmp_path):
@@ -349,8 +366,9 @@ def test_cli_two_scenarios_and_factors(store_dir, tmp_path):
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())
     assert [s["name"] for s in doc["scenarios"]] == ["A", "B"]
-    assert doc["emission_factors"]["g_per_tkm"]["sea"] == 10
-    assert doc["emission_factors"]["g_per_tkm"]["road"] == 123.66
+    assert doc["emission_factors"]["g_per_tkm"]["sea"] == 10  # legacy layout: g per tonne-km, read as WTW
+    assert doc["emission_factors"]["g_per_tkm"]["road"] == pytest.approx(127.15)  # DESNZ 2026 HGV 103.56 + 23.59
+    assert doc["emission_factors"]["g_per_tkm"]["inland_waterway"] == 30
     html = tmp_path / "s.html"
     res = CliRunner().invoke(main, ["scenario", str(a), "--store", str(store_dir), "-o", str(html)])
     assert res.exit_code == 0 and html.read_text().startswith("<!DOCTYPE html>")

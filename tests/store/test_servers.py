@@ -174,10 +174,39 @@ def test_report_metrics_same_as_embedded(served: RemoteStore, embedded: Path) ->
     assert ja == jb
 
 
-def test_scenario_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
+def test_scenario_same_as_embedded(served: RemoteStore, embedded: Path, sparql_server: Server) -> None:
     scenario = str(DEMO / "scenarios" / "nearshore.yaml")
     a = cli("scenario", scenario, "--store", str(embedded), "--format", "json")
     b = cli("scenario", scenario, "--endpoint", served.query_url, "--format", "json", "--timeout", "300")
     assert a[0] == b[0] == 0, (a[2], b[2])
     ja, jb = (_json_without(x[1], "store", "generated", "generated_at", "source") for x in (a, b))
-    assert ja == jb
+    if sparql_server.name == "virtuoso":
+        # Virtuoso 7.2.5 gives an xsd:double back with fewer digits than it was given (the ISO 14083
+        # distances the build stored: 9965.783886... came back about 4e-7 off; docs/remote.md), so
+        # the scenario figures built on them agree to 1e-6 there, exactly on oxigraph serve
+        assert _close(ja, jb), _first_difference(ja, jb)
+    else:
+        assert ja == jb
+
+
+def _first_difference(a: object, b: object, path: str = "") -> str:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            if k not in a or k not in b or not _close(a[k], b[k]):
+                return _first_difference(a.get(k), b.get(k), f"{path}.{k}")
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            if not _close(x, y):
+                return _first_difference(x, y, f"{path}[{i}]")
+    return f"{path}: {str(a)[:200]} != {str(b)[:200]}"
+
+
+def _close(a: object, b: object) -> bool:
+    """Equal documents, floats to 1e-6 relative (Virtuoso's doubles)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
+        return abs(a - b) <= 1e-6 * max(abs(a), abs(b), 1e-300)
+    return a == b

@@ -2,9 +2,11 @@
 
 Shared inputs of the hand computation (data/demo and data/demo/tender):
 
-* emission factors (src/loopsource/data/emissions.yaml): road 123.66, sea 15.36 g CO2e/tkm, so
-  transport kg CO2e per kg = km x g / 10^6; distances are the haversine (loopsource.geo, the one
-  haversine) between the delivery site's and the supplier site's coordinates;
+* emission factors (src/loopsource/data/transport_factors.yaml, DESNZ 2026, well-to-wheel): road
+  0.10356 + 0.02359, sea 0.01612 + 0.00365 kg CO2e/tkm, so transport kg CO2e per kg = km x factor
+  / 1000; distances follow ISO 14083 (loopsource.transport_distance): road = haversine x 1.2
+  (estimated SFD) x 1.05, sea = searoute sea route x 1.15, between the supplier site's and the
+  delivery site's coordinates;
 * life_cycle_cost = price per kg + 100 EUR/t CO2e x kg CO2e per kg / 1000 (end-of-life cost 0);
   USD is converted with fx.csv: 1 USD = 0.924 EUR;
 * weights: life-cycle cost 40, circularity 30, transport 10, lead time 10, portfolio 10;
@@ -29,16 +31,20 @@ from loopsource.load.build import build
 from loopsource.scenario import load_factors
 from loopsource.store import EmbeddedStore
 from loopsource.tender import evaluate, parse_criteria, read_tender
+from loopsource.transport_distance import sea_route_km
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 TENDER = DEMO / "tender"
 WRO, LYO = (51.1029, 17.0301), (45.6971, 4.8859)
-ROAD, SEA = 123.66, 15.36
+ROAD, SEA = 0.10356 + 0.02359, 0.01612 + 0.00365  # kg CO2e per tonne-km, WTW
 
 
-def kg_co2e_per_kg(a: tuple[float, float], b: tuple[float, float], g: float) -> float:
-    return haversine_km(*a, *b) * g / 1e6
+def kg_co2e_per_kg(a: tuple[float, float], b: tuple[float, float], factor: float) -> float:
+    """Delivery site a, supplier site b: ISO 14083 km x factor / 1000 (kg per tonne)."""
+    if factor == SEA:
+        return sea_route_km(*b, *a) * 1.15 * factor / 1000
+    return haversine_km(*a, *b) * 1.2 * 1.05 * factor / 1000
 
 
 @pytest.fixture(scope="module")
@@ -77,14 +83,14 @@ def check(got: dict[str, dict[str, float]], want: dict[str, dict[str, float]]) -
 def test_lot_1_silicon(doc: dict) -> None:
     """Lot L1, silicon metal to Wrocław, award_share 0.5. No knock-out (all hold ISO 14001, lead <= 60).
 
-    e: SILGAL Vigo road 2183.1 km -> 0.26996; NORDSIL Kristiansand sea 973.8 km -> 0.014957;
-    ANYANG sea 7430.8 km -> 0.11414 kg CO2e/kg.
-    LCC: SILGAL 2.70 + 0.1 e = 2.72700; NORDSIL 2.95 + 0.1 e = 2.95150; ANYANG 2.30 x 0.924 = 2.1252
-    + 0.1 e = 2.13661 (lowest): scores 0.78350, 0.72391, 1 -> 31.340, 28.956, 40 points.
+    e: SILGAL Vigo road 2183.1 km x 1.26 = 2750.7 km -> 0.34975; NORDSIL Kristiansand sea route x 1.15
+    = 862.3 km -> 0.017047; ANYANG sea route x 1.15 = 25,210 km -> 0.49841 kg CO2e/kg.
+    LCC: SILGAL 2.70 + 0.1 e = 2.73498; NORDSIL 2.95 + 0.1 e = 2.95170; ANYANG 2.30 x 0.924 = 2.1252
+    + 0.1 e = 2.17504 (lowest): scores 0.79527, 0.73688, 1 -> 31.811, 29.475, 40 points.
     Circularity: only NORDSIL has certified recycled content (0.15 -> ratio 1): 0.6 x 30 = 18; no
     take-back, no warranty stated (highest_ratio 0 when every bid has 0).
-    Transport linear_low on e: SILGAL worst 0, NORDSIL best 1, ANYANG (0.26996-0.11414)/(0.26996-0.014957)
-    = 0.61107 -> 6.111. Lead time 14/21/55 days: 1, (55-21)/(55-14) = 0.82927, 0 -> 10, 8.293, 0.
+    Transport linear_low on e: ANYANG worst 0, NORDSIL best 1, SILGAL (0.49841-0.34975)/(0.49841-0.017047)
+    = 0.30882 -> 3.088 (the sea route from China is the longest leg since sea distances follow ISO 14083). Lead time 14/21/55 days: 1, (55-21)/(55-14) = 0.82927, 0 -> 10, 8.293, 0.
     Portfolio: Wrocław bought 1792 + 2718 + 2424 + 2549 = 9483 kg of M-SI, all from SILGAL (ES), of
     13,914 kg in all; awarding half of it to NORDSIL or ANYANG moves 4741.5 kg: supplier and country HHI
     10^4 x ((9172.5/13914)^2 + (4741.5/13914)^2) = 5507.07, no longer single-sourced, largest non-EU
@@ -97,18 +103,18 @@ def test_lot_1_silicon(doc: dict) -> None:
     lcc = {"S": 2.70 + 0.1 * e_s, "N": 2.95 + 0.1 * e_n, "A": 2.30 * 0.924 + 0.1 * e_a}
     low = lcc["A"]
     want = {
-        "B-L1-SILGAL": {"life_cycle_cost": 40 * low / lcc["S"], "circularity": 0.0, "transport": 0.0,
-                        "lead_time": 10.0, "portfolio": 1.5},
+        "B-L1-SILGAL": {"life_cycle_cost": 40 * low / lcc["S"], "circularity": 0.0,
+                        "transport": 10 * (e_a - e_s) / (e_a - e_n), "lead_time": 10.0, "portfolio": 1.5},
         "B-L1-NORDSIL": {"life_cycle_cost": 40 * low / lcc["N"], "circularity": 18.0, "transport": 10.0,
                          "lead_time": 10 * 34 / 41, "portfolio": 10.0},
-        "B-L1-ANYANG": {"life_cycle_cost": 40.0, "circularity": 0.0,
-                        "transport": 10 * (e_s - e_a) / (e_s - e_n), "lead_time": 0.0, "portfolio": 10.0},
+        "B-L1-ANYANG": {"life_cycle_cost": 40.0, "circularity": 0.0, "transport": 0.0, "lead_time": 0.0,
+                        "portfolio": 10.0},
     }
     for w in want.values():
         w["total"] = sum(w.values())
     check(points(doc, "L1"), want)
-    assert 40 * low / lcc["S"] == pytest.approx(31.340, abs=5e-4) and 10 * (e_s - e_a) / (e_s - e_n) == \
-        pytest.approx(6.111, abs=5e-4)
+    assert 40 * low / lcc["S"] == pytest.approx(31.811, abs=5e-4) and 10 * (e_a - e_s) / (e_a - e_n) == \
+        pytest.approx(3.088, abs=5e-4)
     ranking = lot(doc, "L1")["ranking"]
     assert [r["bid"] for r in ranking] == ["B-L1-NORDSIL", "B-L1-ANYANG", "B-L1-SILGAL"]
     effect = ranking[0]["award_effect"]
@@ -122,8 +128,9 @@ def test_lot_1_silicon(doc: dict) -> None:
 def test_lot_2_ceramics(doc: dict) -> None:
     """Lot L2, ceramic-fibre sheet to Lyon, award_share 1.
 
-    e: PLZKER Plzeň road 777.92 km -> 0.096197; CERAMRHONE Vénissieux road 0.772 km -> 0.0000955.
-    LCC 8.90 + 0.1 e = 8.90962 (lowest) and 9.60 + 0.1 e = 9.60001: 40 and 40 x 8.90962/9.60001 = 37.123.
+    e: PLZKER Plzeň road 777.92 km x 1.26 = 980.18 km -> 0.12463; CERAMRHONE Vénissieux road 0.772 km
+    x 1.26 = 0.973 km -> 0.000124.
+    LCC 8.90 + 0.1 e = 8.91246 (lowest) and 9.60 + 0.1 e = 9.60001: 40 and 40 x 8.91246/9.60001 = 37.135.
     Circularity: PLZKER's 0.05 recycled has no certificate and counts 0; no take-back; warranty 5 of the
     best 7 years -> 30 x 0.1 x 5/7 = 2.143; CERAMRHONE 0.6 + 0.3 + 0.1 = 1 -> 30.
     Transport and lead time (10 vs 5 days): CERAMRHONE best on both -> 10 + 10, PLZKER 0 + 0.
@@ -143,7 +150,7 @@ def test_lot_2_ceramics(doc: dict) -> None:
     for w in want.values():
         w["total"] = sum(w.values())
     check(points(doc, "L2"), want)
-    assert 40 * lcc_p / lcc_c == pytest.approx(37.123, abs=5e-4)
+    assert 40 * lcc_p / lcc_c == pytest.approx(37.135, abs=5e-4)
     best = lot(doc, "L2")["ranking"][0]
     assert best["bid"] == "B-L2-CERAMRHONE" and best["new_site"] is True and best["figures"]["tier"] == "hyperlocal"
     assert best["award_effect"]["after"]["supplier_hhi"] == pytest.approx(
@@ -155,13 +162,14 @@ def test_lot_3_crates_circularity_wins_despite_price_and_evidence_knock_out(doc:
 
     Knocked out: BALTPOL (0.50 recycled, no certificate: missing evidence) and QILU (no certificate,
     0 recycled < 0.3, no take-back). Admissible: SCHELDT (6.40 EUR/kg) and ODRAPLAST (7.30 EUR/kg).
-    e: SCHELDT Antwerp road 879.73 km -> 0.10879; ODRAPLAST Oława road 25.28 km -> 0.0031262.
-    LCC 6.41088 (lowest) and 7.30031: 40 and 40 x 6.41088/7.30031 = 35.127.
+    e: SCHELDT Antwerp road 879.73 km x 1.26 = 1108.46 km -> 0.14094; ODRAPLAST Oława road 25.28 km
+    x 1.26 = 31.85 km -> 0.0040502.
+    LCC 6.41409 (lowest) and 7.30041: 40 and 40 x 6.41409/7.30041 = 35.144.
     Circularity: SCHELDT 0.6 x 0.35/0.90 + 0.3 + 0.1 x 5/8 = 0.59583 -> 17.875; ODRAPLAST 1 -> 30.
     Transport, lead time (12 vs 7 days): ODRAPLAST 10 + 10, SCHELDT 0 + 0.
     Portfolio: Wrocław bought 1137 + 841.5 + 2024 + 2435 + 2084 + 1354 = 9875.5 kg of 14,928.2 kg, all
     from SCHELDTPOL (BE): to ODRAPLAST (PL): HHI 10^4 x ((5052.7/14928.2)^2 + (9875.5/14928.2)^2)
-    = 5521.9 -> 10; SCHELDT 1.5. Totals 59.375 and 95.127: the dearer, circular bid wins.
+    = 5521.9 -> 10; SCHELDT 1.5. Totals 59.375 and 95.144: the dearer, circular bid wins.
     """
     e_s = kg_co2e_per_kg(WRO, (51.2205, 4.4003), ROAD)
     e_o = kg_co2e_per_kg(WRO, (50.9466, 17.2926), ROAD)
@@ -176,7 +184,7 @@ def test_lot_3_crates_circularity_wins_despite_price_and_evidence_knock_out(doc:
         w["total"] = sum(w.values())
     check(points(doc, "L3"), want)
     assert want["B-L3-SCHELDT"]["total"] == pytest.approx(59.375) and \
-        want["B-L3-ODRAPLAST"]["total"] == pytest.approx(95.127, abs=5e-4)
+        want["B-L3-ODRAPLAST"]["total"] == pytest.approx(95.144, abs=5e-4)
     l3 = lot(doc, "L3")
     assert l3["winner"] == "B-L3-ODRAPLAST"
     prices = {r["bid"]: r["figures"]["price_per_kg"] for r in l3["ranking"]}

@@ -42,6 +42,7 @@ from .mci2019 import Mci2019Result, biological_of, company_mci, feedstock, mci_2
 from .cti import cti
 from ..store import GraphStore
 from .snapshot import Purchase, Site, Snapshot, read_snapshot
+from . import transport as transport_emissions
 from ..rdf.vocab import code_lists
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -294,7 +295,8 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     return {"local_sourcing": local, "circularity": circ.document, "resilience": resilience,
             "compliance": compliance, "meta": meta, "period": period_doc,
             "trends": by_year(snap, rows, plan.rates, plan.unit if plan.rates is not None else None),
-            "warnings": warnings, "data_gaps": gaps, "details": details, "readiness": readiness}
+            "warnings": warnings, "data_gaps": gaps, "details": details, "readiness": readiness,
+            "transport": transport_emissions.section(snap)}
 
 
 def _gap(gaps: list[dict[str, Any]], code: str, items: list[str], message: str) -> None:

@@ -21,6 +21,9 @@ from ..rdf.terms import iri_value, lexical, local_name, number, parse_ntriples
 from ..store import GraphStore
 from ..rdf.vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION, code_lists
 from ..validate import crma
+from ..emission_factors import FactorTable
+from ..transport_distance import Leg
+from .transport_graph import LegKey, read_transport
 
 @dataclass(frozen=True)
 class Organisation:
@@ -212,6 +215,11 @@ class Snapshot:
     hubs: tuple[Hub, ...] = ()
     plant_products: tuple[PlantProduct, ...] = ()
     sales: tuple[Sale, ...] = ()  # sales.csv, sorted by (product, year)
+    # ISO 14083 legs the build stored (load/transport.py), by (buyer site, supplier site, mode),
+    # and the emission factors it stored; None: the graph holds none (the packaged table applies)
+    transport_legs: dict[LegKey, Leg] = field(default_factory=dict)
+    emission_factors: FactorTable | None = None
+
 
 
 def _ancestors(start: str, parents: dict[str, list[str]]) -> set[str]:
@@ -334,6 +342,8 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
         products[product.id] = replace(product, bom_lines=tuple(sorted(rec.bom_lines.get(product.id, ()),
                                                                        key=lambda b: b.material)),
                                        recovery_potential=number(px.props[s].get(L + "recoveryPotential>")))
+    subject_of = {lexical(px.props[s].get(ID)) or "": s for s, ts in px.types.items() if L + "Purchase>" in ts}
+    legs, factor_table = read_transport(data, rec.purchases, subject_of)
     return Snapshot(
         organisations=dict(sorted(rec.orgs.items())), sites=dict(sorted(rec.sites.items())),
         materials=dict(sorted(rec.materials.items())), purchases=tuple(sorted(rec.purchases, key=lambda p: p.id)),
@@ -343,7 +353,8 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
         fx=dict(sorted(rec.fx.items())), markets=tuple(sorted(rec.markets, key=lambda m: m.id)),
         hubs=tuple(sorted(rec.hubs, key=lambda h: h.id)),
         plant_products=tuple(sorted(rec.plant_products, key=lambda p: (p.product, p.plant))),
-        sales=tuple(sorted(rec.sales, key=lambda x: (x.product, x.year))))
+        sales=tuple(sorted(rec.sales, key=lambda x: (x.product, x.year))),
+        transport_legs=legs, emission_factors=factor_table)
 
 
 def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from ..emission_factors import load_table
 from ..load.build import build
 from ..files import atomic_write
 from ..store import DEFAULT_STORE, graph_name, open_store
@@ -22,8 +23,11 @@ from . import main, meter, note, progress, store_options
 @click.option("--mapping", type=click.Path(path_type=Path), metavar="FILE",
               help="Mapping file (YAML) that reads ERP exports in DATA_DIR in place of contract files: their "
                    "columns, code values and conventions (docs/own-data.md; data/mappings/ has ready-made ones).")
+@click.option("--emission-factors", type=click.Path(path_type=Path), metavar="FILE",
+              help="Transport emission factors (YAML or CSV, kg CO2e per tonne-km, WTW and TTW) overriding the "
+                   "packaged DESNZ table by key; stored in the graph with each purchase's ISO 14083 distance.")
 def build_cmd(data_dir: Path, store: Path | None, endpoint: str | None, update_endpoint: str | None,
-              timeout: float, skip_invalid: bool, mapping: Path | None) -> None:
+              timeout: float, skip_invalid: bool, mapping: Path | None, emission_factors: Path | None) -> None:
     """Build the graph from the CSV files in DATA_DIR (ontology, asserted data; inferred emptied).
 
     The store built (--store, default ./.loopsource) becomes the current store of this folder:
@@ -33,8 +37,10 @@ def build_cmd(data_dir: Path, store: Path | None, endpoint: str | None, update_e
     from ..store.current import set_current
 
     export_mapping = read_mapping(mapping) if mapping is not None else None
+    factors = load_table(emission_factors)  # a bad factor file fails before the store is touched
     target = open_store(None, endpoint, update_endpoint, timeout=timeout) if endpoint else (store or DEFAULT_STORE)
-    result = build(data_dir, target, skip_invalid=skip_invalid, on_progress=meter(), mapping=export_mapping)
+    result = build(data_dir, target, skip_invalid=skip_invalid, on_progress=meter(), mapping=export_mapping,
+                   emission_factors=factors)
     if not endpoint:
         current = set_current(Path(str(target)), f"loopsource build {data_dir}")
         note(f"current store: {current} (other commands use it without --store)")

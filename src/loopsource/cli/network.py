@@ -46,7 +46,8 @@ def _weights(values: tuple[str, ...]) -> dict[str, float]:
 @click.option("--costs", type=click.Path(path_type=Path), default=None,
               help="YAML file of transport costs per tonne-km per mode overriding the defaults.")
 @click.option("--factors", type=click.Path(path_type=Path), default=None,
-              help="YAML file of transport emission factors (g CO2e per tonne-km per mode) overriding the defaults.")
+              help="Transport emission factor file (YAML or CSV, kg CO2e per tonne-km, WTW and TTW; "
+                   "docs/methodology.md) overriding the packaged DESNZ table by key.")
 @click.option("--year", type=int, metavar="YYYY", default=None,
               help="Use this calendar year's purchases as the yearly flows [default: the yearly average].")
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default=None,

@@ -72,7 +72,8 @@ def _verify_file(path: Path, schema_file: Path | None) -> None:
               help="Date of the conformity claims (rules in force on it) and validFrom [default: the date "
                    "the store records ('run'), else today].")
 @click.option("--factors", type=click.Path(path_type=Path), default=None,
-              help="YAML file of transport emission factors (g CO2e per tonne-km per mode) overriding the defaults.")
+              help="Transport emission factor file (YAML or CSV, kg CO2e per tonne-km, WTW and TTW; "
+                   "docs/methodology.md) overriding the packaged DESNZ table by key.")
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
               help="Compliance settings (YAML) of the conformity claims and the Battery Pass recycled content: "
                    "dates of pending EU acts, evidence rules; see docs/compliance.md.")
@@ -123,7 +124,7 @@ def _make(product_id: str | None, output: Path | None, fmt: str | None, key_file
         raise UsageError(f"--issuer {issuer!r} is not a DID (did:method:...)")
     key = load_private_key(key_file) if key_file is not None else None
     schema = load_schema(schema_file) if schema_file is not None else None
-    emission_factors = load_factors(factors)
+    load_factors(factors)  # a bad factor file fails before the store is read
     load_settings(settings_file)  # a bad settings file is reported before the store is opened
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     try:
@@ -134,6 +135,7 @@ def _make(product_id: str | None, output: Path | None, fmt: str | None, key_file
         inputs = read_inputs(gs, as_of=ctx.as_of, settings=ctx.settings)
     finally:
         gs.close()
+    emission_factors = load_factors(factors, inputs.snapshot.emission_factors)  # the build's, overridden by key
     products = product_ids(inputs) if product_id is None else [product_id]
     if not products:
         raise UsageError("the graph has no products (products.csv)")

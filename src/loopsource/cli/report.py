@@ -102,9 +102,12 @@ def _n(n: int, word: str) -> str:
 @click.option("--as-of", "as_of", type=IsoDate(), metavar="DATE",
               help="Date (YYYY-MM-DD) the legal minimums are taken as of [default: today]; recorded in the "
                    "store with the policy and settings.")
+@click.option("--emission-factors", type=click.Path(path_type=Path), metavar="FILE",
+              help="Transport emission factors (YAML or CSV, kg CO2e per tonne-km, WTW and TTW) overriding the "
+                   "packaged DESNZ table by key; see docs/methodology.md.")
 def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, policy: Path | None,
             settings_file: Path | None, year: int | None, date_from: date | None, date_to: date | None,
-            mapping: Path | None, as_of: Any) -> None:
+            mapping: Path | None, as_of: Any, emission_factors: Path | None) -> None:
     """The main job: build, reason, validate (all profiles) and report, from DATA_DIR into --out.
 
     Nothing in --out is replaced until every stage has succeeded: the store is built beside
@@ -119,7 +122,8 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
 
     period = Period.select(year=year, start=date_from, end=date_to)
     res = run(data_dir, out_dir, engine=engine, policy=policy, settings=settings_file, as_of=as_of,
-              progress=progress, on_progress=meter(), period=period, mapping=mapping)
+              progress=progress, on_progress=meter(), period=period, mapping=mapping,
+              emission_factors=emission_factors)
     current = set_current(res.store_path, f"loopsource run {data_dir} --out {out_dir}")
     for w in (*res.built.warnings, *([res.reasoned.note] if res.reasoned.note else []), *res.metrics["warnings"]):
         click.echo(f"warning: {w}", err=True)

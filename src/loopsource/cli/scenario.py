@@ -22,8 +22,9 @@ from . import main, note_if_stale, progress, store_options
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file [default: stdout].")
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default=None,
               help="html or json [default: from the -o suffix, else html].")
-@click.option("--factors", type=click.Path(path_type=Path), default=None,
-              help="YAML file of transport emission factors (g CO2e per tonne-km per mode) overriding the defaults.")
+@click.option("--factors", "--emission-factors", "factors", type=click.Path(path_type=Path), default=None,
+              help="Transport emission factor file (YAML or CSV, kg CO2e per tonne-km, WTW and TTW; "
+                   "docs/methodology.md) overriding, by key, the factors the build stored.")
 def scenario_cmd(files: tuple[Path, ...], store: Path | None, endpoint: str | None, update_endpoint: str | None,
                  timeout: float, output: Path | None, fmt: str | None, factors: Path | None) -> None:
     """Apply each scenario FILE.yaml to a copy of the purchase flows and compare it with the baseline.
@@ -40,7 +41,7 @@ def scenario_cmd(files: tuple[Path, ...], store: Path | None, endpoint: str | No
             problems += e.problems
     if problems:
         raise ScenarioError(problems)
-    emission_factors = load_factors(factors)
+    load_factors(factors)  # a bad factor file is an input error before the store is read
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     note_if_stale(gs, "the scenario")
     progress(f"reading {gs.description} ...")
@@ -52,6 +53,7 @@ def scenario_cmd(files: tuple[Path, ...], store: Path | None, endpoint: str | No
             problems += e.problems
     if problems:
         raise ScenarioError(problems)
+    emission_factors = load_factors(factors, snapshot.emission_factors)
     progress(f"applying {len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''} "
              f"to {len(snapshot.purchases)} purchases ...")
     doc = compare(snapshot, scenarios, emission_factors)

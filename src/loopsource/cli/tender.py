@@ -24,7 +24,8 @@ from . import main, note_if_stale, progress, store_options
 @click.option("--format", "fmt", type=click.Choice(["html", "json"]), default=None,
               help="html or json [default: from the -o suffix, else html].")
 @click.option("--factors", type=click.Path(path_type=Path), default=None,
-              help="YAML file of transport emission factors (g CO2e per tonne-km per mode) overriding the defaults.")
+              help="Transport emission factor file (YAML or CSV, kg CO2e per tonne-km, WTW and TTW; "
+                   "docs/methodology.md) overriding the packaged DESNZ table by key.")
 @click.option("--shapes-out", type=click.Path(path_type=Path), metavar="FILE",
               help="Also write the knock-out SHACL shapes (Turtle), for 'loopsource validate --shapes FILE'.")
 @click.option("--bids-out", type=click.Path(path_type=Path), metavar="FILE",
@@ -39,7 +40,7 @@ def tender_cmd(bids: Path, criteria_file: Path, store: Path | None, endpoint: st
     """
     fmt = fmt or ("json" if output is not None and output.suffix.lower() == ".json" else "html")
     criteria = parse_criteria(criteria_file)  # form errors first: they need no store
-    emission_factors = load_factors(factors)
+    load_factors(factors)  # a bad factor file fails before the store is read
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     try:
         note_if_stale(gs, "the tender")
@@ -47,6 +48,7 @@ def tender_cmd(bids: Path, criteria_file: Path, store: Path | None, endpoint: st
         inp = read_tender(gs, bids, criteria)
     finally:
         gs.close()
+    emission_factors = load_factors(factors, inp.snapshot.emission_factors)  # the build's, overridden by key
     progress(f"evaluating {len(inp.bids.bids)} bids in {len(criteria.lots)} lots ...")
     doc = evaluate(inp, emission_factors)
     data = (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n") if fmt == "json" \

@@ -21,8 +21,10 @@ from ..progress import Progress, Tick, counting, silent
 from ..rdf.vocab import GRAPHS
 from ..store import EmbeddedStore, GraphStore, Stream, as_ntriples
 from ..store.meta import activity_triples
+from ..emission_factors import FactorTable, packaged_table
 from .loader import LoadResult, load_directory
 from .mapping import ExportMapping
+from .transport import TransportCollector
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +49,17 @@ def ontology_graph_parts() -> list[tuple[str, ox.RdfFormat]]:
 
 
 def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = False,
-          on_progress: Progress = silent, mapping: ExportMapping | None = None) -> BuildResult:
+          on_progress: Progress = silent, mapping: ExportMapping | None = None,
+          emission_factors: FactorTable | None = None) -> BuildResult:
     """Load ``data_dir`` and replace the store's ontology and asserted graphs (inferred: emptied, stale).
 
     ``on_progress`` hears the CSV-derived triples as they are loaded (loopsource.progress);
-    ``mapping`` reads ERP exports in place of contract files (load/mapping.py)."""
+    ``mapping`` reads ERP exports in place of contract files (load/mapping.py).
+    The asserted graph also gets each purchase's ISO 14083 transport distance and the
+    emission factors in use (``emission_factors``, default the packaged table; load/transport.py)."""
     t0 = time.perf_counter()
+    table = emission_factors if emission_factors is not None else packaged_table()
+    legs = TransportCollector()
     started = datetime.now(timezone.utc)
     onto = ontology_graph_parts()
     box: list[LoadResult] = []
@@ -70,9 +77,11 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
         def produce(write) -> None:
             def counted(chunk: bytes) -> None:  # one N-Triples line per triple
                 write(chunk)
+                legs.feed(chunk.decode("utf-8"))
                 loaded_triples(chunk.count(b"\n"))
 
             box.append(load_directory(Path(data_dir), skip_invalid=skip_invalid, sink=counted, mapping=mapping))
+            write(legs.ntriples(table).encode("utf-8"))
             for _, text, fmt in box[0].user_rdf:
                 write(as_ntriples(text, fmt))
 
@@ -84,10 +93,11 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
         on_progress(Tick("build", STEP, 0, None, "triples"))
         loaded = load_directory(Path(data_dir), skip_invalid=skip_invalid, mapping=mapping)
         box.append(loaded)
+        legs.feed(loaded.ntriples)
         gs = store
         gs.replace_graphs({
             GRAPHS.ontology: onto,
-            GRAPHS.asserted: [(loaded.ntriples, ox.RdfFormat.N_TRIPLES)]
+            GRAPHS.asserted: [(loaded.ntriples, ox.RdfFormat.N_TRIPLES), (legs.ntriples(table), ox.RdfFormat.N_TRIPLES)]
             + [(text, fmt) for _, text, fmt in loaded.user_rdf],
             GRAPHS.inferred: [],
             GRAPHS.meta: [(meta(), ox.RdfFormat.N_TRIPLES)],

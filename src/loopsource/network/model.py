@@ -14,9 +14,11 @@ the CLECAT/UBA guide, Table 3 (facts sheet section 1):
   (SFD) is *estimated* as GCD x a circuity factor (default 1.2: about 1.2 urban (Newell
   1980), 1.26 South Korea (Kim et al. 2015); facts sheet section 1). The circuity factor is
   not the 1.05 distance adjustment factor; both apply;
-* sea: actual = SFD x 1.15 (Clean Cargo). We use GCD for SFD (circuity 1.0) because no sea
-  routing is done here: sea lanes are 1.03-2.44 x GCD (searoute tests, facts sheet), so sea
-  tonne-km are an underestimate; set ``circuity`` if you have a better figure;
+* sea: actual = SFD x 1.15 (Clean Cargo). The network design uses GCD for SFD (circuity 1.0):
+  it prices thousands of candidate hub legs per solve, too many to route each by sea (the
+  purchase-flow figures of the report and scenarios do route by sea: loopsource.transport_distance).
+  Sea lanes are 1.03-2.44 x GCD (searoute tests, facts sheet), so network sea tonne-km are an
+  underestimate; set ``circuity`` if you have a better figure;
 * rail, inland waterway, pipeline: no adjustment (circuity 1.0 by default; no sourced value).
 
 So ``adjusted_km = GCD x circuity x daf_multiplier + daf_add_km``.
@@ -28,23 +30,18 @@ from types import MappingProxyType
 from typing import Literal, Mapping
 
 from ..geo import haversine_km  # the one haversine
+from ..transport_distance import ISO14083_DAF as _DAF
+from ..transport_distance import ROAD_CIRCUITY
 
 HubKind = Literal["sourcing_hub", "distribution_hub"]
 Objective = Literal["cost", "emissions", "distance", "weighted"]
 OBJECTIVES: tuple[str, ...] = ("cost", "emissions", "distance", "weighted")
 HUB_KINDS: tuple[str, ...] = ("sourcing_hub", "distribution_hub")
 
-# Road: default circuity of the estimated shortest feasible distance over the great circle.
-DEFAULT_ROAD_CIRCUITY = 1.2
-# ISO 14083 distance adjustment factors (CLECAT Table 3): (multiplier, additive km).
-ISO14083_DAF: Mapping[str, tuple[float, float]] = MappingProxyType({
-    "road": (1.05, 0.0),
-    "sea": (1.15, 0.0),
-    "air": (1.0, 95.0),
-    "rail": (1.0, 0.0),
-    "inland_waterway": (1.0, 0.0),
-    "pipeline": (1.0, 0.0),
-})
+# The ISO 14083 distance adjustment factors (mode -> (multiplier, additive km)) and the road
+# circuity: the one definition, loopsource.transport_distance (constants cited there).
+DEFAULT_ROAD_CIRCUITY = ROAD_CIRCUITY
+ISO14083_DAF: Mapping[str, tuple[float, float]] = _DAF
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +129,8 @@ class ModeFactors:
     """Cost and emission intensity of one transport mode, and how its distance is adjusted.
 
     ``kgco2e_per_tkm`` is kg CO2e per tonne-km on the basis of the factors supplied: the
-    project's default factors (data/emissions.yaml) are Defra *direct* (tank-to-wheel)
-    factors, not well-to-wheel; a user's --factors file decides its own basis. The distance of a leg is
+    project's factor table (data/transport_factors.yaml, DESNZ 2026) gives well-to-wheel
+    factors per mode (loopsource.emission_factors: ``g_per_tkm`` is WTW). The distance of a leg is
     ``GCD x circuity x daf_multiplier + daf_add_km`` (see the module docstring).
     """
 

@@ -169,9 +169,10 @@ def _emissions(f: ProductFigures) -> dict[str, Any] | None:
     out: dict[str, Any] = {
         "carbonFootprint": e.kg_co2e_per_unit, "declaredUnit": "H87", "operationalScope": "None",
         "primarySourcedRatio": 0.0,
-        LS + "methodology": ("inbound transport of the bill of materials only, tank-to-wheel, kg CO2e per unit "
-                             "(H87, one piece): per material, tonne-km from supplier site to buying site "
-                             "(great circle) times the mode's factor, per kg bought, times kg per unit; "
+        LS + "methodology": ("inbound transport of the bill of materials only, well-to-wheel (ISO 14083:2023), "
+                             "kg CO2e per unit (H87, one piece): per material, tonne-km from supplier site to "
+                             "buying site (ISO 14083 distance: road great circle x 1.2 x 1.05, sea searoute x 1.15, "
+                             "air great circle + 95 km) times the mode's WTW factor, per kg bought, times kg per unit; "
                              "not a product carbon footprint; primarySourcedRatio 0: default factors, no "
                              "carrier data"),
         LS + "emissionFactors": e.factors_version,

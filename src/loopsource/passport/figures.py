@@ -16,8 +16,8 @@
 * **MCI** is ``analysis.mci.mci`` (Ellen MacArthur Foundation) with the feedstock shares of
   the same basis, so the scorecard adds up the provenance lines; with all plants as the basis
   it equals metrics.json's MCI.
-* **Transport emissions** per unit are ``scenario.indicators.transport`` (tonne-km x the
-  tank-to-wheel factor of ``scenario.factors``) over the basis purchases whose distance and
+* **Transport emissions** per unit are ``scenario.indicators.transport`` (ISO 14083 tonne-km x
+  the well-to-wheel factor of ``scenario.factors``; loopsource.analysis.transport) over the basis purchases whose distance and
   factor are known, per kg bought, times the kg of the material in one unit.
 """
 from __future__ import annotations
@@ -123,7 +123,7 @@ class ElementContent:
 
 @dataclass(frozen=True)
 class Emissions:
-    """Inbound transport emissions of one unit (kg CO2e, tank-to-wheel)."""
+    """Inbound transport emissions of one unit (kg CO2e, well-to-wheel, ISO 14083)."""
 
     kg_co2e_per_unit: float | None  # None: a material has no covered purchase
     covered_share: float | None  # of the bill of materials' basis mass

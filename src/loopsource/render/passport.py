@@ -121,9 +121,9 @@ def passport_files(docs: Mapping[str, Mapping[str, Any]], formats: tuple[str, ..
 
 def run_passports(store: GraphStore, validation: ValidationReport, settings: Settings | None = None) -> dict[str, str]:
     """What ``pipeline.run`` writes: ``passports/<product>.jsonld`` and ``.html`` for every product
-    (unsigned, default emission factors, claims from the run's validation with its settings)."""
+    (unsigned, the emission factors the build stored, claims from the run's validation with its settings)."""
     inputs = read_inputs(store, validation=validation, settings=settings)
-    docs = build_passports(inputs, product_ids(inputs), load_factors())
+    docs = build_passports(inputs, product_ids(inputs), load_factors(None, inputs.snapshot.emission_factors))
     return {f"passports/{name}": text for name, text in passport_files(docs).items()}
 
 

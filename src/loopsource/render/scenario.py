@@ -44,8 +44,9 @@ def _rows(doc: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, tuple[str, 
             ("weighted average source distance", ("weighted_average_source_distance_km",), "km")]),
         ("Transport", [(f"tonne-km, {m}", ("transport", "tonne_km", m), "num") for m in modes]
          + [("tonne-km, total", ("transport", "tonne_km_total"), "num")]
-         + [(f"emissions, {m} (kg CO2e)", ("transport", "emissions_kg_co2e", m), "num") for m in modes]
-         + [("emissions, total (kg CO2e)", ("transport", "emissions_kg_co2e_total"), "num"),
+         + [(f"emissions WTW, {m} (kg CO2e)", ("transport", "emissions_kg_co2e", m), "num") for m in modes]
+         + [("emissions WTW, total (kg CO2e, ISO 14083)", ("transport", "emissions_kg_co2e_total"), "num"),
+            ("emissions TTW, total (kg CO2e)", ("transport", "ttw_kg_co2e_total"), "num"),
             ("tonne-km without an emission factor", ("transport", "tonne_km_without_factor"), "num")]),
         ("Lead time and spend", [
             ("mass-weighted lead time (days)", ("lead_time", "mass_weighted_days"), "days"),

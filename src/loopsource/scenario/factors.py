@@ -1,58 +1,29 @@
-"""Transport emission factors: the packaged defaults (data/emissions.yaml), overridable per run.
+"""Transport emission factors for scenarios, tenders and passports: the one factor table.
 
-The factor file is YAML like a scenario file and is read with the same line-keeping composer,
-so that an error names ``FILE:LINE``.
+``EmissionFactors`` is :class:`loopsource.emission_factors.FactorTable` (kg CO2e per tonne-km,
+WTW and TTW, per mode and vehicle class, with source, table, year and licence). The packaged
+table (data/transport_factors.yaml, UK DESNZ 2026, Open Government Licence) is overridden by
+key by the user's file (``--factors`` / ``--emission-factors FILE``, YAML or CSV; the layout is
+documented in loopsource.emission_factors and docs/methodology.md). ``g_per_tkm`` gives the
+WTW factor of each mode in g CO2e per tonne-km, the figure the network design prices with.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..resources import emission_factors_text
-from .parse import TRANSPORT_MODES, compose_yaml, err_at, read_yaml_file
+from ..emission_factors import FactorTable, load_table, packaged_table, read_table
+
+EmissionFactors = FactorTable
 
 
-@dataclass(frozen=True)
-class EmissionFactors:
-    version: str
-    g_per_tkm: Mapping[str, float | None]  # transport mode -> g CO2e per tonne-km (None: no factor)
-    sources: Mapping[str, str]
+def load_factors(path: Path | str | None = None, base: FactorTable | None = None) -> FactorTable:
+    """``base`` (default: the packaged table), overridden by key by the file at ``path``."""
+    if path is None:
+        return base or packaged_table()
+    if base is None:
+        return load_table(path)
+    load_table(path)  # the same checks (size, encoding, every problem at once) before the merge
+    return read_table(Path(path).read_text(encoding="utf-8-sig"), str(path), base)
 
 
-def _read_factors(text: str, file: str, base: EmissionFactors | None) -> EmissionFactors:
-    root = compose_yaml(text, file)
-    if root is None or not isinstance(root.value, dict) or "modes" not in root.value:
-        raise err_at(file, root.line if root else 1, "an emission-factor file is a mapping with 'modes'")
-    modes = root.value["modes"]
-    if not isinstance(modes.value, dict):
-        raise err_at(file, modes.line, "modes must map a transport mode to a factor")
-    g = dict(base.g_per_tkm) if base else {}
-    src = dict(base.sources) if base else {}
-    for mode, y in modes.value.items():
-        if mode not in TRANSPORT_MODES:
-            raise err_at(file, y.line, f"unknown transport mode {mode!r}; known: {', '.join(TRANSPORT_MODES)}")
-        value, source = (y.value.get("g_per_tkm"), y.value.get("source")) if isinstance(y.value, dict) else (y, None)
-        if value is None or value.value is None:
-            g[mode] = None
-        else:
-            v = value.value
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise err_at(file, value.line, f"{mode}: g_per_tkm must be a number >= 0, not {v!r}")
-            g[mode] = float(v)
-        src[mode] = str(source.value) if source is not None else f"{file}"
-    version = root.value.get("version")
-    name = str(version.value) if version is not None else file
-    if base is not None:
-        name = f"{base.version} overridden by {name}"
-    return EmissionFactors(name, g, src)
-
-
-def load_factors(path: Path | str | None = None) -> EmissionFactors:
-    """The packaged defaults (src/loopsource/data/emissions.yaml), overridden by ``path``."""
-    factors = _read_factors(emission_factors_text(), "emissions.yaml", None)
-    if path is not None:
-        path = Path(path)
-        text = read_yaml_file(path, "emission factors")
-        factors = _read_factors(text, str(path), factors)
-    return factors
+__all__ = ["EmissionFactors", "load_factors"]

@@ -19,6 +19,9 @@ from ..validate.crma import benchmark as crma_benchmark
 from ..validate.crma import ontology_facts
 from ..analysis.snapshot import Snapshot
 from .apply import UnmetDemand, apply_scenario
+from ..analysis.transport import METHOD as TRANSPORT_METHOD
+from ..analysis.transport import FlowEmission, by_mode_totals
+from ..analysis.transport import flows as transport_flows
 from .factors import EmissionFactors
 from .network_ops import NetworkContext, NetworkPlan, context
 from .network_ops import figures as network_figures
@@ -49,64 +52,55 @@ def crma(snapshot: Snapshot) -> dict[str, dict[str, dict[str, Any]]]:
 @dataclass(frozen=True)
 class _Flows:
     """What one pass over the purchases adds up for the transport, lead-time and
-    foreign-country figures (distances are looked up once per buyer-supplier pair)."""
+    foreign-country figures (transport: the ISO 14083 flows of loopsource.analysis.transport)."""
 
-    tkm: dict[str, float]  # tonne-km per transport mode ("unknown" for a purchase without one)
-    no_distance_kg: float  # mass of purchases whose distance is unknown
+    transport: tuple[FlowEmission, ...]
     lead_num: float  # sum of kg x lead_time_days
     lead_den: float  # kg with a lead time
     foreign: dict[str, float]  # kg per supplier country other than the buyer's
 
 
-def _flows(snapshot: Snapshot) -> _Flows:
-    tkm: dict[str, float] = {}
-    no_distance_kg = 0.0
+def _flows(snapshot: Snapshot, factors: EmissionFactors) -> _Flows:
     lead_num = lead_den = 0.0
     foreign: dict[str, float] = {}
-    pair_km: dict[tuple[str, str], float | None] = {}
     for p in snapshot.purchases:
-        pair = (p.buyer_site, p.supplier_site)
-        if pair in pair_km:
-            d = pair_km[pair]
-        else:
-            d = pair_km[pair] = metrics.distance_km(p, snapshot)
-        if d is None:
-            no_distance_kg += p.mass_kg
-        else:
-            mode = p.transport_mode or "unknown"
-            tkm[mode] = tkm.get(mode, 0.0) + p.mass_kg / 1000.0 * d
         if p.lead_time_days is not None:
             lead_num += p.mass_kg * p.lead_time_days
             lead_den += p.mass_kg
         buyer_cc, cc = snapshot.sites[p.buyer_site].country, snapshot.sites[p.supplier_site].country
         if cc != buyer_cc:
             foreign[cc] = foreign.get(cc, 0.0) + p.mass_kg
-    return _Flows(tkm, no_distance_kg, lead_num, lead_den, foreign)
+    return _Flows(tuple(transport_flows(snapshot, factors)), lead_num, lead_den, foreign)
 
 
-def _transport(flows: _Flows, factors: EmissionFactors) -> dict[str, Any]:
-    """Tonne-km and emissions per mode; a mode without a factor has no emissions (null)."""
-    tkm = flows.tkm
-    emissions: dict[str, float | None] = {}
-    for mode, x in tkm.items():
-        g = factors.g_per_tkm.get(mode)
-        emissions[mode] = None if g is None else x * g / 1000.0  # g -> kg CO2e
-    known = [v for v in emissions.values() if v is not None]
-    uncovered_tkm = sum(x for mode, x in tkm.items() if emissions.get(mode) is None)
+def _transport(flows: _Flows) -> dict[str, Any]:
+    """Tonne-km and WTW / TTW emissions per mode (ISO 14083, loopsource.analysis.transport);
+    a mode without a factor has no emissions (null), a purchase without a mode or positions no
+    tonne-km (its mass is counted in ``mass_kg_without_distance``)."""
+    groups = {m: g for m, g in by_mode_totals(flows.transport).items() if m != "unknown"}
+    with_tkm = [r for r in flows.transport if r.tonne_km is not None]
+    wtw = {m: g["wtw_kg_co2e"] for m, g in groups.items()}  # None: the mode has no factor
+    ttw = {m: g["ttw_kg_co2e"] for m, g in groups.items()}
+    known_wtw = [r.wtw_kg for r in with_tkm if r.wtw_kg is not None]
+    known_ttw = [r.ttw_kg for r in with_tkm if r.ttw_kg is not None]
     return {
-        "tonne_km": dict(sorted(tkm.items())),
-        "tonne_km_total": sum(tkm.values()),
-        "emissions_kg_co2e": dict(sorted(emissions.items())),
-        "emissions_kg_co2e_total": sum(known) if known else (0.0 if not tkm else None),
-        "tonne_km_without_factor": uncovered_tkm,
-        "mass_kg_without_distance": flows.no_distance_kg,
+        "tonne_km": {m: g["tonne_km"] for m, g in groups.items()},
+        "tonne_km_total": sum(g["tonne_km"] for g in groups.values()),
+        # emissions_kg_co2e is well-to-wheel (ISO 14083's headline figure); ttw_kg_co2e beside it
+        "emissions_kg_co2e": wtw,
+        "emissions_kg_co2e_total": sum(known_wtw) if known_wtw else (0.0 if not with_tkm else None),
+        "ttw_kg_co2e": ttw,
+        "ttw_kg_co2e_total": sum(known_ttw) if known_ttw else (0.0 if not with_tkm else None),
+        "tonne_km_without_factor": sum(r.tonne_km or 0.0 for r in with_tkm if r.wtw_kg is None),
+        "mass_kg_without_distance": sum(r.mass_kg for r in flows.transport if r.tonne_km is None),
     }
 
 
 def transport(snapshot: Snapshot, factors: EmissionFactors) -> dict[str, Any]:
-    """Tonne-km and transport emissions of a snapshot's purchases (the "transport" figures of
-    :func:`indicators`): the one definition, also used for tender bids and product passports."""
-    return _transport(_flows(snapshot), factors)
+    """Tonne-km and transport emissions (WTW, and TTW) of a snapshot's purchases (the "transport"
+    figures of :func:`indicators`): the ISO 14083 definition of loopsource.analysis.transport,
+    also used for tender bids and product passports."""
+    return _transport(_flows(snapshot, factors))
 
 
 def _spend(snapshot: Snapshot) -> dict[str, Any]:
@@ -163,7 +157,7 @@ def indicators(snapshot: Snapshot, factors: EmissionFactors, unmet: Sequence[Unm
     m = metrics.compute(snapshot)
     local = m["local_sourcing"]
     total_kg = sum(p.mass_kg for p in snapshot.purchases)
-    flows = _flows(snapshot)
+    flows = _flows(snapshot, factors)
     crma_rows = crma(snapshot)
     tiers = local["by_tier"]
     return {
@@ -172,7 +166,7 @@ def indicators(snapshot: Snapshot, factors: EmissionFactors, unmet: Sequence[Unm
                       "spend_share": tiers[t]["spend_share"]} for t in TIERS},
         "local_share": local["local_share"],
         "weighted_average_source_distance_km": local["weighted_average_source_distance_km"],
-        "transport": _transport(flows, factors),  # = transport(snapshot, factors), flows computed once
+        "transport": _transport(flows),  # = transport(snapshot, factors), flows computed once
         "lead_time": {"mass_weighted_days": _ratio(flows.lead_num, flows.lead_den),
                       "coverage_share": _ratio(flows.lead_den, total_kg)},
         "spend": _spend(snapshot),
@@ -228,7 +222,8 @@ SCORECARD: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
     ("cost efficiency", "network cost: transport (inbound and outbound) + hub fixed cost", ("network", "total_cost"),
      "currency/year", "lower"),
     ("locality", "hyperlocal + domestic mass share", ("local_share",), "share", "higher"),
-    ("locality", "transport emissions", ("transport", "emissions_kg_co2e_total"), "kg CO2e", "lower"),
+    ("locality", "transport emissions, well-to-wheel (ISO 14083)", ("transport", "emissions_kg_co2e_total"),
+     "kg CO2e", "lower"),
     ("circularity", "circular inflow share", ("circularity", "circular_inflow_share"), "share", "higher"),
     ("circularity", "circular outflow share", ("circularity", "circular_outflow_share"), "share", "higher"),
     ("circularity", "MCI, mean over products", ("circularity", "mci_mean"), "0-1", "higher"),
@@ -289,8 +284,9 @@ def compare(snapshot: Snapshot, scenarios: Sequence[Scenario], factors: Emission
     return json_safe({
         "baseline": base,
         "scenarios": out,
-        "emission_factors": {"version": factors.version, "unit": "g CO2e per tonne-km",
-                             "g_per_tkm": dict(factors.g_per_tkm), "sources": dict(factors.sources)},
+        "emission_factors": {"version": factors.version, "unit": "g CO2e per tonne-km (WTW)",
+                             "g_per_tkm": dict(factors.g_per_tkm), "sources": dict(factors.sources),
+                             "table": factors.describe()},
         "names": {"materials": {k: v.name for k, v in snapshot.materials.items()},
                   "crma_entries": {e.key: f"{e.label} (Annex {e.annex})"
                                    for e in ontology_facts().entries.values()},
@@ -300,8 +296,7 @@ def compare(snapshot: Snapshot, scenarios: Sequence[Scenario], factors: Emission
             "crma": "largest single third-country share of the contained element mass of each Annex I entry "
                     f"(strategic raw material, by grade) per year, against {CRMA_MAX_SINGLE_COUNTRY_SHARE} "
                     "(Regulation (EU) 2024/1252 Art. 5(1)(d) benchmark for the Union, a risk indicator)",
-            "transport": "tonne-km = kg / 1000 x haversine km (country centroid when a site has no coordinates); "
-                         "emissions = tonne-km x factor of the purchase's transport mode",
+            "transport": TRANSPORT_METHOD + "; compared well-to-wheel",
             "lead_time": "mass-weighted over purchases with lead_time_days; moved volume takes the candidate's "
                          "lead_time_days",
             **metrics.METHODOLOGY,
