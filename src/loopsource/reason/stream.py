@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
+from ..rdf.stream import triples
 from ..rdf.terms import Triple
 from .engine import _UNSUPPORTED, TYPE, RulesEngine, _Chainer, _Tables, is_noise, is_schema
 
@@ -38,29 +39,6 @@ from .engine import _UNSUPPORTED, TYPE, RulesEngine, _Chainer, _Tables, is_noise
 _MARKERS = ("/2002/07/owl#", "/2000/01/rdf-schema#", "22-rdf-syntax-ns#first", "22-rdf-syntax-ns#rest", "_:")
 
 Source = Callable[[], Iterable[bytes]]  # a fresh stream of N-Triples chunks at each call
-
-
-def lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    """The lines of an N-Triples stream, whatever the chunk boundaries (UTF-8 is split on lines only)."""
-    rest = b""
-    for chunk in chunks:
-        if not chunk:
-            continue
-        data = rest + chunk
-        cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        if cut:
-            yield from data[:cut].decode("utf-8").splitlines()
-    if rest:
-        yield from rest.decode("utf-8").splitlines()
-
-
-def triples(chunks: Iterable[bytes]) -> Iterator[Triple]:
-    """Canonical N-Triples (pyoxigraph's: one space between terms, ' .' at the end) as triples."""
-    for line in lines(chunks):
-        if line and line[0] != "#":
-            s, p, o = line[:-2].split(" ", 2)
-            yield s, p, o
 
 
 def _schema_scan(chunks: Iterable[bytes]) -> tuple[list[Triple], set[str]]:
@@ -160,4 +138,4 @@ def infer_stream(ontology: list[Triple], asserted: Source, engine: RulesEngine |
     return StreamInference(inferred, n, given - onto, time.perf_counter() - t0, eng.name, eng.version)
 
 
-__all__ = ["StreamInference", "infer_stream", "kept_predicates", "lines", "triples"]
+__all__ = ["StreamInference", "infer_stream", "kept_predicates"]
