@@ -1,6 +1,7 @@
 """Shared fixtures: build a store from CSV text, and the bundled fixture directories."""
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,23 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures"
 REPO = HERE.parent
 DEMO = REPO / "data" / "demo"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_working_folder(tmp_path_factory: pytest.TempPathFactory):
+    """The session runs in an empty folder, not the checkout: 'run' and 'build' record the current
+    store in ./.loopsource-store, and commands without --store read it (store.current). Module
+    and session fixtures that call the CLI write there."""
+    old = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(old)
+
+
+@pytest.fixture(autouse=True)
+def _working_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test in a fresh, empty working folder, so that no test sees another's current store."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ import pytest
 # one, never from a later one. A layer is named by the first component under ``loopsource``
 # (a subpackage or a top-level module); "" is the package's own ``__init__``.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
-    ("foundation", frozenset({"", "errors", "files", "resources", "geo", "definitions", "progress"})),
+    ("foundation", frozenset({"", "errors", "files", "resources", "geo", "definitions", "progress", "period"})),
     ("rdf", frozenset({"rdf"})),
     ("store", frozenset({"store"})),
     ("load", frozenset({"load"})),

@@ -100,7 +100,43 @@ def _data(name: str, root: Path) -> Path:
 
     suppliers, seed = {"gen-40-s3": (40, 3), "gen-120-s11": (120, 11)}[name]
     generate(root / "data", suppliers, seed)
+    _circularity_inputs(root / "data", recovery=name == "gen-40-s3")
     return root / "data"
+
+
+def _circularity_inputs(d: Path, recovery: bool) -> None:
+    """What the CTI and MCI 2019 figures read, added to generated data (the generator writes none
+    of it): sales.csv (each product 1,000 units in 2024 and 1,500 in 2025, revenue on 2024 only),
+    certificates on every second purchase of a biological material (FSC, or PEFC with book and
+    claim, which does not count, on every sixth), and with ``recovery`` a recovery potential of
+    0.9 on every product (without it the CTI outflow is not computable: the null path)."""
+    import csv
+
+    mats = {r["id"] for r in csv.DictReader((d / "materials.csv").open(encoding="utf-8"))
+            if r["class"] in ("Wood", "Paper", "Cardboard", "Cotton")}
+    with (d / "purchases.csv").open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    rows[0] += ["chain_of_custody", "certificate"]
+    bio = 0
+    for r in rows[1:]:
+        cert = ("", "")
+        if r[4] in mats:
+            bio += 1
+            cert = ("book_and_claim", f"PEFC:P-{bio}") if bio % 6 == 0 else ("", f"FSC:C-{bio}") if bio % 2 else cert
+        r += list(cert)
+    with (d / "purchases.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    products = [r["id"] for r in csv.DictReader((d / "products.csv").open(encoding="utf-8"))]
+    (d / "sales.csv").write_text("product,year,units,revenue,currency\n" + "".join(
+        f"{p},2024,1000,{1000 * (i + 2)},EUR\n{p},2025,1500,,\n" for i, p in enumerate(products)), encoding="utf-8")
+    if recovery:
+        with (d / "products.csv").open(encoding="utf-8") as f:
+            prows = list(csv.reader(f))
+        prows[0].append("recovery_potential")
+        for r in prows[1:]:
+            r.append("0.9")
+        with (d / "products.csv").open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(prows)
 
 
 @pytest.fixture(scope="module", params=["demo", "gen-40-s3", "gen-120-s11"])
@@ -267,7 +303,8 @@ def test_loop_outflow_per_strategy(out: Outputs) -> None:
     assert all(same(r["circular_outflow_share"], share) for r in rows)
     for where, value in (("metrics.json", circ["circular_outflow_share"]),
                          ("scenario", out.baseline["circularity"]["circular_outflow_share"]),
-                         ("report card", _f(out.report.cards.get("circularity.circular_outflow_share")))):
+                         ("report card", _f(out.report.cards.get("circularity.loop_recovery_share"))),
+                         ("metrics.json, honest name", circ["loop_recovery_share"])):
         assert same(value, share), (where, value, share)
 
 
@@ -377,3 +414,161 @@ def test_supplier_and_country_hhi(out: Outputs) -> None:
     assert_same(res["country_hhi"], {r["material"]: r["country_hhi"] for r in rows}, "country HHI")
     assert_same(out.baseline["resilience"]["supplier_hhi"], res["supplier_hhi"], "supplier HHI: scenario")
     assert_same(out.baseline["resilience"]["country_hhi"], res["country_hhi"], "country HHI: scenario")
+
+
+# ----------------------------------------------------------------------------- WBCSD CTI v4.0 and EMF MCI 2019
+def test_cti_circular_inflow(out: Outputs) -> None:
+    """cti-circular-inflow rows = metrics.json circularity.cti.by_material = the report's CTI inflow
+    table; the rows added up = metrics.json circularity.cti.circular_inflow_share = the report's
+    cards (headline and CTI section); each material's sustainable share = MCI 2019 input F_S."""
+    fields = ("mass_kg", "recycled_kg", "reused_kg", "renewable_kg", "sustainable_renewable_kg", "circular_kg",
+              "circular_inflow_share")
+    rows = out.query("cti-circular-inflow")
+    query = {r["material"]: tuple(r[f] for f in fields) for r in rows}
+    cti = out.metrics["circularity"]["cti"]
+    assert_same({k: tuple(v[f] for f in fields) for k, v in cti["by_material"].items()}, query, "CTI inflow by material")
+    report = {a["data-material"]: tuple(_f(c[i]) for i in (1, 2, 3, 4, 5)) for table, a, c in out.report.rows
+              if table == "cti-inflow-by-material" and "data-material" in a}
+    assert_same(report, {k: v[:5] for k, v in query.items()}, "CTI inflow by material: report")
+    overall = sum(r["circular_kg"] for r in rows) / sum(r["mass_kg"] for r in rows)
+    for where, value in (("metrics.json", cti["circular_inflow_share"]),
+                         ("report card", _f(out.report.cards["circularity.cti.circular_inflow_share"]))):
+        assert same(value, overall), (where, value, overall)
+    f_s = {(pid, x["material"]): x["F_S"] for pid, p in out.metrics["details"]["mci_2019"].items()
+           for x in p["materials"]}
+    by_id = {r["material"]: r for r in rows}
+    assert_same(f_s, {k: by_id[k[1]]["sustainable_share"] if k[1] in by_id else 0.0 for k in f_s}, "F_S")
+
+
+def _outflow_streams(rows: list[dict[str, Any]], year: int | None = None) -> dict[str, tuple[Any, ...]]:
+    """(outflow kg, circular kg) per stream from cti-circular-outflow rows (one per stream and year),
+    added up over the years (or of one year); circular None when a year's is."""
+    acc: dict[str, list[Any]] = {}
+    for r in rows:
+        if year is None or r["year"] == year:
+            a = acc.setdefault(r["stream"], [0.0, 0.0])
+            a[0] += r["outflow_kg"]
+            a[1] = None if a[1] is None or r.get("circular_kg") is None else a[1] + r["circular_kg"]
+    return {k: tuple(v) for k, v in acc.items()}
+
+
+def test_cti_circular_outflow_per_stream_overall_and_per_year(out: Outputs) -> None:
+    """cti-circular-outflow rows (per stream and year) added up = metrics.json circularity.cti.outflow
+    = the report's stream table; their sums = circularity.cti.circular_outflow_share = the report
+    cards; and each year's rows = metrics of that year (``report --year``). Null (no sales) where
+    the data have no sales.csv."""
+    rows = out.query("cti-circular-outflow")
+    cti = out.metrics["circularity"]["cti"]
+    assert_same({k: (v["outflow_kg"], v["circular_kg"]) for k, v in cti["outflow"].items()}, _outflow_streams(rows),
+                "CTI outflow streams")
+    report = {a["data-stream"]: (_f(c[2]), _f(c[3])) for table, a, c in out.report.rows
+              if table == "cti-outflow" and "data-stream" in a}
+    assert_same(report, _outflow_streams(rows), "CTI outflow streams: report")
+    streams = _outflow_streams(rows)
+    want = None
+    if any(r["kind"] == "product" for r in rows) and all(c is not None for _o, c in streams.values()):
+        want = sum(c for _o, c in streams.values()) / sum(o for o, _c in streams.values())
+    assert same(cti["circular_outflow_share"], want)
+    assert same(_f(out.report.cards.get("circularity.cti.circular_outflow_share")), want)
+    from loopsource.pipeline import metrics_of
+
+    for y in out.years:
+        ym = metrics_of(out.store, year=y)["circularity"]["cti"]
+        assert_same({k: (v["outflow_kg"], v["circular_kg"]) for k, v in ym["outflow"].items()},
+                    _outflow_streams(rows, y), f"CTI outflow streams {y}")
+
+
+def test_headline_names_the_figure_it_shows(out: Outputs) -> None:
+    """The headline's outflow card is the CTI circular outflow when it is computable, else the loop
+    recovery share, labelled so (render/circularity.py)."""
+    from loopsource.render.circularity import headline_cards
+
+    cards = headline_cards(out.metrics)
+    cti = out.metrics["circularity"]["cti"]
+    if cti["circular_outflow_share"] is None:
+        assert cards[1]["figure"] == "circularity.loop_recovery_share" and "not the CTI" in cards[1]["note"]
+    else:
+        assert cards[1]["figure"] == "circularity.cti.circular_outflow_share"
+    assert cards[0]["figure"] == "circularity.cti.circular_inflow_share"
+
+
+def test_mci_2019_per_product_and_company(out: Outputs) -> None:
+    """mci rows = metrics.json circularity.mci_2019 and details.mci_2019 terms = the report's MCI
+    2019 table; the company-level MCI = the mass-weighted mean of the query's MCI over the products
+    sold (units from sales, kg per unit = the query's M) = metrics.json = the report card."""
+    rows = {r["product"]: r for r in out.query("mci")}
+    circ = out.metrics["circularity"]
+    assert_same(circ["mci_2019"], {p: r.get("MCI") for p, r in rows.items()}, "MCI 2019")
+    terms = ("M_kg", "V_kg", "W0_kg", "W_C_kg", "W_F_kg", "LFI")
+    assert_same({p: tuple(d[t] for t in terms) for p, d in out.metrics["details"]["mci_2019"].items()},
+                {p: tuple(r.get(t) for t in terms) for p, r in rows.items()}, "MCI 2019 terms")
+    report = {a["data-product"]: (_f(c[1]), _f(c[8])) for table, a, c in out.report.rows
+              if table == "mci-2019" and "data-product" in a}
+    assert_same(report, {p: (r["M_kg"], r.get("MCI")) for p, r in rows.items()}, "MCI 2019: report")
+    units: dict[str, float] = defaultdict(float)
+    for sale in out.store.select("PREFIX ls: <https://w3id.org/loopsource/ontology#> SELECT ?id ?u WHERE { "
+                                 "?s a ls:Sale ; ls:product/ls:id ?id ; ls:unitsSold ?u }").values():
+        units[sale["id"]] += float(sale["u"])
+    pairs = [(units[p] * rows[p]["M_kg"], rows[p]["MCI"]) for p in units if rows[p].get("MCI") is not None]
+    want = sum(w * v for w, v in pairs) / sum(w for w, _ in pairs) if pairs else None
+    assert same(circ["mci_company"]["mass_weighted"], want) and same(circ["mci_company"]["value"], want)
+    assert same(_f(out.report.cards.get("circularity.mci_company.value")), want)
+
+
+# ----------------------------------------------------------------------------- over time
+TREND_FIGURES = {  # trends key -> where metrics.json of one year holds the same figure
+    "circular_inflow_share": ("circularity", "circular_inflow_share"),
+    "circular_outflow_share": ("circularity", "circular_outflow_share"),
+    "local_share": ("local_sourcing", "local_share"),
+    "weighted_average_source_distance_km": ("local_sourcing", "weighted_average_source_distance_km"),
+    "critical_inflow_share": ("resilience", "critical_inflow_share"),
+}
+
+
+def test_trends_per_year(out: Outputs) -> None:
+    """metrics.json trends of year Y = metrics.json of `report --year Y` (metrics_of) = the
+    sourcing-mix-by-year query's local share of Y = the report's trends table."""
+    from loopsource.pipeline import metrics_of
+
+    trends = out.metrics["trends"]
+    assert trends["years"] == list(out.years)
+    mix: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in out.query("sourcing-mix-by-year"):
+        mix[int(r["year"])][str(r["tier"])] += float(r["mass_kg"])
+    for y in out.years:
+        one = metrics_of(out.store, year=y)
+        got = trends["by_year"][str(y)]
+        for key, (section, name) in TREND_FIGURES.items():
+            assert same(got[key], one[section][name]), (y, key)
+        assert got["single_source_materials"] == len(one["resilience"]["single_source_materials"])
+        assert same(got["purchased_mass_kg"], one["meta"]["purchased_mass_kg"])
+        assert same(got["local_share"], sum(mix[y][t] for t in LOCAL_TIERS) / sum(mix[y].values()))
+    report = {(a["data-figure"], i): _f(v) for table, a, cells in out.report.rows
+              if table == "trends" and "data-figure" in a for i, v in enumerate(cells[2:2 + len(out.years)])}
+    want = {(f["key"], i): trends["by_year"][str(y)][f["key"]] for f in trends["figures"]
+            for i, y in enumerate(out.years)}
+    assert_same(report, want, "trends: report table vs metrics.json")
+
+
+def test_crma_per_year(out: Outputs) -> None:
+    """The report's CRMA-per-year table = metrics.json details.crma_by_year = the
+    critical-materials-by-country query (contained element mass and share per entry, year and
+    country); its largest third-country share per entry and year = metrics.json resilience.crma."""
+    def key(entry: object, year: object, country: object) -> tuple[str, int, str]:
+        return str(entry).rsplit("#", 1)[-1], int(str(year)), str(country)
+
+    query = {key(r["entry"], r["year"], r["country"]): (float(r["element_kg"]), float(r["share"]))
+             for r in out.query("critical-materials-by-country")}
+    metrics = {key(r["entry"], r["year"], r["country"]): (r["element_kg"], r["share"])
+               for r in out.metrics["details"]["crma_by_year"]}
+    assert_same(metrics, query, "CRMA per year: metrics.json vs critical-materials-by-country")
+    report = {key(a["data-entry"], a["data-year"], a["data-country"]): (_f(c[4]), _f(c[5]))
+              for table, a, c in out.report.rows if table == "crma-by-year" and "data-entry" in a}
+    assert_same(report, metrics, "CRMA per year: report table vs metrics.json")
+    top: dict[str, float] = {}
+    for r in out.metrics["details"]["crma_by_year"]:
+        if r["third_country"]:
+            focus = f"{r['entry']}/{r['year']}"
+            top[focus] = max(top.get(focus, 0.0), r["share"])
+    crma = out.metrics["resilience"]["crma"]
+    assert_same({k: v["share"] for k, v in crma.items() if k in top}, top, "CRMA top third-country share")

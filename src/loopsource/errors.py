@@ -5,7 +5,16 @@ involved and the reason, so that the CLI can print it without a traceback.
 """
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+def did_you_mean(value: str, names: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` when one of ``names`` is close to ``value``, else ``""`` (the one
+    suggestion rule of every error message that names an unknown key or value)."""
+    close = difflib.get_close_matches(str(value), [str(n) for n in names], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class LoopsourceError(Exception):
@@ -71,7 +80,12 @@ class ShapesError(LoopsourceError):
 
 
 class ScenarioError(LoopsourceError):
-    """A scenario file is malformed."""
+    """A scenario file is malformed. Holds every problem found (``FILE:LINE: reason`` each), one
+    per line of the message."""
+
+    def __init__(self, message: str | list[str]):
+        self.problems: list[str] = [message] if isinstance(message, str) else list(message)
+        super().__init__("\n".join(self.problems))
 
 
 class TenderError(LoopsourceError):

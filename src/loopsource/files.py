@@ -18,9 +18,12 @@ from __future__ import annotations
 import math
 
 import os
+import shutil
 import signal
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +72,18 @@ def atomic_write(target: Path, data: bytes | str) -> None:
     target = output_target(shown)
     if isinstance(data, str):
         data = data.encode("utf-8")
+    try:
+        with removed_on_failure(target.parent):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_new(target, data)
+    except OSError as e:
+        raise OutputError(f"{shown}: cannot write: {e.strerror or e}") from None
+
+
+def _write_new(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``."""
     tmp = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".tmp", dir=target.parent)
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
         with os.fdopen(fd, "wb") as f:
@@ -80,14 +92,32 @@ def atomic_write(target: Path, data: bytes | str) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, target)
         tmp = None
-    except OSError as e:
-        raise OutputError(f"{shown}: cannot write: {e.strerror or e}") from None
     finally:
         if tmp is not None:
             try:
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+
+
+@contextmanager
+def removed_on_failure(path: Path) -> Iterator[None]:
+    """Run the block; if it fails, remove the folders it created for ``path``: the first of
+    ``path`` and its parents that did not exist before, with everything in it (a store's lock
+    file, a run's .runs folder). A failed command leaves no folder behind that it created, and
+    never removes one that was there before."""
+    path = Path(os.path.abspath(path))
+    first_new = None
+    for p in (path, *path.parents):
+        if p.exists() or p.is_symlink():
+            break
+        first_new = p
+    try:
+        yield
+    except BaseException:
+        if first_new is not None and first_new.is_dir() and not first_new.is_symlink():
+            shutil.rmtree(first_new, ignore_errors=True)
+        raise
 
 
 def _umask() -> int:

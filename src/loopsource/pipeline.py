@@ -15,13 +15,16 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from .analysis.metrics import metrics_of
 from .errors import OutputError, UsageError
-from .files import atomic_write, kill_point
+from .files import atomic_write, kill_point, removed_on_failure
+from .period import EVERYTHING, Period
 from .load.build import BuildResult, build
+from .load.mapping import ExportMapping, read_mapping
 from .progress import Progress as Meter, Tick, silent
 from .reason import DEFAULT_ENGINE, ReasonResult, reason
 from .render.passport import run_passports
@@ -29,7 +32,7 @@ from .render.report import render, to_json
 from .store import EmbeddedStore
 from .store.generations import remove_store_tree
 from .validate import ValidationReport, validate
-from .validate.settings import Settings, load_settings
+from .validate.context import FROM_COMMAND_LINE, FROM_DATA_DIR, ComplianceContext, resolve_context
 
 Progress = Callable[[str], None]
 SEVERITY_RANK = {"violation": 2, "warning": 1}
@@ -144,15 +147,29 @@ def _ours(path: Path, name: str) -> bool:
 
 
 def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: Path | None = None,
-        settings: Path | None = None, progress: Progress = lambda _m: None,
-        on_progress: Meter = silent) -> RunResult:
-    """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring)."""
-    t_all = time.perf_counter()
+        settings: Path | None = None, as_of: date | None = None, progress: Progress = lambda _m: None,
+        on_progress: Meter = silent, period: Period = EVERYTHING, mapping: Path | None = None) -> RunResult:
+    """Build, reason, validate and report ``data_dir`` into ``out_dir`` (see the module docstring).
+    ``period``: the purchases and loops the metrics and the report cover (validation sees all);
+    ``mapping``: a mapping file that reads ERP exports in place of contract files (docs/own-data.md).
+
+    The compliance context (as-of date, default today; the policy, default DATA_DIR/policy.yaml;
+    the settings) is recorded in the new store (validate.context), so that ``validate`` and
+    ``report`` on it give the same answer. A failed first run into a new folder removes it."""
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     check_out_dir(out_dir)
-    chosen = load_settings(settings)
+    export_mapping = read_mapping(mapping) if mapping is not None else None  # checked before anything is written
+    source = FROM_COMMAND_LINE
     if policy is None and (data_dir / "policy.yaml").is_file():
-        policy = data_dir / "policy.yaml"
+        policy, source = data_dir / "policy.yaml", FROM_DATA_DIR
+    context = resolve_context(None, as_of=as_of, policy=policy, settings=settings, policy_source=source)
+    with removed_on_failure(out_dir):
+        return _run(data_dir, out_dir, engine, context, progress, on_progress, period, export_mapping)
+
+
+def _run(data_dir: Path, out_dir: Path, engine: str, context: ComplianceContext, progress: Progress,
+         on_progress: Meter, period: Period, export_mapping: ExportMapping | None) -> RunResult:
+    t_all = time.perf_counter()
     try:
         runs = out_dir / _RUNS
         runs.mkdir(parents=True, exist_ok=True)
@@ -164,7 +181,7 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
         work = runs / f"{_next_run(runs)}.tmp"
         shutil.rmtree(work, ignore_errors=True)
         try:
-            produced = _produce(data_dir, work, engine, policy, chosen, progress, on_progress)
+            produced = _produce(data_dir, work, engine, context, progress, on_progress, period, export_mapping)
             final = work.with_name(work.name[: -len(".tmp")])
             work.rename(final)
             kill_point("run:renamed")
@@ -183,26 +200,30 @@ def run(data_dir: Path, out_dir: Path, *, engine: str = DEFAULT_ENGINE, policy: 
                      t_validate, t_report)
 
 
-def _produce(data_dir: Path, work: Path, engine: str, policy: Path | None, settings: Settings,
-             progress: Progress, on_progress: Meter) -> tuple:
+def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext,
+             progress: Progress, on_progress: Meter, period: Period = EVERYTHING,
+             mapping: ExportMapping | None = None) -> tuple:
     """Every stage into the folder ``work``: its store and the three output files."""
+    settings = context.settings
     store_dir = work / "store"
     progress(f"[1/4] building {store_dir} from {data_dir} ...")
-    built = build(data_dir, store_dir, on_progress=on_progress)
+    built = build(data_dir, store_dir, on_progress=on_progress, mapping=mapping)
     kill_point("run:built")
     gs = EmbeddedStore(store_dir)
     try:
         progress(f"[2/4] reasoning with {engine} ...")
         reasoned = reason(gs, engine, on_progress=on_progress)
         kill_point("run:reasoned")
-        progress("[3/4] validating (all profiles) ...")
+        context.record(gs, "run")
+        progress(f"[3/4] validating (all profiles) as of {context.as_of} ...")
         t = time.perf_counter()
-        validation = validate(gs, policy=policy, settings=settings, on_progress=on_progress)
+        validation = validate(gs, policy=context.policy, settings=settings, as_of=context.as_of,
+                              on_progress=on_progress, context=context.to_json())
         t_validate = time.perf_counter() - t
         progress("[4/4] reporting ...")
         t = time.perf_counter()
         metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress,
-                             hhi_guidelines=settings.hhi_guidelines)
+                             hhi_guidelines=settings.hhi_guidelines, period=period, as_of=context.as_of)
         on_progress(Tick("report", "rendering"))
         html = render(metrics, source=str(data_dir))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))

@@ -61,7 +61,7 @@ def transport_costs_text() -> str:
 # Ontology files loaded into the ontology graph, in order. alignments.ttl is deliberately
 # not here: mappings to CEON, IOF, GS1 and UNTP are documentation, not imported axioms.
 ONTOLOGY_FILES: tuple[str, ...] = ("loopsource.ttl", "materials.ttl", "vocabularies.ttl", "regions.ttl",
-                                   "procurement.ttl")
+                                   "procurement.ttl", "circularity.ttl")
 
 
 def ontology_texts() -> list[tuple[str, str]]:

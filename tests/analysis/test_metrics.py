@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from loopsource.errors import UsageError
+from loopsource.period import NoDataError
 from loopsource.analysis.metrics import (
     EARTH_RADIUS_KM, compute, distance_km, haversine_km, hhi, lfi_mci, material_terms, mci, tier,
 )
@@ -258,9 +259,8 @@ def test_filters_and_unknown_site():
     assert compute(snap, year=2024)["meta"]["purchased_mass_kg"] == 80
     assert compute(snap, year=2024, site="B")["meta"]["purchased_mass_kg"] == 30
     assert list(compute(snap, site="B2")["local_sourcing"]["by_site"]) == ["B2"]
-    empty = compute(snap, year=1999)
-    assert empty["circularity"]["circular_inflow_share"] is None
-    assert empty["local_sourcing"]["by_tier"]["global"]["mass_share"] is None
+    with pytest.raises(NoDataError, match=r"dated in 1999 \(the data covers 2023-03-01 to 2024-03-01\)"):
+        compute(snap, year=1999)  # no figures for a period without data
     with pytest.raises(UsageError):
         compute(snap, site="NOPE")
 
@@ -301,7 +301,10 @@ def test_mini_fixture_metrics_json(mini_dir: Path, build_store):
     assert r["supplier_hhi"] == {"M-AL": 10000, "M-LI": 10000, "M-PET": 10000}
     assert r["country_hhi"]["M-LI"] == 10000
     assert r["critical_inflow_share"] == pytest.approx(2500 / 2600)
-    assert m["compliance"] == {"conforms": None, "by_profile": {}}
+    # not validated: the contract keys say so; the keys beside them are empty (no as-of given)
+    assert m["compliance"] == {"conforms": None, "by_profile": {}, "as_of": None, "period": None,
+                               "not_checked": {}, "context": {}}
+    assert m["readiness"] is None
     gaps = {g["code"]: g for g in m["data_gaps"]}
     assert gaps["site_without_coordinates"]["examples"] == ["S-SUP2"]
     assert gaps["missing_circular_shares"]["examples"] == ["PO-3"]

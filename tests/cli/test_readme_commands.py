@@ -46,7 +46,7 @@ EXPECTED: dict[str, Expect] = {
          "  report:     out/report.html", "  metrics:    out/metrics.json", "  validation: out/validation.json")),
     # The stages one at a time, into ./.loopsource.
     "loopsource build data/demo": Expect(0, (".loopsource/current",), ("built .loopsource from data/demo",)),
-    "loopsource reason": Expect(0, (), ("reasoned with rules", "-> 7363 inferred triples")),
+    "loopsource reason": Expect(0, (), ("reasoned with rules", "-> 7367 inferred triples")),
     # The README's comment: "exit 1 on findings at --fail-on"; the demo's battery-grade lithium is
     # above the CRMA 65 % benchmark, a warning.
     "loopsource validate --profile eu-crma --fail-on warning": Expect(
@@ -55,17 +55,29 @@ EXPECTED: dict[str, Expect] = {
     "loopsource query single-source-materials --format csv": Expect(
         0, (), ("material,name,supplier,supplier_name,purchases,mass_kg\n",)),
     "loopsource report -o report.html": Expect(0, ("report.html",)),
+    # Reports: one year of the quick start's store; a year without data exits 2 and writes nothing.
+    "loopsource report --store out/store --year 2025 -o report-2025.html": Expect(0, ("report-2025.html",)),
+    "loopsource report --store out/store --year 2019": Expect(2),
     "loopsource scenario data/demo/scenarios/nearshore.yaml -o nearshore.html": Expect(0, ("nearshore.html",)),
     # Fails (exit 3, after writing the data) until the fix of the summary print is merged.
     "loopsource generate big --suppliers 20000": Expect(
         0, ("big/organisations.csv", "big/sites.csv", "big/materials.csv", "big/purchases.csv")),
     # Validation: exit 1, the output as the README shows it (the date is today's, so not compared).
     "loopsource validate --store out/store --as-of 2031-08-18": Expect(
-        1, (), ("loopsource validate: DOES NOT CONFORM: 9 violations, 24 warnings, 4 infos (6 profiles, as of 2031-08-18)",
+        1, (), ("loopsource validate: DOES NOT CONFORM: 11 violations, 32 warnings, 4 infos (6 profiles, as of "
+                "2031-08-18, purchases 2024–2025)", "as of 2031-08-18 (command line)",
+                "policy: data/demo/policy.yaml (sha256 ", ", recorded in the store)", "policy: 2 violations, 8 warnings",
                 "eu-crma: 0 violations, 11 warnings, 2 infos",
                 "    [CRMA-65] BatteryGradeLithium/2024: 0.858258 of the contained element comes from a single third "
                 "country", "eu-batteries: 5 violations, 3 warnings, 2 infos",
                 "    [BATT-8-CO] battery P-ORV-EVB75/S-ORV-LYO/2024: recycled cobalt share 0 is below the 0.16 minimum")),
+    # Readiness for future targets on the quick start's store (exit 0: a view, not a finding).
+    "loopsource readiness --store out/store --as-of 2027-01-01": Expect(
+        0, (), ("readiness as of 2027-01-01: 21 future target(s), 12 not met today",
+                "  2030-01-01 PPWR-7-A P-ORV-PET500/S-ORV-WRO (packaging unit x plant): post-consumer recycled plastic "
+                "share 23.4 % in 2025, target at least 30 %: gap 6.6 points",
+                "  2031-08-18 BATT-8-LI P-ORV-EVB75/S-ORV-LYO (battery model x plant): recycled lithium share 1.8 % in "
+                "2025, target at least 6 %: gap 4.2 points")),
     # Queries: the table's header and first row as the README shows them.
     "loopsource query local-sourcing-tiers --store out/store": Expect(
         0, (), ("plant      tier        purchases         mass_kg  mass_share  hyperlocal_km\n",
@@ -88,6 +100,14 @@ EXPECTED: dict[str, Expect] = {
     "loopsource passport P-ORV-EVB75 --store out/store --key key.pem -o signed.jsonld": Expect(0, ("signed.jsonld",)),
     "loopsource passport --verify signed.jsonld": Expect(
         0, (), ("signed.jsonld: signature verified (eddsa-jcs-2022, did:key:z6Mk",)),
+    # Your own data: blank templates, the class list, and the SAP sample through its mapping.
+    "loopsource init mydata": Expect(0, ("mydata/purchases.csv", "mydata/sites.csv", "mydata/mapping.yaml"),
+                                     ("wrote 14 files into mydata:",)),
+    "loopsource classes --format csv": Expect(
+        0, (), ("class,label,synonyms,parents\n", "PET,polyethylene terephthalate (PET),PETE; polyester terephthalate,")),
+    "loopsource run data/samples/sap-po/export --mapping data/mappings/sap-po.yaml --out sap-out": Expect(
+        0, ("sap-out/report.html", "sap-out/metrics.json"),
+        ("  build      26 rows, ", "circular inflow 31.7 %, circular outflow n/a, local (<= domestic) 53.3 %")),
 }
 
 # README commands run with other arguments because they take too long at the README's sizes:

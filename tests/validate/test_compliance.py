@@ -427,8 +427,14 @@ def test_cli_settings_and_hhi_bands(tmp_path):
     res = CliRunner().invoke(main, ["validate", "--store", str(out / "store"), "--profile", "eu-ppwr", "--as-of",
                                     "2030-03-01", "--settings", str(settings), "--format", "json"])
     assert res.exit_code == 0  # the 2030 minimums wait for 2030-06-30 (act + 3 years)
+    # Without --settings the store's recorded settings (run's) apply: the same answer as run's.
     res = CliRunner().invoke(main, ["validate", "--store", str(out / "store"), "--profile", "eu-ppwr", "--as-of",
                                     "2030-03-01", "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["context"]["settings"]["source"] == "recorded in the store"
+    defaults = tmp_path / "defaults.yaml"  # an empty settings file: the defaults, overriding the record
+    defaults.write_text("", encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", "--store", str(out / "store"), "--profile", "eu-ppwr", "--as-of",
+                                    "2030-03-01", "--settings", str(defaults), "--format", "json"])
     assert res.exit_code == 1 and "PPWR-7-A" in res.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("hhi_guidelines: 2010\n", encoding="utf-8")

@@ -397,7 +397,8 @@ def test_formats(mini_dir, build_store):
 
     report = validate(build_store(mini_dir), as_of=date(2031, 9, 1))
     data = json.loads(render(report, "json"))
-    assert set(data) == {"conforms", "results"}
+    # the contract keys, and beside them what the answer covers (docs/compliance.md)
+    assert set(data) == {"conforms", "results", "as_of", "period", "profiles", "context", "readiness"}
     assert all(set(r) == {"profile", "code", "severity", "focus", "path", "value", "message"} for r in data["results"])
     assert data["conforms"] == report.conforms
     text = render(report, "text")
@@ -405,6 +406,8 @@ def test_formats(mini_dir, build_store):
         assert p in text
     junit = ET.fromstring(render(report, "junit", "warning"))
     assert junit.tag == "testsuites" and int(junit.get("failures")) == len(report.at_or_above("warning"))
+    props = {p.get("name"): p.get("value") for p in junit.find("testsuite").iter("property")}
+    assert props["as_of"] == str(report.as_of) and props["period"] == "2024"  # mini: purchases of 2024
     html = render_html(report)
     assert html.startswith("<!doctype html>") and "BATT-8-LI" in html and "CRMA-65" in html
     with pytest.raises(UsageError, match="render_html"):

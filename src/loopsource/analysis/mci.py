@@ -99,6 +99,21 @@ def lfi_mci(mass_kg: float, v: float, w0: float, w_c: float, w_f: float, utility
     return lfi, max(0.0, 1 - lfi * 0.9 / utility)
 
 
+def utility_ratios(product: Product, notes: list[str]) -> tuple[float, float]:
+    """(L/L_av, U/U_av) of a product; U/U_av is 1 when the use intensities are empty (noted when
+    only one is given); NaN where a ratio cannot be formed. X = their product (EMF 2015, 2019)."""
+    l_ratio = product.lifetime_years / product.industry_lifetime_years if product.industry_lifetime_years else math.nan
+    if product.use_intensity is None or product.industry_use_intensity is None:
+        u_ratio = 1.0
+        if (product.use_intensity is None) != (product.industry_use_intensity is None):
+            notes.append("only one of use_intensity / industry_use_intensity given: U/U_av taken as 1")
+    elif product.industry_use_intensity > 0:
+        u_ratio = product.use_intensity / product.industry_use_intensity
+    else:
+        u_ratio = math.nan
+    return l_ratio, u_ratio
+
+
 def mci(product: Product, snapshot: Snapshot,
         _feedstock: Mapping[str, tuple[float, float, float]] | None = None) -> MciResult:
     """EMF 2015 MCI, multi-material form. F_R/F_U of each material come from the snapshot's purchases.
@@ -123,15 +138,7 @@ def mci(product: Product, snapshot: Snapshot,
     v, w0 = sum(x.virgin_kg for x in lines), sum(x.waste_kg for x in lines)
     w_c, w_f = sum(x.waste_collection_kg for x in lines), sum(x.waste_feedstock_kg for x in lines)
     w = w0 + (w_f + w_c) / 2
-    l_ratio = product.lifetime_years / product.industry_lifetime_years if product.industry_lifetime_years else math.nan
-    if product.use_intensity is None or product.industry_use_intensity is None:
-        u_ratio = 1.0
-        if (product.use_intensity is None) != (product.industry_use_intensity is None):
-            notes.append("only one of use_intensity / industry_use_intensity given: U/U_av taken as 1")
-    elif product.industry_use_intensity > 0:
-        u_ratio = product.use_intensity / product.industry_use_intensity
-    else:
-        u_ratio = math.nan
+    l_ratio, u_ratio = utility_ratios(product, notes)
     x = l_ratio * u_ratio
     lfi = value = None
     if big_m <= 0:
@@ -146,4 +153,4 @@ def mci(product: Product, snapshot: Snapshot,
                      v, w0, w_c, w_f, w, lfi, x if x == x else None, value, tuple(notes))
 
 
-__all__ = ["MciMaterial", "MciResult", "feedstock_shares", "material_terms", "lfi_mci", "mci"]
+__all__ = ["MciMaterial", "MciResult", "feedstock_shares", "material_terms", "lfi_mci", "mci", "utility_ratios"]

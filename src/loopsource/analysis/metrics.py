@@ -24,17 +24,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from ..definitions import HYPERLOCAL_KM, TIERS, local_share, ratio, single_sourced, supplier_of, weighted_mean
 from ..definitions import tier as tier_rule
 from ..errors import UsageError
+from ..period import EVERYTHING, Period, covered, require_data
 from ..progress import Progress, Tick, silent
 from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversine (loopsource.geo)
 from .inflow import Inflow, inflow_by, total
 from ..validate.concentration import DEFAULT_GUIDELINES, bands, hhi_of_shares
-from .compliance import crma_concentration
+from .compliance import crma_concentration, crma_country_rows
+from .trends import by_year
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
+from .mci2019 import Mci2019Result, biological_of, company_mci, feedstock, mci_2019
+from .cti import cti
 from ..store import GraphStore
 from .snapshot import Purchase, Site, Snapshot, read_snapshot
 from ..rdf.vocab import code_lists
@@ -54,6 +59,11 @@ M49_REGIONS: dict[str, str] = {"002": "Africa", "019": "Americas", "142": "Asia"
 METHODOLOGY = {
     "mci": "EMF-MCI-2015 (multi-material: V, W0, W_C, W_F summed over the bill of materials)",
     "circular_inflow": "WBCSD CTI: (recycled + reused mass) / purchased mass",
+    "cti": "WBCSD CTI v4.0: circular inflow = (recycled + reused + certified renewable mass) / purchased mass; "
+           "circular outflow = sum(mass x recovery potential x actual recovery) / outflow mass over products sold "
+           "and loops; % circularity = mass-weighted mean of both (docs/methodology.md)",
+    "mci_2019": "EMF-MCI-2019: per-material C_R, C_U, E_C, E_F (bom.csv, else products.csv), F_S and C_C, C_E for "
+                "biological materials; company level = mass-weighted mean over products sold (docs/methodology.md)",
     "hhi": bands().describe(),
     "crma": "Regulation (EU) 2024/1252 Art. 5(1)(d) benchmark (risk indicator): per Annex I entry (and grade) and "
             "year, the largest single third-country share of contained element mass",
@@ -173,45 +183,76 @@ def _sourcing(rows: list[tuple[Purchase, str, float | None]], plan: _Spend) -> d
 
 
 # ----------------------------------------------------------------------------- filter
-def filter_snapshot(snapshot: Snapshot, *, year: int | None = None, site: str | None = None) -> Snapshot:
-    """Purchases (and loops) of one year and/or one buyer site; everything else unchanged."""
+def filter_snapshot(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
+                    period: Period | None = None) -> Snapshot:
+    """Purchases (and loops) of one period (``period``, or the calendar ``year``: the one
+    definition in loopsource.period) and/or one buyer site; everything else unchanged."""
     if site is not None and site not in snapshot.sites:
         raise UsageError(f"--site {site}: no site with this id")
-    if year is None and site is None:
+    chosen = _period(year, period)
+    if chosen.everything and site is None:
         return snapshot
     purchases = tuple(p for p in snapshot.purchases
-                      if (year is None or p.date.year == year) and (site is None or p.buyer_site == site))
+                      if chosen.contains(p.date) and (site is None or p.buyer_site == site))
     loops = tuple(lp for lp in snapshot.loops
-                  if (year is None or lp.date.year == year) and (site is None or site in (lp.from_site, lp.to_site)))
-    return replace(snapshot, purchases=purchases, loops=loops)
+                  if chosen.contains(lp.date) and (site is None or site in (lp.from_site, lp.to_site)))
+    # products sold (sales.csv, per calendar year): of the years the period covers whole (a year's
+    # sales cannot be split); for one site, of the products that site makes (products.csv plant)
+    sales = tuple(s for s in snapshot.sales
+                  if chosen.contains(date(s.year, 1, 1)) and chosen.contains(date(s.year, 12, 31))
+                  and (site is None or ((p := snapshot.products.get(s.product)) is not None and p.plant == site)))
+    return replace(snapshot, purchases=purchases, loops=loops, sales=sales)
+
+
+def _period(year: int | None, period: Period | None) -> Period:
+    if period is not None and year is not None:
+        raise UsageError("give either a year or a period, not both")
+    return period if period is not None else Period.select(year=year) if year is not None else EVERYTHING
 
 
 # ----------------------------------------------------------------------------- compute
-def _validation_summary(validation: ValidationReport | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _validation_summary(validation: ValidationReport | None, as_of: date | None = None,
+                        context: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The ``compliance`` key: the contract keys (conforms, by_profile), and beside them the as-of
+    date, the period validation covered, which profiles could not be checked and why, and where
+    the as-of date, policy and settings came from (validate.context)."""
     if validation is None:
-        return {"conforms": None, "by_profile": {}}, []
+        return {"conforms": None, "by_profile": {}, "as_of": as_of.isoformat() if as_of else None,
+                "period": None, "not_checked": {}, "context": dict(context or {})}, []
     counts = validation.counts()
+    needs = dict(getattr(validation, "not_checked", {}) or {})
     by_profile = {prof: {"violations": int(c.get("violations", 0)), "warnings": int(c.get("warnings", 0)),
                          "infos": int(c.get("infos", 0))} for prof, c in sorted(counts.items())}
     results = []
     for r in validation.results:
         results.append({k: (None if getattr(r, k, None) is None else str(getattr(r, k)))
                         for k in ("profile", "code", "severity", "focus", "path", "value", "message")})
-    return {"conforms": bool(validation.conforms), "by_profile": by_profile}, results
+    day = getattr(validation, "as_of", None) or as_of
+    period = getattr(validation, "period", None)
+    return {"conforms": bool(validation.conforms), "by_profile": by_profile,
+            "as_of": day.isoformat() if day else None, "period": dict(period) if period else None,
+            "not_checked": needs, "context": dict(getattr(validation, "context", {}) or {})}, results
 
 
 Row = tuple[Purchase, str, float | None]  # a purchase with its tier and distance (km, None: no positions)
 
 
 def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = None,
-            validation: ValidationReport | None = None, hhi_guidelines: str = DEFAULT_GUIDELINES) -> dict[str, Any]:
+            validation: ValidationReport | None = None, hhi_guidelines: str = DEFAULT_GUIDELINES,
+            period: Period | None = None, as_of: date | None = None,
+            context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The metrics.json document. Contract keys: local_sourcing, circularity, resilience, compliance.
 
-    Extra keys for the report: ``meta`` (methodology, filters, counts), ``warnings``,
-    ``data_gaps`` and ``details`` (tables behind the charts). Data gaps are listed in a fixed
-    order: unknown sites, circularity gaps, then gaps of sites and spend.
+    Extra keys for the report: ``meta`` (methodology, filters, counts), ``period`` (the dates
+    covered), ``trends`` (the headline figures per year), ``warnings``, ``data_gaps`` and
+    ``details`` (tables behind the charts). Data gaps are listed in a fixed order: unknown
+    sites, circularity gaps, then gaps of sites and spend. A ``year`` or ``period`` with no
+    purchase and no loop raises NoDataError (exit 2).
     """
-    snap = filter_snapshot(snapshot, year=year, site=site)
+    sel = _period(year, period)
+    snap = filter_snapshot(snapshot, site=site, period=sel)
+    if not snap.purchases and not snap.loops:
+        require_data(sel, [p.date for p in snapshot.purchases] + [lp.date for lp in snapshot.loops])
     warnings: list[str] = []
     gaps: list[dict[str, Any]] = []
     rows, unknown_sites = _classify(snap)
@@ -223,16 +264,18 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     local = _local_sourcing(snap, rows, plan)
     circ = _circularity(snap, gaps)
     resilience, org_mass, country_mass = _resilience(snap, rows, circ.total_mass)
-    compliance, results = _validation_summary(validation)
+    compliance, results = _validation_summary(validation, as_of, context)
     _site_gaps(snap, gaps)
     chosen = bands(hhi_guidelines)
     details = _details(snap, rows, circ.mci_results, org_mass, country_mass, results, hhi_guidelines)
+    details["mci_2019"] = {pid: r.as_dict() for pid, r in circ.mci_2019.items()}
+    details["crma_by_year"] = crma_country_rows(snap)
     details["compliance_assessments"] = [
         {"profile": a.profile, "focus": a.focus, "scope": a.scope, "evidence": a.evidence, "figures": a.figures,
          "findings": list(a.findings), "status": a.status} for a in getattr(validation, "assessments", ())]
     meta = {
         "methodology": {**METHODOLOGY, "hhi": chosen.describe()},
-        "filters": {"year": year, "site": site},
+        "filters": {**sel.as_dict(), "site": site},
         "hhi_guidelines": chosen.name,
         "hhi_thresholds": [chosen.moderate_from, chosen.high_above],
         "hyperlocal_km": HYPERLOCAL_KM,
@@ -246,8 +289,12 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
         "loop_mass_kg": circ.loop_mass,
         "validated": validation is not None,
     }
+    period_doc = {**covered(p.date for p in snap.purchases), "selection": sel.label()}
+    readiness = validation.readiness_json() if hasattr(validation, "readiness_json") else None
     return {"local_sourcing": local, "circularity": circ.document, "resilience": resilience,
-            "compliance": compliance, "meta": meta, "warnings": warnings, "data_gaps": gaps, "details": details}
+            "compliance": compliance, "meta": meta, "period": period_doc,
+            "trends": by_year(snap, rows, plan.rates, plan.unit if plan.rates is not None else None),
+            "warnings": warnings, "data_gaps": gaps, "details": details, "readiness": readiness}
 
 
 def _gap(gaps: list[dict[str, Any]], code: str, items: list[str], message: str) -> None:
@@ -295,6 +342,7 @@ class _Circularity:
     mci_results: dict[str, MciResult]
     total_mass: float  # purchased kg (summed per material, as the shares are)
     loop_mass: float
+    mci_2019: dict[str, Mci2019Result]
 
 
 def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
@@ -317,6 +365,10 @@ def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
     loop_mass = sum(outflow.values())
     feed = feedstock_shares(snap)
     mci_results = {pid: mci(snap.products[pid], snap, feed) for pid in sorted(snap.products)}
+    bio = biological_of(snap)
+    cti_inflow = inflow_by(snap.purchases, lambda p: p.material, bio)
+    feed19 = feedstock(snap)
+    mci19 = {pid: mci_2019(snap.products[pid], snap, feed19) for pid in sorted(snap.products)}
     document = {
         "circular_inflow_share": overall.circular_inflow_share,
         "by_material": _inflow_rows(by_material),
@@ -325,12 +377,22 @@ def _circularity(snap: Snapshot, gaps: list[dict[str, Any]]) -> _Circularity:
         "circular_outflow_share": ratio(sum(v for k, v in outflow.items() if k in CIRCULAR_STRATEGIES), loop_mass),
         "outflow_by_strategy": outflow,
         "mci": {pid: r.mci for pid, r in mci_results.items()},
+        # issue 16 (docs/methodology.md): the loop figure under its honest name, WBCSD CTI v4.0,
+        # the MCI after its 2019 revision with per-material inputs, and the company-level MCI
+        "loop_recovery_share": ratio(sum(v for k, v in outflow.items() if k in CIRCULAR_STRATEGIES), loop_mass),
+        "cti": cti(total(cti_inflow.values()), cti_inflow, snap.products, snap.sales, snap.loops,
+                   CIRCULAR_STRATEGIES, bio),
+        "mci_2019": {pid: r.mci for pid, r in mci19.items()},
+        "mci_company": company_mci(mci19, snap.sales, snap.products, snap.fx),
     }
     if not snap.loops:
         _gap(gaps, "no_loops", ["loops.csv"], "no end-of-use loops: circular outflow share is null")
     _gap(gaps, "product_without_bom", [pid for pid, p in snap.products.items() if not p.bom],
          "products without a bill of materials: MCI not computed")
-    return _Circularity(document, mci_results, overall.mass_kg, loop_mass)
+    if not snap.sales:
+        _gap(gaps, "no_sales", ["sales.csv"], "no products sold in the selection: CTI circular outflow, "
+             "% circularity and the company-level MCI are null; the report shows the loop recovery share")
+    return _Circularity(document, mci_results, overall.mass_kg, loop_mass, mci19)
 
 
 def _inflow_rows(groups: Mapping[str, Inflow]) -> dict[str, dict[str, Any]]:
@@ -505,7 +567,9 @@ def _details(snap: Snapshot, rows: list[Row], mci_results: Mapping[str, MciResul
 
 def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None = None,
                validation: ValidationReport | None = None, progress: Callable[[str], None] = lambda _m: None,
-               on_progress: Progress = silent, hhi_guidelines: str = DEFAULT_GUIDELINES) -> dict[str, Any]:
+               on_progress: Progress = silent, hhi_guidelines: str = DEFAULT_GUIDELINES,
+               period: Period | None = None, as_of: date | None = None,
+               context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`.
     ``progress`` takes log lines, ``on_progress`` the steps with their counts (loopsource.progress)."""
     progress(f"reading {store.description} ...")
@@ -515,7 +579,8 @@ def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None =
     on_progress(Tick("report", "reading the graph", n, None, "purchases", final=True))
     progress(f"computing metrics over {n:,} purchases ...")
     on_progress(Tick("report", "computing metrics"))
-    metrics = compute(snapshot, year=year, site=site, validation=validation, hhi_guidelines=hhi_guidelines)
+    metrics = compute(snapshot, year=year, site=site, validation=validation, hhi_guidelines=hhi_guidelines,
+                      period=period, as_of=as_of, context=context)
     on_progress(Tick("report", "computing metrics", n, None, "purchases", final=True))
     return metrics
 

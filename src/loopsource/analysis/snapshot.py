@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pyoxigraph as ox
@@ -59,6 +59,7 @@ class Material:
     plastic: bool
     crma_entry: str | None = None  # key of its Annex I entry (e.g. BatteryGradeLithium), when strategic
     element_share: float = 1.0  # mass fraction of its class's element (validate.crma.element_share)
+    biological: bool = False  # its class is under ls:BiologicalMaterial (renewable: wood, paper, cotton)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,33 @@ class Loop:
 
 
 @dataclass(frozen=True)
+class BomLine:
+    """One bill-of-materials line with its own end-of-use inputs (bom.csv optional columns; None:
+    not given on the line, the product's value applies -- see analysis.mci2019)."""
+
+    material: str
+    mass_kg: float  # per unit of product
+    collection_recycling_share: float | None = None  # C_R
+    collection_reuse_share: float | None = None  # C_U
+    recycling_efficiency_eol: float | None = None  # E_C
+    recycling_efficiency_feedstock: float | None = None  # E_F
+    collection_composting_share: float | None = None  # C_C (biological materials, MCI 2019)
+    collection_energy_recovery_share: float | None = None  # C_E (biological materials, MCI 2019)
+    recovery_potential: float | None = None  # WBCSD CTI v4.0
+
+
+@dataclass(frozen=True)
+class Sale:
+    """Units of a product sold in a calendar year (sales.csv)."""
+
+    product: str
+    year: int
+    units: float
+    revenue: float | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
 class Product:
     id: str
     name: str
@@ -111,6 +139,8 @@ class Product:
     bom: tuple[tuple[str, float], ...]  # (material id, kg per unit)
     plant: str | None = None  # products.csv 'plant': the one plant (site id) that makes it
     capacity_kwh: float | None = None  # batteries: rated energy (products.csv capacity_kwh)
+    bom_lines: tuple[BomLine, ...] = ()  # the bill of materials with each line's own inputs, by material
+    recovery_potential: float | None = None  # WBCSD CTI v4.0 (products.csv recovery_potential)
 
 
 @dataclass(frozen=True)
@@ -183,7 +213,7 @@ class Snapshot:
     markets: tuple[Market, ...] = ()
     hubs: tuple[Hub, ...] = ()
     plant_products: tuple[PlantProduct, ...] = ()
-
+    sales: tuple[Sale, ...] = ()  # sales.csv, sorted by (product, year)
 
 
 def _ancestors(start: str, parents: dict[str, list[str]]) -> set[str]:
@@ -322,6 +352,8 @@ class _Records:
     loops: list[Loop] = field(default_factory=list)
     products_raw: list[str] = field(default_factory=list)
     bom: dict[str, list[tuple[str, float]]] = field(default_factory=lambda: defaultdict(list))
+    bom_lines: dict[str, list[BomLine]] = field(default_factory=lambda: defaultdict(list))
+    sales: list[Sale] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
     upstream: list[Upstream] = field(default_factory=list)
     fx: dict[str, float] = field(default_factory=dict)
@@ -363,7 +395,9 @@ def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[
     products = {}
     for s in rec.products_raw:
         product = _product(px.props[s], rec.bom, px.ident(px.props[s].get(L + "madeAt>")) or None)
-        products[product.id] = product
+        products[product.id] = replace(product, bom_lines=tuple(sorted(rec.bom_lines.get(product.id, ()),
+                                                                       key=lambda b: b.material)),
+                                       recovery_potential=number(px.props[s].get(L + "recoveryPotential>")))
     return Snapshot(
         organisations=dict(sorted(rec.orgs.items())), sites=dict(sorted(rec.sites.items())),
         materials=dict(sorted(rec.materials.items())), purchases=tuple(sorted(rec.purchases, key=lambda p: p.id)),
@@ -372,7 +406,8 @@ def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[
         upstream=tuple(sorted(rec.upstream, key=lambda u: (u.site, u.upstream_site, u.material))),
         fx=dict(sorted(rec.fx.items())), markets=tuple(sorted(rec.markets, key=lambda m: m.id)),
         hubs=tuple(sorted(rec.hubs, key=lambda h: h.id)),
-        plant_products=tuple(sorted(rec.plant_products, key=lambda p: (p.product, p.plant))))
+        plant_products=tuple(sorted(rec.plant_products, key=lambda p: (p.product, p.plant))),
+        sales=tuple(sorted(rec.sales, key=lambda x: (x.product, x.year))))
 
 
 def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
@@ -396,8 +431,13 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
         elif t == L + "Product>":
             rec.products_raw.append(s)
         elif t == L + "BomLine>":
-            rec.bom[px.ident(v.get(L + "bomLineOf>"))].append((px.ident(v.get(L + "material>")),
-                                                                number(v[L + "massKg>"]) or 0.0))
+            line = _bom_line(px, v)
+            rec.bom[px.ident(v.get(L + "bomLineOf>"))].append((line.material, line.mass_kg))
+            rec.bom_lines[px.ident(v.get(L + "bomLineOf>"))].append(line)
+        elif t == L + "Sale>":
+            rec.sales.append(Sale(px.ident(v.get(L + "product>")), int(number(v.get(L + "salesYear>")) or 0),
+                                  number(v.get(L + "unitsSold>")) or 0.0, number(v.get(L + "revenue>")),
+                                  lexical(v.get(L + "currency>"))))
         elif t == L + "Candidate>":
             rec.candidates.append(Candidate(px.ident(v.get(L + "site>")), px.ident(v.get(L + "material>")),
                                             number(v[L + "capacityKg>"]) or 0.0, number(v.get(L + "unitPrice>")),
@@ -413,6 +453,16 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
     material = _material(px, ts, v)
     if material is not None:
         rec.materials[material.id] = material
+
+
+def _bom_line(px: _Pivot, v: dict[str, str]) -> BomLine:
+    """A BOM line with the end-of-use inputs it gives itself (ontology/circularity.ttl)."""
+    def n(name: str) -> float | None:
+        return number(v.get(L + name + ">"))
+    return BomLine(px.ident(v.get(L + "material>")), number(v[L + "massKg>"]) or 0.0,
+                   n("lineCollectionRecyclingShare"), n("lineCollectionReuseShare"), n("lineRecyclingEfficiencyEol"),
+                   n("lineRecyclingEfficiencyFeedstock"), n("collectionCompostingShare"),
+                   n("collectionEnergyRecoveryShare"), n("recoveryPotential"))
 
 
 def _read_network_subject(px: _Pivot, t: str, v: dict[str, str], rec: _Records) -> bool:
@@ -482,7 +532,8 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
     return Material(
         lexical(v[ID]) or "", lexical(v.get(NAME)) or "", local_name(cls),
         entry is not None, crma.is_critical(closure, grade), any(px.is_a(x, L + "Plastic>") for x in ts),
-        entry.key if entry else None, crma.element_share(closure, number(v.get(L + "elementShare>"))))
+        entry.key if entry else None, crma.element_share(closure, number(v.get(L + "elementShare>"))),
+        any(px.is_a(x, L + "BiologicalMaterial>") for x in ts))
 
 
 def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: str | None) -> Product:
@@ -503,6 +554,7 @@ def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: 
         bom=tuple(sorted(bom.get(pid, ()))), plant=plant, capacity_kwh=n("capacityKwh"))
 
 
-__all__ = ["Snapshot", "Organisation", "Site", "Material", "Purchase", "Loop", "Product", "Candidate", "Upstream",
+__all__ = ["Snapshot", "Organisation", "Site", "Material", "Purchase", "Loop", "Product", "BomLine", "Sale",
+           "Candidate", "Upstream",
            "Market", "Hub", "PlantProduct",
            "read_snapshot", "snapshot_from_stream", "snapshot_from_triples"]

@@ -7,6 +7,7 @@ go to stderr. Each stage's commands live in their own module, imported when one 
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import os
@@ -29,13 +30,14 @@ log = logging.getLogger("loopsource")
 _COMMANDS = {
     "build": "build", "export": "build", "generate": "build",
     "reason": "reason",
-    "validate": "validate", "profiles": "validate",
+    "validate": "validate", "profiles": "validate", "readiness": "validate",
     "queries": "query", "query": "query", "serve": "serve",
     "report": "report", "run": "report",
     "scenario": "scenario",
     "network": "network",
     "tender": "tender",
     "passport": "passport",
+    "init": "own_data", "classes": "own_data",
 }
 
 
@@ -66,7 +68,11 @@ class _Group(click.Group):
             click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written.", err=True)
             ctx.exit(e.exit_code)
         except LoopsourceError as e:
-            click.echo(f"error: {e}", err=True)
+            lines = str(e).splitlines() or [""]
+            for line in lines:
+                click.echo(f"error: {line}", err=True)
+            if len(getattr(e, "problems", ())) > 1:
+                click.echo(f"{len(lines)} problems found; nothing was written.", err=True)
             ctx.exit(e.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
@@ -98,8 +104,16 @@ def main(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
 
 
-def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """--store / --endpoint / --update-endpoint / --timeout, shared by every command that uses a graph."""
+def store_options(f: Callable[..., Any] | None = None, *, default_to_current: bool = True) -> Any:
+    """--store / --endpoint / --update-endpoint / --timeout, shared by every command that uses a graph.
+
+    Without --store and --endpoint a command uses the current store (store.current: the one the
+    last 'run' or 'build' in this folder wrote, else ./.loopsource) and says so on stderr;
+    ``default_to_current=False`` leaves --store unset (build: it writes ./.loopsource)."""
+    if f is None:
+        return lambda g: store_options(g, default_to_current=default_to_current)
+    if default_to_current:
+        f = _with_current_store(f)
     f = click.option("--timeout", type=float, default=60.0, show_default=True,
                      help="Seconds to wait for a remote endpoint; for 'query', also the time limit of a "
                           "query on the embedded store.")(f)
@@ -109,8 +123,32 @@ def store_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--endpoint", metavar="QUERY_URL",
                      help="Use a remote SPARQL 1.1 endpoint instead of the embedded store.")(f)
     f = click.option("--store", type=click.Path(path_type=Path), default=None,
-                     help="Embedded store folder [default: ./.loopsource].")(f)
+                     help="Embedded store folder [default: the current store named in ./.loopsource-store "
+                          "(set by 'run' and 'build'), else ./.loopsource].")(f)
     return f
+
+
+def _with_current_store(f: Callable[..., Any]) -> Callable[..., Any]:
+    """The command with ``store`` resolved through store.current.default_store when neither
+    --store nor --endpoint is given (the one place commands find their default store)."""
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("store") is None and not kwargs.get("endpoint"):
+            from ..store.current import default_store
+
+            choice = default_store()
+            kwargs["store"] = choice.path
+            note(f"store: {choice.path} ({choice.why})")
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def note(message: str) -> None:
+    """A line on stderr that --quiet silences (which store, which policy: context, not results)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or not ctx.find_root().params.get("quiet"):
+        click.echo(message, err=True)
 
 
 def note_if_stale(store: Any, what: str) -> None:

@@ -11,19 +11,33 @@ import pyoxigraph as ox
 from ..load.build import build
 from ..files import atomic_write
 from ..store import DEFAULT_STORE, graph_name, open_store
-from . import main, meter, progress, store_options
+from . import main, meter, note, progress, store_options
 
 
 @main.command("build")
 @click.argument("data_dir", type=click.Path(path_type=Path))
-@store_options
+@store_options(default_to_current=False)
 @click.option("--skip-invalid", is_flag=True,
               help="Build from the valid rows; write rejected rows with their reasons to STORE.rejected.csv.")
+@click.option("--mapping", type=click.Path(path_type=Path), metavar="FILE",
+              help="Mapping file (YAML) that reads ERP exports in DATA_DIR in place of contract files: their "
+                   "columns, code values and conventions (docs/own-data.md; data/mappings/ has ready-made ones).")
 def build_cmd(data_dir: Path, store: Path | None, endpoint: str | None, update_endpoint: str | None,
-              timeout: float, skip_invalid: bool) -> None:
-    """Build the graph from the CSV files in DATA_DIR (ontology, asserted data; inferred emptied)."""
+              timeout: float, skip_invalid: bool, mapping: Path | None) -> None:
+    """Build the graph from the CSV files in DATA_DIR (ontology, asserted data; inferred emptied).
+
+    The store built (--store, default ./.loopsource) becomes the current store of this folder:
+    the other commands use it without --store.
+    """
+    from ..load.mapping import read_mapping
+    from ..store.current import set_current
+
+    export_mapping = read_mapping(mapping) if mapping is not None else None
     target = open_store(None, endpoint, update_endpoint, timeout=timeout) if endpoint else (store or DEFAULT_STORE)
-    result = build(data_dir, target, skip_invalid=skip_invalid, on_progress=meter())
+    result = build(data_dir, target, skip_invalid=skip_invalid, on_progress=meter(), mapping=export_mapping)
+    if not endpoint:
+        current = set_current(Path(str(target)), f"loopsource build {data_dir}")
+        note(f"current store: {current} (other commands use it without --store)")
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo(f"built {result.store} from {data_dir} in {result.seconds:.2f}s")

@@ -7,7 +7,6 @@ another stage's libraries at start-up.
 """
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -17,10 +16,7 @@ import click
 from click.shell_completion import CompletionItem
 
 
-def did_you_mean(value: str, names: Iterable[str]) -> str:
-    """``"; did you mean 'x'?"`` when one of ``names`` is close to ``value``, else ``""``."""
-    close = difflib.get_close_matches(value, list(names), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+from ..errors import did_you_mean  # noqa: E402 (re-exported: the one suggestion rule)
 
 
 class IsoDate(click.ParamType):
@@ -148,3 +144,15 @@ class QueryParam(click.Tuple):
         except LoopsourceError as e:
             self.fail(str(e), param, ctx)
         return pname, text
+
+
+def period_options(f: Any) -> Any:
+    """--year / --from / --to (loopsource.period, the one definition of a report's period), for
+    run and report. The command receives ``year``, ``date_from`` and ``date_to``."""
+    f = click.option("--to", "date_to", type=IsoDate(), metavar="DATE",
+                     help="Only purchases and loops dated on or before DATE (YYYY-MM-DD).")(f)
+    f = click.option("--from", "date_from", type=IsoDate(), metavar="DATE",
+                     help="Only purchases and loops dated on or after DATE (YYYY-MM-DD).")(f)
+    f = click.option("--year", type=click.IntRange(1, 9999), metavar="YYYY",
+                     help="Only purchases and loops dated in this calendar year (not with --from/--to).")(f)
+    return f

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..errors import PassportError, UsageError
-from ..files import atomic_write
+from ..files import atomic_write, removed_on_failure
 from ..rdf.vocab import LS
 from . import FindingsExit, main, note_if_stale, progress, store_options
 from .params import IsoDate
@@ -54,7 +54,7 @@ def _verify_file(path: Path, schema_file: Path | None) -> None:
 @click.argument("product_id", required=False)
 @click.option("--all", "all_products", is_flag=True,
               help="A passport for every product, into the folder -o names (<id>.jsonld and <id>.html).")
-@store_options
+@store_options(default_to_current=False)  # --verify needs no store; open_store finds the current one
 @click.option("--format", "fmt", type=click.Choice(["jsonld", "html"]), default=None,
               help="jsonld (the credential) or html (a page of the same figures) [default: from the -o suffix, "
                    "else jsonld; with --all both].")
@@ -69,7 +69,8 @@ def _verify_file(path: Path, schema_file: Path | None) -> None:
               help="Check every passport against this JSON Schema (e.g. the UNTP DPP schema) before writing; "
                    "exit 1 and write nothing when one does not validate. Nothing is fetched.")
 @click.option("--as-of", type=IsoDate(), default=None,
-              help="Date of the conformity claims (rules in force on it) and validFrom [default: today].")
+              help="Date of the conformity claims (rules in force on it) and validFrom [default: the date "
+                   "the store records ('run'), else today].")
 @click.option("--factors", type=click.Path(path_type=Path), default=None,
               help="YAML file of transport emission factors (g CO2e per tonne-km per mode) overriding the defaults.")
 @click.option("--settings", "settings_file", type=click.Path(path_type=Path), metavar="FILE",
@@ -114,6 +115,7 @@ def _make(product_id: str | None, output: Path | None, fmt: str | None, key_file
     from ..render.passport import passport_files
     from ..scenario import load_factors
     from ..store import open_store
+    from ..validate.context import resolve_context
     from ..validate.settings import load_settings
 
     # Everything that needs no store is checked first.
@@ -122,12 +124,14 @@ def _make(product_id: str | None, output: Path | None, fmt: str | None, key_file
     key = load_private_key(key_file) if key_file is not None else None
     schema = load_schema(schema_file) if schema_file is not None else None
     emission_factors = load_factors(factors)
-    settings = load_settings(settings_file)
+    load_settings(settings_file)  # a bad settings file is reported before the store is opened
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     try:
+        # the store's recorded as-of date and settings ('run') unless given: the claims agree with validate
+        ctx = resolve_context(gs, as_of=as_of, settings=settings_file)
         note_if_stale(gs, "the passport")
-        progress(f"reading {gs.description} and validating on {as_of or 'today'} ...")
-        inputs = read_inputs(gs, as_of=as_of, settings=settings)
+        progress(f"reading {gs.description} and validating on {ctx.as_of} ({ctx.as_of_source}) ...")
+        inputs = read_inputs(gs, as_of=ctx.as_of, settings=ctx.settings)
     finally:
         gs.close()
     products = product_ids(inputs) if product_id is None else [product_id]
@@ -165,8 +169,9 @@ def _make(product_id: str | None, output: Path | None, fmt: str | None, key_file
 def _write(files: dict[str, str], product_id: str | None, output: Path | None) -> None:
     if product_id is None:
         assert output is not None
-        for name, text in files.items():
-            atomic_write(output / name, text)
+        with removed_on_failure(output):  # a folder made here is removed again when a write fails
+            for name, text in files.items():
+                atomic_write(output / name, text)
         progress(f"wrote {len(files)} files for {len({n.rsplit('.', 1)[0] for n in files})} products into {output}")
         return
     (text,) = files.values()

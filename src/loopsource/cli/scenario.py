@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import ScenarioError
 from ..files import atomic_write
 from ..analysis.snapshot import read_snapshot
 from ..render.scenario import render_html
@@ -31,14 +32,26 @@ def scenario_cmd(files: tuple[Path, ...], store: Path | None, endpoint: str | No
     """
     fmt = fmt or ("json" if output is not None and output.suffix.lower() == ".json" else "html")
     # Form errors first (they need no store), then the data, then references to the data.
-    scenarios = [parse_scenario(f) for f in files]
+    scenarios, problems = [], []
+    for f in files:  # every file's problems at once
+        try:
+            scenarios.append(parse_scenario(f))
+        except ScenarioError as e:
+            problems += e.problems
+    if problems:
+        raise ScenarioError(problems)
     emission_factors = load_factors(factors)
     gs = open_store(store, endpoint, update_endpoint, timeout=timeout, read_only=True)
     note_if_stale(gs, "the scenario")
     progress(f"reading {gs.description} ...")
     snapshot = read_snapshot(gs)
     for sc in scenarios:
-        check_scenario(sc, snapshot)
+        try:
+            check_scenario(sc, snapshot)
+        except ScenarioError as e:
+            problems += e.problems
+    if problems:
+        raise ScenarioError(problems)
     progress(f"applying {len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''} "
              f"to {len(snapshot.purchases)} purchases ...")
     doc = compare(snapshot, scenarios, emission_factors)

@@ -19,10 +19,10 @@ from typing import IO
 import click
 
 from ..errors import StoreError, UsageError
-from ..store import DEFAULT_STORE, drop_graph_copies
+from ..store import drop_graph_copies
 from ..store.generations import pin_current, writer_lock
 from ..store.server import GRACE, Guard, GuardedServer
-from . import main
+from . import main, note
 from .params import Address, HostPort
 
 TOKEN_ENV = "LOOPSOURCE_SERVE_TOKEN"
@@ -83,7 +83,8 @@ def _token(writable: bool) -> tuple[str | None, bool]:
 
 @main.command("serve")
 @click.option("--store", type=click.Path(path_type=Path), default=None,
-              help="Embedded store folder [default: ./.loopsource].")
+              help="Embedded store folder [default: the current store named in ./.loopsource-store, else "
+                   "./.loopsource].")
 @click.option("--bind", "bind_to", type=HostPort(), default="127.0.0.1:7878", show_default=True, metavar="HOST:PORT",
               help="Address to listen on ([::1]:PORT for IPv6). Not loopback: needs --allow-remote.")
 @click.option("--writable", is_flag=True,
@@ -96,7 +97,13 @@ def _token(writable: bool) -> tuple[str | None, bool]:
 def serve_cmd(store: Path | None, bind_to: Address, writable: bool, timeout: float, allow_remote: bool) -> None:
     """Serve the embedded store as a SPARQL 1.1 endpoint (Oxigraph's server behind a guard), read-only
     by default. Cross-site requests are refused; see docs/security.md."""
-    root = store or DEFAULT_STORE
+    if store is None:  # the current store (store.current), as for every other command
+        from ..store.current import default_store
+
+        choice = default_store()
+        note(f"store: {choice.path} ({choice.why})")
+        store = choice.path
+    root = store
     # The generation is located without opening it: RocksDB allows one writer, and the server
     # must be the only process that has the database open while it runs. It is pinned, so a
     # build beside the server does not remove it.

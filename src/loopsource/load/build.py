@@ -19,12 +19,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .. import resources
-from ..files import atomic_write
+from ..files import atomic_write, removed_on_failure
 from ..progress import Progress, Tick, counting, silent
 from ..rdf.vocab import GRAPHS
 from ..store import EmbeddedStore, GraphStore, Stream, as_ntriples
 from ..store.meta import activity_triples
 from .loader import LoadResult, load_directory
+from .mapping import ExportMapping
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +50,11 @@ def ontology_graph_parts() -> list[tuple[str, ox.RdfFormat]]:
 
 
 def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = False,
-          on_progress: Progress = silent) -> BuildResult:
+          on_progress: Progress = silent, mapping: ExportMapping | None = None) -> BuildResult:
     """Load ``data_dir`` and replace the store's ontology and asserted graphs (inferred: emptied, stale).
 
-    ``on_progress`` hears the CSV-derived triples as they are loaded (loopsource.progress)."""
+    ``on_progress`` hears the CSV-derived triples as they are loaded (loopsource.progress);
+    ``mapping`` reads ERP exports in place of contract files (load/mapping.py)."""
     t0 = time.perf_counter()
     started = datetime.now(timezone.utc)
     onto = ontology_graph_parts()
@@ -73,12 +75,13 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
                 write(chunk)
                 loaded_triples(chunk.count(b"\n"))
 
-            box.append(load_directory(Path(data_dir), skip_invalid=skip_invalid, sink=counted))
+            box.append(load_directory(Path(data_dir), skip_invalid=skip_invalid, sink=counted, mapping=mapping))
             for _, text, fmt in box[0].user_rdf:
                 write(as_ntriples(text, fmt))
 
         graphs = {GRAPHS.ontology: onto, GRAPHS.inferred: [], GRAPHS.meta: [(meta, ox.RdfFormat.N_TRIPLES)]}
-        gs: GraphStore = EmbeddedStore.create(store, graphs, Stream(GRAPHS.asserted, produce))
+        with removed_on_failure(store):  # a failed first build leaves no empty store folder
+            gs: GraphStore = EmbeddedStore.create(store, graphs, Stream(GRAPHS.asserted, produce))
         loaded = box[0]
     else:
         # A server gets the CSV-derived triples in batches as the loader makes them (the loader
@@ -88,7 +91,7 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
         loaded_triples = counting(on_progress, "build", STEP, "triples")
 
         def produce_remote(write) -> None:
-            box.append(load_directory(Path(data_dir), skip_invalid=skip_invalid, sink=write))
+            box.append(load_directory(Path(data_dir), skip_invalid=skip_invalid, sink=write, mapping=mapping))
 
         def asserted_parts():
             for chunk in pulled(produce_remote):

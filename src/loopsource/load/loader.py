@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -19,10 +18,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import InputError, Problem
+from .circularity import CircularityRows
 from .compliance import material_columns, product_columns, purchase_columns
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
 from .network import NetworkRows
-from ..files import MAX_CSV_BYTES, MAX_RDF_BYTES, read_input
+from ..files import MAX_RDF_BYTES
+from .classes import class_index
+from .mapping import ExportMapping
+from .source import MAX_FIELD_CHARS, Sources
 from .jsonld import inline_known_contexts
 from .rows import MAX_VALUE, IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
@@ -31,8 +34,6 @@ from ..rdf.vocab import (
 )
 
 log = logging.getLogger(__name__)
-
-
 
 
 @dataclass(frozen=True)
@@ -64,30 +65,11 @@ MAX_INTENSITY = Decimal(1_000_000)  # uses per year
 MAX_DAYS = Decimal(36_500)  # a lead time: a hundred years
 MAX_RATE = Decimal(1_000_000)  # an exchange rate, a unit price per kg
 
-# Limits of one CSV record and one user RDF file (docs/security.md); far above real exports.
-MAX_LINE_CHARS = 1024 * 1024
-MAX_FIELD_CHARS = 64 * 1024
+# Limits of one user RDF file (docs/security.md; those of a CSV record are in source.py).
 MAX_LITERAL_CHARS = 1024 * 1024
 MAX_LIST_ITEMS = 1_000
 RDF_FIRST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first"
 RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
-# The entity kind each file defines: when a file cannot be read at all, references to its
-# kind are not reported again row by row (one root cause, not a thousand follow-on errors).
-_DEFINES = {"organisations.csv": "org", "sites.csv": "site", "materials.csv": "material",
-            "products.csv": "product", "purchases.csv": "purchase", "loops.csv": "loop"}
-
-
-class _LineTooLong(Exception):
-    def __init__(self, line: int):
-        self.line = line
-
-
-def _bounded_lines(text: str) -> Iterator[str]:
-    """The physical lines of ``text``, refusing one longer than :data:`MAX_LINE_CHARS`."""
-    for n, line in enumerate(io.StringIO(text, newline=""), 1):
-        if len(line) > MAX_LINE_CHARS:
-            raise _LineTooLong(n)
-        yield line
 
 
 T_TYPE = iri(RDF_TYPE)
@@ -96,13 +78,12 @@ T_NAME = iri(SCHEMA + "name")
 T_PROV = iri(PROV + "wasDerivedFrom")
 
 
-class Loader(NetworkRows):
-    """Checks and converts one data directory. Use :func:`load_directory`.
-
-    The network-design files (plant_products, markets, hubs) are handled by NetworkRows."""
+class Loader(NetworkRows, CircularityRows):
+    """Checks and converts one data directory. Use :func:`load_directory`. Mixins: NetworkRows
+    (plant_products, markets, hubs), CircularityRows (sales.csv, circularity columns)."""
 
     def __init__(self, data_dir: Path, *, skip_invalid: bool = False, codes: CodeLists | None = None,
-                 sink: Callable[[bytes], None] | None = None):
+                 sink: Callable[[bytes], None] | None = None, mapping: ExportMapping | None = None):
         self.dir = data_dir
         self.sink = sink
         self.flushed = 0
@@ -116,76 +97,12 @@ class Loader(NetworkRows):
         self.rows: dict[str, int] = {}
         self.site_kind: dict[str, str] = {}
         self.broken: set[str] = set()  # entity kinds whose file could not be read
+        self.sources = Sources(data_dir, mapping, self.fatal, self.warnings, self.broken)
+        self.unit_mass: dict[str, Decimal] = {}  # material id -> kg per piece (materials.csv unit_mass_kg)
 
     # -------------------------------------------------------------- files
     def _read(self, spec: FileSpec) -> Iterator[Row] | None:
-        path = self.dir / spec.name
-        if not path.exists() and not path.is_symlink():
-            if spec.required:
-                self.broken.add(_DEFINES.get(spec.name, ""))
-                self.fatal.append(Problem(spec.name, None, None, f"required file is missing from {self.dir}"))
-            return None
-        text = self._text(path, spec.name, MAX_CSV_BYTES)
-        if text is None:
-            self.broken.add(_DEFINES.get(spec.name, ""))
-            return None
-        reader = csv.reader(_bounded_lines(text))
-        try:
-            header = [h.strip() for h in next(reader)]
-        except StopIteration:
-            self.fatal.append(Problem(spec.name, 1, None, "file is empty: a header row is required"))
-            return None
-        except (csv.Error, _LineTooLong) as e:
-            self.broken.add(_DEFINES.get(spec.name, ""))
-            self.fatal.append(Problem(spec.name, 1, None, f"not a readable CSV header: {_csv_reason(e)}"))
-            return None
-        problems = []
-        for col in spec.columns:
-            if col not in header:
-                close = difflib.get_close_matches(col, header, n=1)
-                hint = f" (found {close[0]!r}: column names are exact)" if close else ""
-                problems.append(Problem(spec.name, 1, col, f"missing column{hint}"))
-        dups = {h for h in header if header.count(h) > 1}
-        for d in sorted(dups):
-            problems.append(Problem(spec.name, 1, d, "column appears more than once"))
-        if problems:
-            self.broken.add(_DEFINES.get(spec.name, ""))
-            self.fatal.extend(problems)
-            return None
-        extra = [h for h in header if h not in spec.columns and h not in spec.optional_columns]
-        if extra:
-            self.warnings.append(f"{spec.name}: column(s) {', '.join(extra)} ignored (not in the input contract)")
-        return self._records(spec, reader, header)
-
-    def _records(self, spec: FileSpec, reader: Iterator[list[str]], header: list[str]) -> Iterator[Row]:
-        width = len(header)
-        wanted = spec.columns + spec.optional_columns
-        start, records = 2, 0
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                if records == 0 and spec.required:
-                    self.fatal.append(Problem(spec.name, None, None, "the file has a header but no records; "
-                                                                     "a required file needs at least one"))
-                return
-            except (csv.Error, _LineTooLong) as e:
-                # the rest of the file cannot be split into records: stop here, and let
-                # references into this file go unreported (they would all be follow-ons)
-                self.broken.add(_DEFINES.get(spec.name, ""))
-                line = e.line if isinstance(e, _LineTooLong) else start
-                self.fatal.append(Problem(spec.name, line, None, f"unreadable CSV record: {_csv_reason(e)}"))
-                return
-            records += 1
-            line, start = start, reader.line_num + 1  # type: ignore[attr-defined]
-            if not fields or fields == [""]:
-                continue
-            values = {h: "" for h in wanted}
-            values.update(zip(header, fields))
-            row = Row(spec.name, line, values)
-            if len(fields) != width:
-                row.bad(None, f"record has {len(fields)} fields, the header has {width}")
-            yield row
+        return self.sources.rows(spec)
 
     def _finish(self, row: Row) -> bool:
         if row.problems or row.follow_on:
@@ -269,12 +186,22 @@ class Loader(NetworkRows):
         self._accept(row, "site", key)
 
     def materials(self, row: Row) -> None:
-        cls = row.choice("class", self.codes.material_classes, "material class")
+        cls, why = None, None
+        raw = row.text("class")
+        if raw is not None:
+            cls, why = class_index().resolve(raw)
+            if why:
+                row.bad("class", why)
         key = self._entity(row, "material", cls)
         name = row.text("name")
         if name is not None:
             row.emit(T_NAME, string_literal(name))
         material_columns(row, self.codes)
+        unit_mass = row.number("unit_mass_kg", required=False, positive=True)
+        if unit_mass is not None:
+            row.emit(iri(LS + "unitMassKg"), decimal_literal(unit_mass))
+            if key is not None:
+                self.unit_mass[key] = unit_mass
         self._accept(row, "material", key)
 
     _PRODUCT_NUMBERS = (
@@ -302,6 +229,7 @@ class Loader(NetworkRows):
         if got.get("collection_recycling_share", 0) + got.get("collection_reuse_share", 0) > 1:
             row.bad("collection_reuse_share", "collection_recycling_share + collection_reuse_share is more than 1")
         product_columns(row, self.codes, lambda r, c: self._plant_ref(r, c, required=False))
+        self.product_circularity(row)
         self._accept(row, "product", key)
 
     def bom(self, row: Row) -> None:
@@ -319,20 +247,35 @@ class Loader(NetworkRows):
             row.emit(iri(LS + "material"), iri(material))
         if mass is not None:
             row.emit(iri(LS + "massKg"), decimal_literal(mass))
+        self.bom_circularity(row)
         self._accept(row, "bom", key)
 
     def _quantity(self, row: Row) -> None:
         q = row.number("quantity", positive=True)
-        unit = row.choice("unit", {k: v[0] for k, v in self.codes.units.items()}, "unit")
-        if q is not None and unit is not None:
-            factor = self.codes.units[row.values["unit"].strip()][1]
-            if q * factor > MAX_VALUE:
-                row.bad("quantity", f"{row.values['quantity'].strip()} {row.values['unit'].strip()} is "
-                                    f"{q * factor:,.0f} kg, beyond the bound of {MAX_VALUE:,.0f} kg (docs/security.md)")
+        options = {k: v[0] for k, v in self.codes.units.items()} | self.codes.count_units
+        unit = row.choice("unit", options, "unit")
+        own = row.number("unit_mass_kg", required=False, positive=True) if "unit_mass_kg" in row.values else None
+        if q is None or unit is None:
+            return
+        code = row.values["unit"].strip()
+        if code in self.codes.count_units:
+            factor = own if own is not None else self.unit_mass.get(row.values["material"].strip())
+            if factor is None:
+                here = " on this line or" if "unit_mass_kg" in row.values else ""
+                row.bad("unit_mass_kg" if here else "unit", f"a quantity in pieces ({code}) needs the mass of one "
+                        f"piece: give unit_mass_kg{here} on material {row.values['material'].strip()!r} in materials.csv")
                 return
-            row.emit(iri(LS + "quantity"), decimal_literal(q))
-            row.emit(iri(LS + "unit"), iri(unit))
-            row.emit(iri(LS + "massKg"), decimal_literal(q * factor))
+        else:
+            factor = self.codes.units[code][1]
+        if own is not None:
+            row.emit(iri(LS + "unitMassKg"), decimal_literal(own))
+        if q * factor > MAX_VALUE:
+            row.bad("quantity", f"{row.values['quantity'].strip()} {code} is {q * factor:,.0f} kg, beyond the "
+                                f"bound of {MAX_VALUE:,.0f} kg (docs/security.md)")
+            return
+        row.emit(iri(LS + "quantity"), decimal_literal(q))
+        row.emit(iri(LS + "unit"), iri(unit))
+        row.emit(iri(LS + "massKg"), decimal_literal(q * factor))
 
     def purchases(self, row: Row) -> None:
         key = self._entity(row, "purchase", LS + "Purchase")
@@ -454,14 +397,14 @@ class Loader(NetworkRows):
             "products.csv": self.products, "bom.csv": self.bom, "purchases.csv": self.purchases,
             "loops.csv": self.loops, "upstream.csv": self.upstream, "candidates.csv": self.candidates,
             "fx.csv": self.fx, "plant_products.csv": self.plant_products, "markets.csv": self.markets,
-            "hubs.csv": self.hubs,
+            "hubs.csv": self.hubs, "sales.csv": self.sales,
         }
         previous = csv.field_size_limit(MAX_FIELD_CHARS)
         try:
             self._read_all(handlers)
         finally:
             csv.field_size_limit(previous)
-        known = {s.name for s in CONTRACT}
+        known = {s.name for s in CONTRACT} | set(self.sources.exports())
         user_rdf = []
         for path in sorted(self.dir.iterdir()):
             # not is_file(): a user RDF file that is a FIFO or a link to a device is reported
@@ -506,7 +449,7 @@ class Loader(NetworkRows):
 
     def _user_rdf(self, path: Path) -> tuple[str, str, ox.RdfFormat] | None:
         fmt = RDF_SUFFIXES[path.suffix]
-        text = self._text(path, path.name, MAX_RDF_BYTES)
+        text = self.sources.text(path, path.name, MAX_RDF_BYTES)
         if text is None:
             return None
         if fmt == ox.RdfFormat.JSON_LD:
@@ -538,31 +481,6 @@ class Loader(NetworkRows):
             return None
         return (path.name, text, fmt)
 
-    def _text(self, path: Path, label: str, limit: int) -> str | None:
-        """A regular file's text within ``limit`` bytes, or None with the reason in ``fatal``."""
-        try:
-            raw = read_input(path, label, limit=limit)
-        except InputError as e:
-            self.fatal.extend(e.problems)
-            return None
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            line = raw[: e.start].count(b"\n") + 1
-            self.fatal.append(Problem(label, line, None,
-                                      f"file is not UTF-8 (byte 0x{raw[e.start]:02x}); save it as UTF-8"))
-            return None
-
-
-def _csv_reason(e: Exception) -> str:
-    if isinstance(e, _LineTooLong):
-        return f"line {e.line} is longer than {MAX_LINE_CHARS:,} characters"
-    text = str(e)
-    if "field larger than field limit" in text:
-        return f"a field is longer than {MAX_FIELD_CHARS:,} characters"
-    return text
-
-
 def _longest_list(rest: dict) -> int:
     """Items of the longest rdf:rest chain (each node walked once; a cycle stops the walk)."""
     length: dict[object, int] = {}
@@ -588,12 +506,13 @@ def _line_of(error: SyntaxError) -> int | None:
     return getattr(error, "lineno", None)
 
 
-def load_directory(data_dir: Path, *, skip_invalid: bool = False,
-                   sink: Callable[[bytes], None] | None = None) -> LoadResult:
+def load_directory(data_dir: Path, *, skip_invalid: bool = False, sink: Callable[[bytes], None] | None = None,
+                   mapping: ExportMapping | None = None) -> LoadResult:
     """Check and convert a data directory. Raises InputError with every problem found,
     unless ``skip_invalid``, in which case bad rows come back in ``rejected``.
 
     With ``sink``, CSV-derived N-Triples are handed over in chunks as they are made (and
     ``ntriples`` comes back empty), so that a store can load them while the rest is checked.
+    With ``mapping`` (load/mapping.py), the exports it names are read in place of contract files.
     """
-    return Loader(Path(data_dir), skip_invalid=skip_invalid, sink=sink).run()
+    return Loader(Path(data_dir), skip_invalid=skip_invalid, sink=sink, mapping=mapping).run()

@@ -39,6 +39,7 @@ from ..load.rows import NUMBER
 from ..rdf.sparql import (check_nesting, query_form, read_only_violation, select_clauses, significant, substitute,
                           tokenize)
 from ..store import GraphStore, SelectResult, Term
+from ..rdf.regions import region_iri, suggestion, unknown_region
 from ..rdf.vocab import PREFIXES, XSD
 
 T = TypeVar("T")
@@ -270,7 +271,14 @@ def to_term(param: Param, value: str) -> Term:
         if sep and prefix in PREFIXES and not local.startswith("//"):
             v = PREFIXES[prefix] + local  # region:CN, ls:Lithium
         if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", v):
-            raise bad(f"is not an absolute IRI (or a prefixed name with one of {', '.join(sorted(PREFIXES))})")
+            region = region_iri(v)  # a bare country or region: CN, CHN, 156, Eastern Asia, EU
+            if region is None:
+                raise bad(f"is not an absolute IRI (or a prefixed name with one of {', '.join(sorted(PREFIXES))}), "
+                          f"nor a known country or region code or name{suggestion(v)}")
+            v = region
+        why = unknown_region(v)
+        if why:
+            raise bad(why)
         try:
             return ox.NamedNode(v)
         except ValueError as e:

@@ -86,6 +86,9 @@ class CodeLists:
     product_categories: dict[str, str] = field(default_factory=dict)
     chains_of_custody: dict[str, str] = field(default_factory=dict)
     grades: dict[str, str] = field(default_factory=dict)
+    # Units of a count (csv value -> unit IRI): no kg multiplier; the loader converts a quantity
+    # in pieces with a unit mass (materials.csv / purchases.csv unit_mass_kg).
+    count_units: dict[str, str] = field(default_factory=dict)
 
 
 def _parse(name: str) -> list[ox.Triple]:
@@ -113,12 +116,14 @@ def code_lists() -> CodeLists:
             multiplier[s] = Decimal(t.object.value)
         elif t.predicate.value == RDF_TYPE:
             types.setdefault(s, set()).add(t.object.value)
-    units, strategies, modes, circular = {}, {}, {}, set()
+    units, strategies, modes, circular, counts = {}, {}, {}, set(), {}
     extra: dict[str, dict[str, str]] = {LS + "ProductCategory": {}, LS + "ChainOfCustodyModel": {}, LS + "Grade": {}}
     for iri, value in sorted(csv_value.items(), key=lambda kv: rank.get(kv[0], 0)):
         kinds = types.get(iri, set())
-        if QUDT + "Unit" in kinds:
+        if QUDT + "Unit" in kinds and iri in multiplier:
             units[value] = (iri, multiplier[iri])
+        elif QUDT + "Unit" in kinds:
+            counts[value] = iri
         elif LS + "TransportMode" in kinds:
             modes[value] = iri
         elif kinds & {LS + "CircularStrategy", LS + "NonCircularStrategy", LS + "Strategy"}:
@@ -151,4 +156,5 @@ def code_lists() -> CodeLists:
         product_categories=extra[LS + "ProductCategory"],
         chains_of_custody=extra[LS + "ChainOfCustodyModel"],
         grades=extra[LS + "Grade"],
+        count_units=counts,
     )

@@ -6,6 +6,8 @@ package data, read through loopsource.resources so a non-editable install finds 
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 from functools import cache
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined, select_autoescape
@@ -41,6 +43,21 @@ def data_value(x: object) -> Markup:
 def _template(name: str) -> str | None:
     folder = resources.templates_dir()
     return (folder / name).read_text(encoding="utf-8") if (folder / name).is_file() else None
+
+
+@cache
+def inline_script(name: str) -> tuple[Markup, str]:
+    """A script of the templates folder, to inline, and its CSP source (``'sha256-...'``).
+
+    The pages' Content-Security-Policy allows this one script by its hash and nothing else
+    (no other inline script, no file, no network). The script is our own static file and holds
+    no data, so it is marked safe as it is; data reach it only through the page's DOM.
+    """
+    text = _template(name)
+    if text is None:
+        raise FileNotFoundError(name)
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Markup(text), f"'sha256-{digest}'"
 
 
 @cache

@@ -1,10 +1,12 @@
 """Render the metrics document as one self-contained HTML file (and as JSON).
 
-The HTML has no script and makes no network request: CSS and SVG are inline, and a
-Content-Security-Policy meta tag forbids everything else, so a report can be mailed and
-opened safely. Jinja2 autoescaping is on: every name that comes from the data is escaped.
-Chart geometry is computed here (numbers only); the template draws it and puts the numbers
-in a table beside every chart.
+The HTML makes no network request: CSS and SVG are inline, and a Content-Security-Policy
+meta tag forbids everything else but the page's one static script (templates/download.js,
+allowed by its hash: it saves a chart as SVG or a table as CSV), so a report can be mailed
+and opened safely. Jinja2 autoescaping is on: every name that comes from the data is escaped.
+Chart geometry is computed here and in charts.py and summary.py (numbers only); the template
+(report.html.j2 with one partial per section in templates/report/) draws it and puts the
+numbers in a table beside every chart. Reading the page: docs/report.md.
 """
 from __future__ import annotations
 
@@ -16,54 +18,22 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.metrics import R_CODES, STRATEGIES, TIERS
-from ..definitions import HYPERLOCAL_KM
-from .env import environment, fmt_mass, fmt_num, fmt_pct
+from ..definitions import HYPERLOCAL_KM, period_of, period_text
+from .charts import hbars as _hbars
+from .charts import palette
+from .charts import stacked as _stacked
+from .circularity import headline_cards
+from .env import environment, fmt_mass, fmt_num, fmt_pct, inline_script
+from .summary import crma_years_view, key_findings, trends_view
 from .worldmap import OUTLINE
 
 TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E69F00", "global": "#D55E00"}
 TIER_LABELS = {"hyperlocal": f"Hyperlocal (≤ {HYPERLOCAL_KM:g} km)", "domestic": "Domestic", "regional": "Regional (M49)",
                "global": "Global"}
-SECTIONS = (("headline", "Headline"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
-            ("resilience", "Resilience"), ("compliance", "Compliance"), ("data-gaps", "Data gaps"),
+SECTIONS = (("headline", "Summary"), ("trends", "Trends"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
+            ("cti-mci", "CTI & MCI"), ("resilience", "Resilience"), ("compliance", "Compliance"),
+            ("readiness", "Readiness"), ("data-gaps", "Data gaps"),
             ("methodology", "Methodology"))
-
-
-# ----------------------------------------------------------------------------- charts
-def _hbars(rows: Sequence[Mapping[str, Any]], vmax: float, *, width: float = 500, bar: float = 18,
-           gap: float = 8, label_w: float = 180, markers: Sequence[tuple[float, str]] = ()) -> dict[str, Any]:
-    """Horizontal bars: rows have label, value (may be None), text, and optional colour."""
-    plot_w = width - label_w - 70
-    vmax = vmax if vmax > 0 else 1.0
-    bars = []
-    for i, r in enumerate(rows):
-        v = r.get("value")
-        y = 10 + i * (bar + gap)
-        w = 0.0 if v is None else max(0.0, min(1.0, v / vmax)) * plot_w
-        bars.append({**r, "y": y, "w": w, "ty": y + bar * 0.72})
-    h = 20 + len(rows) * (bar + gap)
-    marks = [{"x": label_w + min(1.0, v / vmax) * plot_w, "label": text, "anchor": "end" if i % 2 == 0 else "start",
-              "dx": -3 if i % 2 == 0 else 3} for i, (v, text) in enumerate(markers) if v <= vmax * 1.0001]
-    return {"width": width, "height": max(h, 40), "bar": bar, "label_w": label_w, "plot_w": plot_w, "bars": bars,
-            "markers": marks}
-
-
-def _stacked(rows: Sequence[tuple[str, Mapping[str, float | None]]], keys: Sequence[str],
-             colours: Mapping[str, str], *, width: float = 500, bar: float = 20, gap: float = 10,
-             label_w: float = 180) -> dict[str, Any]:
-    """100 % stacked bars: one row per (label, {key: share})."""
-    plot_w = width - label_w - 10
-    out = []
-    for i, (label, shares) in enumerate(rows):
-        y = 10 + i * (bar + gap)
-        x = float(label_w)
-        segs = []
-        for k in keys:
-            s = shares.get(k) or 0.0
-            if s > 0:
-                segs.append({"x": x, "w": s * plot_w, "colour": colours.get(k, "#888"), "key": k, "share": s})
-                x += s * plot_w
-        out.append({"label": label, "y": y, "ty": y + bar * 0.72, "segments": segs})
-    return {"width": width, "height": 20 + len(rows) * (bar + gap), "bar": bar, "label_w": label_w, "rows": out}
 
 
 @dataclass(frozen=True)
@@ -186,13 +156,51 @@ def _plant_marks(fr: MapFrame, plants: Sequence[Mapping[str, Any]]) -> list[dict
 
 
 def _map(details: Mapping[str, Any], width: float = 900) -> dict[str, Any]:
-    """Equirectangular projection fitted to the plotted sites, with the coarse world outline."""
+    """Equirectangular projection fitted to the plotted sites, with the coarse world outline,
+    and an inset at a larger scale where the sites crowd (see :func:`_inset_frame`)."""
     fr = _frame(details, width)
+    out = _map_layer(fr, details)
+    inset = _inset_frame(fr, [(s["lon"], s["lat"]) for s in details["map_sites"]])
+    out["inset"] = None
+    if inset is not None:
+        sites = [s for s in details["map_sites"] if inset.lon0 <= s["lon"] <= inset.lon1
+                 and inset.lat0 <= s["lat"] <= inset.lat1]
+        layer = _map_layer(inset, {**details, "map_sites": sites})
+        x0, y0 = fr.xy(inset.lon0, inset.lat1)
+        x1, y1 = fr.xy(inset.lon1, inset.lat0)
+        out["inset"] = {**layer, "sites": len(sites),
+                        "box": {"x": x0, "y": y0, "w": round(x1 - x0, 1), "h": round(y1 - y0, 1)}}
+    return out
+
+
+def _map_layer(fr: MapFrame, details: Mapping[str, Any]) -> dict[str, Any]:
     grid, hgrid = graticule(fr)
-    return {"width": width, "height": round(fr.height, 1), "land": land(fr), "grid": grid, "hgrid": hgrid,
+    return {"width": fr.width, "height": round(fr.height, 1), "land": land(fr), "grid": grid, "hgrid": hgrid,
             "flows": _flows(fr, details["map_flows"]), "dots": _dots(fr, details["map_sites"]),
             "plants": _plant_marks(fr, details["plants"]),
             "bounds": [round(fr.lon0, 1), round(fr.lat0, 1), round(fr.lon1, 1), round(fr.lat1, 1)]}
+
+
+#: A map gets an inset when at least INSET_MIN sites sit within one INSET_CELL-pixel square.
+INSET_MIN, INSET_CELL = 8, 70.0
+
+
+def _inset_frame(fr: MapFrame, pts: list[tuple[float, float]], width: float = 600) -> MapFrame | None:
+    """The window of the densest crowd of sites on the main map (the most sites in one square
+    of INSET_CELL pixels, with the squares around it), drawn again at a larger scale; None when
+    no square holds INSET_MIN sites or the inset would not be at least twice the scale."""
+    cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    for lon, lat in pts:
+        x, y = fr.xy(lon, lat)
+        cells.setdefault((int(x // INSET_CELL), int(y // INSET_CELL)), []).append((lon, lat))
+    if not cells:
+        return None
+    (cx, cy), crowd = max(cells.items(), key=lambda kv: (len(kv[1]), kv[0]))
+    if len(crowd) < INSET_MIN:
+        return None
+    near = [p for (i, j), ps in cells.items() if abs(i - cx) <= 1 and abs(j - cy) <= 1 for p in ps]
+    inset = fit_frame(near, width)
+    return inset if inset.k >= 2 * fr.k else None
 
 
 # ----------------------------------------------------------------------------- view model
@@ -206,12 +214,7 @@ def _headline(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
     mcis = [v for v in circ["mci"].values() if v is not None]
     n_viol, n_warn = _finding_counts(comp)
     return [
-        {"label": "Circular inflow", "value": fmt_pct(circ["circular_inflow_share"]),
-         "figure": "circularity.circular_inflow_share", "exact": circ["circular_inflow_share"],
-         "note": "recycled + reused share of purchased mass"},
-        {"label": "Circular outflow", "value": fmt_pct(circ["circular_outflow_share"]),
-         "figure": "circularity.circular_outflow_share", "exact": circ["circular_outflow_share"],
-         "note": "loop mass reused, repaired … recycled (R3–R8)"},
+        *headline_cards(metrics),  # CTI v4.0 where the data allow it (render/circularity.py)
         {"label": "Sourced locally", "value": fmt_pct(local["local_share"]),
          "figure": "local_sourcing.local_share", "exact": local["local_share"],
          "note": "hyperlocal + domestic share of purchased mass"},
@@ -220,16 +223,19 @@ def _headline(metrics: Mapping[str, Any]) -> list[dict[str, Any]]:
          "figure": "local_sourcing.weighted_average_source_distance_km",
          "exact": local["weighted_average_source_distance_km"]},
         {"label": "MCI", "value": (f"{min(mcis):.2f}–{max(mcis):.2f}" if len(mcis) > 1 else f"{mcis[0]:.2f}")
-         if mcis else "–", "note": f"Material Circularity Indicator, {len(circ['mci'])} product(s)"},
+         if mcis else "–", "note": f"Material Circularity Indicator (0–1), lowest–highest of {len(circ['mci'])} "
+                                  "product(s)"},
         {"label": "Single-source materials", "value": f"{len(res['single_source_materials'])} / {len(d['hhi'])}",
-         "note": "bought from exactly one supplier organisation",
+         "note": "materials (of all bought) from exactly one supplier organisation",
          "figure": "resilience.single_source_materials", "exact": len(res["single_source_materials"])},
         {"label": "Critical raw materials", "value": fmt_pct(res["critical_inflow_share"]),
          "note": "share of purchased mass (CRMA Annex II)",
          "figure": "resilience.critical_inflow_share", "exact": res["critical_inflow_share"]},
         {"label": "Compliance", "value": ("–" if comp["conforms"] is None else "conforms" if comp["conforms"]
                                           else f"{n_viol:,} violation{'s' if n_viol != 1 else ''}"),
-         "note": "not checked" if comp["conforms"] is None else f"{n_warn:,} warning{'s' if n_warn != 1 else ''}",
+         "note": "not checked" if comp["conforms"] is None
+         else f"{n_warn:,} warning{'s' if n_warn != 1 else ''}"
+         + ("" if metrics["period"]["selection"] == "all dates" else "; every year in the store (rules have their own dates)"),
          "bad": comp["conforms"] is False},
     ]
 
@@ -293,26 +299,24 @@ def _critical_view(critical_by_country: Sequence[Mapping[str, Any]]) -> dict[str
         c["countries"].append(r)
         c["total"] += r["mass_kg"]
     crit_list = sorted(critical.values(), key=lambda c: (-c["total"], c["material"]))
-    palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
-    crit_rows = []
-    for c in crit_list:
-        top = c["countries"][:5]
-        shares = {r["country"]: r["share"] for r in top}
-        other = 1.0 - sum(r["share"] or 0 for r in top)
-        if other > 1e-9:
-            shares["other"] = other
-        c["top"] = top
-        c["other_share"] = other if other > 1e-9 else 0.0
-        c["other_countries"] = len(c["countries"]) - len(top)
-        crit_rows.append((c["name"], shares))
     country_keys: list[str] = []
     for c in crit_list:
-        for r in c["top"]:
-            if r["country"] not in country_keys:
-                country_keys.append(r["country"])
-    country_colours = {cc: palette[i % len(palette)] for i, cc in enumerate(country_keys)}
-    country_colours["other"] = "#BBBBBB"
-    return {"critical": crit_list, "crit_chart": _stacked(crit_rows, country_keys + ["other"], country_colours),
+        c["top"] = c["countries"][:5]
+        c["other_share"] = max(0.0, 1.0 - sum(r["share"] or 0 for r in c["top"]))
+        c["other_countries"] = len(c["countries"]) - len(c["top"])
+        country_keys += [r["country"] for r in c["top"] if r["country"] not in country_keys]
+    # one colour per country across the chart; countries beyond the palette are drawn as "other"
+    country_colours = palette(country_keys)
+    crit_rows = []
+    for c in crit_list:
+        shares = {r["country"]: r["share"] for r in c["top"] if r["country"] in country_colours}
+        other = 1.0 - sum(v or 0 for v in shares.values())
+        if other > 1e-9:
+            shares["other"] = other
+        crit_rows.append((c["name"], shares))
+    used = {k for _n, sh in crit_rows for k in sh}
+    country_colours = {k: v for k, v in country_colours.items() if k in used}
+    return {"critical": crit_list, "crit_chart": _stacked(crit_rows, list(country_colours), country_colours),
             "country_colours": country_colours}
 
 
@@ -326,8 +330,11 @@ def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> 
         return (mats.get(m) or {}).get("name") or m
 
     n_viol, n_warn = _finding_counts(metrics["compliance"])
+    script, script_hash = inline_script("download.js")
     return {
         "title": title or "Circular procurement report", "source": source, "version": __version__,
+        "period": metrics["period"], "findings": key_findings(metrics, mat_name), **trends_view(metrics),
+        **crma_years_view(metrics), "download_js": script, "script_hash": script_hash,
         "sections": SECTIONS, "headline": _headline(metrics), "m": metrics, "d": d, "meta": metrics["meta"],
         "tiers": TIERS, "tier_colours": TIER_COLOURS, "tier_labels": TIER_LABELS,
         **_sourcing_view(metrics["local_sourcing"], site_names), "map": _map(d),
@@ -335,7 +342,10 @@ def _view(metrics: Mapping[str, Any], title: str | None, source: str | None) -> 
         "r_codes": R_CODES, "circular_strategies": STRATEGIES[:6],
         **_concentration_view(d["hhi"], metrics["meta"]["hhi_thresholds"]), **_critical_view(d["critical_by_country"]),
         "mat_name": mat_name, "site_name": lambda s: site_names.get(s, s),
-        "n_violations": n_viol, "n_warnings": n_warn,
+        "n_violations": n_viol, "n_warnings": n_warn, "readiness": metrics.get("readiness"),
+        "readiness_downloads": True,  # the readiness table's CSV button (report only: the page has the script)
+        # the purchases' years the page covers (metrics.json period), in the words of definitions.period_of
+        "period_years_text": period_text(period_of((metrics.get("period") or {}).get("years") or ())),
     }
 
 

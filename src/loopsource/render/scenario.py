@@ -1,4 +1,5 @@
-"""The scenario comparison as one self-contained HTML page (inline CSS, no scripts).
+"""The scenario comparison as one self-contained HTML page (inline CSS and SVG; one static
+script, allowed by its hash, saves charts as SVG and tables as CSV).
 
 Rendered from the scenario document that ``loopsource.scenario.compare`` returns (the same
 document the JSON output is), with the one Jinja environment of ``render.env`` (autoescaping
@@ -10,9 +11,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..analysis.metrics import TIERS
+from ..definitions import changed
 from ..scenario import CRMA_MAX_SINGLE_COUNTRY_SHARE
 from ..scenario.indicators import value_at
-from .env import environment
+from .charts import OTHER_COLOUR, PALETTE, hbars
+from .env import environment, inline_script
+
+#: The section tables' formats as kinds of definitions.PRECISION (the scorecard names its
+#: units directly); "num" rows (tonne-km, emissions, money totals) are stated to one unit.
+_PRECISION_KIND = {"share": "share", "kg": "kg", "km": "km", "days": "days", "hhi": "0-10,000", "count": "count",
+                   "money": "currency/kg", "mci": "0-1", "num": "kg"}
+#: Scorecard units after a value in a chart (the chart's title names the unit in full).
+_SHORT_UNIT = {"share": "", "0-1": "", "0-10,000": "", "count": "", "currency/kg": " /kg", "currency/year": " /yr"}
+#: Scorecard units as the page writes them.
+_UNIT_TEXT = {"share": "%", "0-1": "0–1", "0-10,000": "HHI points (0–10,000)"}
 
 
 # (section, label, path, format); format: share, kg, km, days, hhi, num, count, money, co2
@@ -85,14 +97,29 @@ def _fmt(v: Any, kind: str) -> str:
 
 
 def _fmt_delta(v: Any, kind: str) -> str:
+    """A delta at the row's precision: "unchanged" below it (definitions.PRECISION)."""
     if not isinstance(v, (int, float)) or isinstance(v, bool):
         return ""
-    if abs(v) < 1e-9:
-        return "±0"
+    if not changed(v, _PRECISION_KIND.get(kind, kind)):
+        return "unchanged"
     if kind == "share":
         return f"{100 * v:+.1f} pp"
     text = _fmt(abs(v), kind)
     return ("+" if v > 0 else "−") + text
+
+
+def _row_unit(label: str, kind: str, currency: str | None) -> str:
+    """The unit of a section table row: from its format, or for plain numbers from its label."""
+    money = currency or "currency"
+    fixed = {"share": "%", "kg": "kg", "km": "km", "days": "days", "hhi": "HHI points (0–10,000)", "count": "count",
+             "money": f"{money}/kg", "mci": "0–1"}
+    if kind in fixed:
+        return fixed[kind]
+    for key, unit in (("kg CO2e", "kg CO2e"), ("tonne-km", "tonne-km"), ("network cost", f"{money}/year"),
+                      ("spend", money)):
+        if key in label:
+            return unit
+    return ""
 
 
 def _sections(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -109,7 +136,8 @@ def _sections(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
                 cells.append((_fmt(v, kind), _fmt_delta(d, kind)))
             if base is None and all(c[0] == "–" for c in cells):
                 continue
-            out_rows.append({"label": label, "baseline": _fmt(base, kind), "cells": cells})
+            out_rows.append({"label": label, "unit": _row_unit(label, kind, doc["baseline"]["spend"]["currency"]),
+                             "baseline": _fmt(base, kind), "cells": cells})
         sections.append({"title": title, "rows": out_rows})
     return sections
 
@@ -129,11 +157,45 @@ def _crma_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _unit_kind(unit: str) -> str:
+    """The _fmt kind of a scorecard unit."""
+    return {"share": "share", "0-1": "mci", "0-10,000": "hhi", "count": "count", "days": "days", "km": "km",
+            "kg": "kg", "currency/kg": "money"}.get(unit, "num")
+
+
+def _scorecard_charts(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One small bar chart per scorecard indicator: the baseline and each scenario, in the
+    indicator's unit (rows with no value anywhere are left out)."""
+    colours = ["#5b6575", *PALETTE]
+    charts = []
+    if not doc["scenarios"]:
+        return charts
+    for i, row in enumerate(doc["scenarios"][0]["scorecard"]):
+        kind = _unit_kind(row["unit"])
+        values = [("baseline", row["baseline"])] + [(s["name"], s["scorecard"][i]["scenario"])
+                                                    for s in doc["scenarios"]]
+        nums = [v for _n, v in values if isinstance(v, (int, float))]
+        if not nums:
+            continue
+        vmax = 1.0 if kind == "share" else max(max(nums), 1e-12)
+        short = _SHORT_UNIT.get(row["unit"], " " + row["unit"])
+        bars = [{"label": name, "value": v, "text": _fmt(v, kind) + ("" if v is None else short),
+                 "colour": colours[j] if j < len(colours) else OTHER_COLOUR} for j, (name, v) in enumerate(values)]
+        charts.append({"id": f"chart-scorecard-{i + 1}", "indicator": row["indicator"], "dimension": row["dimension"],
+                       "unit": _UNIT_TEXT.get(row["unit"], row["unit"]), "better": row["better"],
+                       "verdicts": [s["scorecard"][i]["verdict"] for s in doc["scenarios"]],
+                       "chart": hbars(bars, vmax, width=380, label_w=120, bar=14, gap=6, value_w=105)})
+    return charts
+
+
 def render_html(doc: Mapping[str, Any]) -> str:
-    """One self-contained HTML page (inline CSS, no scripts, every data text escaped)."""
+    """One self-contained HTML page (inline CSS, every data text escaped; one inline script,
+    allowed by its hash, saves charts as SVG and tables as CSV)."""
     template = environment().get_template("scenario.html.j2")
+    script, script_hash = inline_script("download.js")
     return template.render(doc=doc, sections=_sections(doc), crma=_crma_rows(doc), fmt=_fmt, fmt_delta=_fmt_delta,
-                           limit=CRMA_MAX_SINGLE_COUNTRY_SHARE)
+                           limit=CRMA_MAX_SINGLE_COUNTRY_SHARE, charts=_scorecard_charts(doc),
+                           unit_kind=_unit_kind, unit_text=_UNIT_TEXT, download_js=script, script_hash=script_hash)
 
 
 __all__ = ["render_html"]

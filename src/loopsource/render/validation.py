@@ -7,7 +7,7 @@ focus nodes, values and messages come from the user's data and shapes).
 from __future__ import annotations
 
 from ..validate import ValidationReport, summary_line
-from ..validate.formats import grouped
+from ..validate.formats import context_lines, grouped
 from .env import environment
 
 
@@ -15,7 +15,8 @@ def render_html(report: ValidationReport) -> str:
     """validation.html: results per profile and severity, then every rule that was checked."""
     return environment().get_template("validation.html.j2").render(
         report=report, summary=summary_line(report), groups=grouped(report), counts=report.counts(),
-        rules=report.rules)
+        rules=report.rules, context=context_lines(report.context), not_checked=report.not_checked,
+        readiness=report.readiness_json())
 
 
 __all__ = ["render_html"]

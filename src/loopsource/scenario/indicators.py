@@ -23,6 +23,7 @@ from .factors import EmissionFactors
 from .network_ops import NetworkContext, NetworkPlan, context
 from .network_ops import figures as network_figures
 from .parse import Scenario
+from ..definitions import changed
 from ..files import json_safe
 
 #: CRMA (Regulation (EU) 2024/1252, Art. 5(1)(d)) benchmark, read from the ontology by the one
@@ -253,7 +254,7 @@ def scorecard(base: Mapping[str, Any], new: Mapping[str, Any]) -> list[dict[str,
         d = n - b if isinstance(b, (int, float)) and isinstance(n, (int, float)) else None
         if d is None:
             verdict = "n/a"
-        elif abs(d) <= 1e-9 * max(1.0, abs(b)):
+        elif not changed(d, unit):  # below the figure's stated precision (definitions.PRECISION)
             verdict = "unchanged"
         else:
             verdict = "better" if (d < 0) == (better == "lower") else "worse"

@@ -18,7 +18,7 @@ import yaml
 
 from ..analysis.metrics import STRATEGIES
 from ..analysis.snapshot import Site, Snapshot
-from ..errors import InputError, ScenarioError
+from ..errors import InputError, ScenarioError, did_you_mean
 from ..network.data import makers
 from ..files import MAX_YAML_BYTES, YamlLimitError, compose_yaml_bounded, read_text_input
 from ..rdf.vocab import code_lists
@@ -172,38 +172,62 @@ def _value(kind: str, name: str, y: _Y, file: str) -> Any:
         return v
     if kind == "mode":
         if v not in TRANSPORT_MODES:
-            raise err_at(file, y.line, f"{name} {v!r} is not one of {', '.join(TRANSPORT_MODES)}")
+            raise err_at(file, y.line, f"{name} {v!r} is not one of {', '.join(TRANSPORT_MODES)}"
+                                       f"{did_you_mean(str(v), TRANSPORT_MODES)}")
         return v
     if kind == "strategy":
         if v not in STRATEGIES:
-            raise err_at(file, y.line, f"{name} {v!r} is not one of {', '.join(STRATEGIES)}")
+            raise err_at(file, y.line, f"{name} {v!r} is not one of {', '.join(STRATEGIES)}"
+                                       f"{did_you_mean(str(v), STRATEGIES)}")
         return v
     raise AssertionError(kind)  # pragma: no cover - the table above is closed
 
 
-def _parse_operation(y: _Y, file: str) -> Operation:
+def _parse_operation(y: _Y, file: str, problems: list[str]) -> Operation | None:
+    """One operation, its fields checked one by one: each problem is added to ``problems``
+    (with its line and a suggestion for a near miss); None when the operation cannot be formed."""
     if not isinstance(y.value, dict):
-        raise err_at(file, y.line, "each operation must be a mapping with an 'op' key")
+        problems.append(str(err_at(file, y.line, "each operation must be a mapping with an 'op' key")))
+        return None
     fields_ = y.value
     if "op" not in fields_:
-        raise err_at(file, y.line, "operation without 'op' (one of " + ", ".join(_OP_FIELDS) + ")")
+        problems.append(str(err_at(file, y.line, "operation without 'op' (one of " + ", ".join(_OP_FIELDS) + ")")))
+        return None
     op = fields_["op"].value
     if op not in _OP_FIELDS:
-        raise err_at(file, fields_["op"].line, f"unknown operation {op!r}; known: {', '.join(_OP_FIELDS)}")
+        problems.append(str(err_at(file, fields_["op"].line, f"unknown operation {op!r}{did_you_mean(str(op), _OP_FIELDS)}"
+                                                               f" (known: {', '.join(_OP_FIELDS)})")))
+        return None
     spec = _OP_FIELDS[op]
     params: dict[str, Any] = {}
     lines: dict[str, int] = {"op": fields_["op"].line}
+    before = len(problems)
     for name, fy in fields_.items():
         if name == "op":
             continue
         if name not in spec:
-            raise err_at(file, fy.line, f"{op}: unknown field {name!r}; allowed: {', '.join(spec)}")
-        params[name] = _value(spec[name], name, fy, file)
+            problems.append(str(err_at(file, fy.line, f"{op}: unknown field {name!r}{did_you_mean(name, spec)} "
+                                                      f"(allowed: {', '.join(spec)})")))
+            continue
+        try:
+            params[name] = _value(spec[name], name, fy, file)
+        except ScenarioError as e:
+            problems.extend(e.problems)
         lines[name] = fy.line
     for name in _REQUIRED[op]:
-        if name not in params:
-            raise err_at(file, y.line, f"{op}: missing field {name!r}")
-    line = y.line
+        if name not in params and name not in lines:
+            problems.append(str(err_at(file, y.line, f"{op}: missing field {name!r}")))
+    if len(problems) > before:
+        return None
+    try:
+        return _combination(op, y.line, params, lines, file)
+    except ScenarioError as e:
+        problems.extend(e.problems)
+        return None
+
+
+def _combination(op: str, line: int, params: dict[str, Any], lines: dict[str, int], file: str) -> Operation:
+    """The field combinations an operation allows (its fields are each valid)."""
     if op == "shift":
         given = [k for k in ("from_site", "from_country", "from_region") if k in params]
         if len(given) != 1:
@@ -250,24 +274,30 @@ def parse_scenario(path: Path | str, text: str | None = None) -> Scenario:
     if root is None or not isinstance(root.value, dict):
         raise err_at(file, root.line if root else 1, "a scenario is a mapping with name, description and operations")
     top = root.value
+    problems: list[str] = []
+    keys = ("name", "description", "operations")
     for key, y in top.items():
-        if key not in ("name", "description", "operations"):
-            raise err_at(file, y.line, f"unknown field {key!r}; a scenario has name, description, operations")
+        if key not in keys:
+            problems.append(str(err_at(file, y.line, f"unknown field {key!r}{did_you_mean(key, keys)}; a scenario has "
+                                                     "name, description, operations")))
     for key in ("name", "operations"):
         if key not in top:
-            raise err_at(file, root.line, f"missing field {key!r}")
-    name = top["name"]
-    if not isinstance(name.value, str) or not name.value.strip():
-        raise err_at(file, name.line, "name must be non-empty text")
+            problems.append(str(err_at(file, root.line, f"missing field {key!r}")))
+    name = top.get("name", _Y("", root.line))
+    if "name" in top and (not isinstance(name.value, str) or not name.value.strip()):
+        problems.append(str(err_at(file, name.line, "name must be non-empty text")))
     desc = top.get("description", _Y("", root.line))
     if desc.value is None:
         desc = _Y("", desc.line)
     if not isinstance(desc.value, str):
-        raise err_at(file, desc.line, "description must be text")
-    ops = top["operations"]
-    if not isinstance(ops.value, list) or not ops.value:
-        raise err_at(file, ops.line, "operations must be a non-empty list")
-    return Scenario(name.value.strip(), desc.value.strip(), file, tuple(_parse_operation(o, file) for o in ops.value))
+        problems.append(str(err_at(file, desc.line, "description must be text")))
+    ops = top.get("operations", _Y([], root.line))
+    if "operations" in top and (not isinstance(ops.value, list) or not ops.value):
+        problems.append(str(err_at(file, ops.line, "operations must be a non-empty list")))
+    parsed = [_parse_operation(o, file, problems) for o in ops.value] if isinstance(ops.value, list) else []
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(str(name.value).strip(), str(desc.value).strip(), file, tuple(o for o in parsed if o is not None))
 
 
 # ---------------------------------------------------------------------------------------
@@ -305,41 +335,60 @@ def region_matcher(value: str, snapshot: Snapshot) -> Callable[[Site], bool] | N
 
 
 def check_scenario(scenario: Scenario, snapshot: Snapshot) -> None:
-    """Every id a scenario names must exist in the data; raise ScenarioError naming the line."""
-    file = scenario.file
+    """Every id a scenario names must exist in the data; raise one ScenarioError naming every
+    unknown id with its line (and the closest known id)."""
+    problems: list[str] = []
+    for op in scenario.operations:
+        try:
+            _check_operation(op, scenario.file, snapshot, problems)
+        except ScenarioError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _check_operation(op: Operation, file: str, snapshot: Snapshot, problems: list[str]) -> None:
+    """The references of one operation: unknown ids go to ``problems``; a combination that
+    does not fit the data raises."""
     countries = {s.country for s in snapshot.sites.values()}
     candidates = {(c.site, c.material) for c in snapshot.candidates}
-    for op in scenario.operations:
-        def line(key: str) -> int:
-            return op.lines.get(key, op.line)
+    before = len(problems)
 
-        def need(key: str, known: Iterable[str], what: str) -> None:
-            v = op.get(key)
-            if v is not None and v not in known:
-                raise err_at(file, line(key), f"{op.op}: unknown {what} {v!r}")
+    def line(key: str) -> int:
+        return op.lines.get(key, op.line)
 
-        need("material", snapshot.materials, "material")
-        need("buyer", snapshot.sites, "site")
-        need("from_site", snapshot.sites, "site")
-        need("to", snapshot.sites, "site")
-        need("candidate", snapshot.sites, "site")
-        need("product", snapshot.products, "product")
-        need("plant", snapshot.sites, "site")
-        for key in ("from_country", "country"):
-            v = op.get(key)
-            if v is not None and v.upper() not in countries:
-                raise err_at(file, line(key), f"{op.op}: unknown country {v!r} (no site of the data is located there)")
-        for key in ("from_region", "region"):
-            v = op.get(key)
-            if v is not None and region_matcher(v, snapshot) is None:
-                raise err_at(file, line(key), f"{op.op}: unknown region {v!r}; use an M49 region code or name "
-                                              f"({', '.join(f'{c} {n}' for c, n in M49_REGIONS.items())}), "
-                                              "a sub-region code, or EU")
-        if op.op in ("open-hub", "serve-market", "make-at"):
-            _check_network(op, snapshot, file)
-        if op.op == "add-source" and (op.get("candidate"), op.get("material")) not in candidates:
-            raise err_at(file, line("candidate"), f"add-source: site {op.get('candidate')!r} is not a candidate for "
-                                                  f"material {op.get('material')!r} in candidates.csv")
+    def need(key: str, known: Iterable[str], what: str) -> None:
+        v = op.get(key)
+        if v is not None and v not in known:
+            problems.append(str(err_at(file, line(key), f"{op.op}: unknown {what} {v!r}{did_you_mean(v, known)}")))
+
+    need("material", snapshot.materials, "material")
+    need("buyer", snapshot.sites, "site")
+    need("from_site", snapshot.sites, "site")
+    need("to", snapshot.sites, "site")
+    need("candidate", snapshot.sites, "site")
+    need("product", snapshot.products, "product")
+    need("plant", snapshot.sites, "site")
+    for key in ("from_country", "country"):
+        v = op.get(key)
+        if v is not None and v.upper() not in countries:
+            problems.append(str(err_at(file, line(key), f"{op.op}: unknown country {v!r} (no site of the data is "
+                                                        f"located there){did_you_mean(v.upper(), countries)}")))
+    for key in ("from_region", "region"):
+        v = op.get(key)
+        if v is not None and region_matcher(v, snapshot) is None:
+            problems.append(str(err_at(file, line(key), f"{op.op}: unknown region {v!r}"
+                                                        f"{did_you_mean(v, M49_REGIONS.values())}; use an M49 "
+                                                        "region code or name ("
+                                                        f"{', '.join(f'{c} {n}' for c, n in M49_REGIONS.items())}), "
+                                                        "a sub-region code, or EU")))
+    if len(problems) > before:
+        return
+    if op.op in ("open-hub", "serve-market", "make-at"):
+        _check_network(op, snapshot, file)
+    if op.op == "add-source" and (op.get("candidate"), op.get("material")) not in candidates:
+        raise err_at(file, line("candidate"), f"add-source: site {op.get('candidate')!r} is not a candidate for "
+                                              f"material {op.get('material')!r} in candidates.csv")
 
 
 def _check_network(op: Operation, snapshot: Snapshot, file: str) -> None:

@@ -27,7 +27,11 @@ def open_store(store: Path | None = None, endpoint: str | None = None, update_en
         raise UsageError("--update-endpoint needs --endpoint")
     # Reading commands open the database read-only: RocksDB allows one writer, and any number
     # of readers beside it, so several queries and reports can run at once.
-    return EmbeddedStore(store or DEFAULT_STORE, must_exist=must_exist, read_only=read_only)
+    if store is None:
+        from .current import default_store
+
+        store = default_store().path
+    return EmbeddedStore(store, must_exist=must_exist, read_only=read_only)
 
 
 def graph_name(name: str) -> str:

@@ -8,10 +8,12 @@ Both writers use :func:`activity_triples`, so the record has one shape.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timezone
+
+import pyoxigraph as ox
 
 from .. import __version__
-from ..rdf.terms import Triple, string_literal
+from ..rdf.terms import Triple, parse_ntriples, string_literal, to_ntriples
 from ..rdf.vocab import GRAPHS, LS, PROV, RDF_TYPE, RUN, XSD, xsd_datetime
 from .base import GraphStore
 
@@ -55,3 +57,43 @@ def inferred_status(store: GraphStore) -> str:
     """'current' after a reason, 'stale' after a build, 'missing' for an unknown store."""
     res = store.select(f"SELECT ?s WHERE {{ GRAPH <{GRAPHS.meta}> {{ <{GRAPHS.inferred}> <{LS}status> ?s }} }}")
     return res.rows[0][0].value if res.rows else "missing"  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------------- compliance context
+#: The activity that records what a store's compliance answer rests on: the as-of date, the
+#: company policy file and the settings file (content, path and SHA-256 of each), written by
+#: ``loopsource run`` and ``loopsource validate --record``. ``build`` starts a new meta graph,
+#: so a rebuilt store has none; ``reason`` keeps it.
+COMPLIANCE = "compliance"
+
+
+def record_activity(store: GraphStore, activity: str, details: Mapping[str, str]) -> None:
+    """Replace one activity's record in the meta graph (``ls:<key>`` literals, N-Triples objects
+    when they start with a quote), leaving the rest of the meta graph as it is."""
+    run = f"<{RUN}{activity}>"
+    kept = [t for t in parse_ntriples(store.export(GRAPHS.meta, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+            if t[0] != run]
+    now = datetime.now(timezone.utc)
+    lines = [f"{run} <{RDF_TYPE}> <{PROV}Activity> .",
+             f'{run} <{PROV}endedAtTime> "{xsd_datetime(now)}"^^<{XSD}dateTime> .',
+             f"{run} <{LS}softwareVersion> {string_literal(f'loopsource {__version__}')} ."]
+    for key, value in details.items():
+        lines.append(f"{run} <{LS}{key}> {value if value.startswith(chr(34)) else string_literal(value)} .")
+    text = to_ntriples(kept) + "\n".join(lines) + "\n"
+    store.replace_graphs({GRAPHS.meta: [(text, ox.RdfFormat.N_TRIPLES)]})
+
+
+def read_activity(store: GraphStore, activity: str) -> dict[str, str]:
+    """The ``ls:<key>`` values (lexical forms) and ``endedAtTime`` of an activity; empty when
+    the store has no record of it."""
+    res = store.select(f"SELECT ?p ?o WHERE {{ GRAPH <{GRAPHS.meta}> {{ <{RUN}{activity}> ?p ?o }} }}")
+    out: dict[str, str] = {}
+    for p, o in res.rows:
+        if p is None or o is None:
+            continue
+        name = p.value
+        if name.startswith(LS):
+            out[name[len(LS):]] = o.value
+        elif name == PROV + "endedAtTime":
+            out["endedAtTime"] = o.value
+    return out

@@ -38,6 +38,7 @@ class AggregateGraph:
         self.units: list[Unit] = []
         self.concentration: list[crma.Concentration] = []
         self.mapping: list[crma.Mapping24] = []
+        self.needs: dict[str, str] = {}  # profile -> the data it lacks to be checked at all
 
     def node(self, cls: str, key: str, detail: str, measures: Mapping[str, Literal]) -> None:
         n = URIRef(AGG + local_name(cls) + "/" + quote(key, safe="-._~/"))
@@ -78,16 +79,23 @@ def compute_aggregates(index: Index, profiles: Sequence[str], policy: Policy | N
     if not wanted & {"eu-crma", "eu-batteries", "eu-ppwr", "esrs-e5", "policy"}:
         return agg
     facts = Facts(index)
+    for profile in wanted & {"eu-crma", "esrs-e5"}:
+        if not facts.purchases:
+            agg.needs[profile] = "purchases (purchases.csv rows with a material, a mass and a date)"
     if "eu-crma" in wanted:
         _crma(facts, agg)
     if "eu-batteries" in wanted:
         scopes, units = battery_units(facts.products, facts.material_facts(), [p.claim for p in facts.purchases],
                                       settings.evidence["eu-batteries"])
         _recycled(scopes, units, agg, "Battery", "BatteryGap")
+        _needs(agg, "eu-batteries", scopes, units, "battery products (products.csv category ev_battery, "
+               "sli_battery, industrial_battery, lmt_battery or portable_battery)", "cobalt, lithium, nickel or lead")
     if "eu-ppwr" in wanted:
         scopes, units = packaging_units(facts.products, facts.material_facts(), [p.claim for p in facts.purchases],
                                         settings.evidence["eu-ppwr"])
         _recycled(scopes, units, agg, "Packaging", "PackagingGap")
+        _needs(agg, "eu-ppwr", scopes, units, "plastic packaging products (products.csv category packaging_...)",
+               "plastic")
     if "esrs-e5" in wanted:
         _e5(facts, agg)
     if "policy" in wanted and policy is not None:
@@ -161,6 +169,20 @@ def _recycled(scopes: list[Scope], units: list[Unit], agg: AggregateGraph, evide
         agg.node(f"{u.kind}Documentation" if evidence_cls == "Battery" else f"{evidence_cls}Evidence", u.focus,
                  f"{u.scope}; {shares}; {u.evidence}",
                  {"unevidencedKg": _kg_literal(u.unevidenced_kg), "declaration": Literal(shares)})
+
+
+def _needs(agg: AggregateGraph, profile: str, scopes: list[Scope], units: list[Unit], products: str,
+           materials: str) -> None:
+    """A profile with no product of its categories, or whose products in scope have no unit of
+    assessment (no bill of materials of the counted materials, or no purchases of them), was
+    not checked: say what it needs instead of reporting 0 findings."""
+    if not scopes:
+        agg.needs[profile] = products
+        return
+    in_scope = sorted(s.product for s in scopes if s.kind is not None)
+    if in_scope and not units:
+        agg.needs[profile] = (f"bill-of-materials lines (bom.csv) of {materials} materials and purchases of them "
+                              f"for {', '.join(in_scope)}")
 
 
 # ---------------------------------------------------------------------------- ESRS E5

@@ -21,16 +21,18 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 
+from ..definitions import period_of
 from ..errors import ShapesError, UsageError
 from ..progress import Progress, Tick, silent
-from ..rdf.vocab import GRAPHS, PREFIXES
+from ..rdf.vocab import GRAPHS, LS, PREFIXES
 from ..store import GraphStore
 from ..store.meta import inferred_status
 from .aggregates import AggregateGraph, compute_aggregates
 from .candidates import (Candidates, full_graph, needs_full_graph, referenced_predicates, subgraph,
                          target_only_inverse)
 from .index import Index
-from .policy import load_policy
+from .policy import Policy, load_policy
+from .readiness import readiness
 from .results import SEVERITIES, Assessment, ValidationReport, ValidationResult
 from .settings import DEFERRALS, Settings
 from .shapes import ALWAYS_ON, PROFILES, ShapeInfo, Shapes, load_shapes, profile_rank, shape_nodes
@@ -68,10 +70,13 @@ def _graphs_to_use(store: GraphStore, notes: list[str]) -> list[str]:
 
 
 def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_files: Sequence[Path] = (),
-             as_of: date | None = None, policy: Path | None = None,
-             settings: Settings | None = None, *, on_progress: Progress = silent) -> ValidationReport:
+             as_of: date | None = None, policy: Path | Policy | None = None,
+             settings: Settings | None = None, *, on_progress: Progress = silent,
+             context: dict[str, Any] | None = None) -> ValidationReport:
     """Run the profiles (None: all; data-quality always) and the user's shapes files on the store
-    (``on_progress`` hears each step: loopsource.progress)."""
+    (``on_progress`` hears each step: loopsource.progress). ``policy`` is a file or a policy
+    already read (validate.context); ``context`` says where the as-of date, policy and settings
+    came from (ComplianceContext.to_json), for the outputs."""
     t0 = time.perf_counter()
     as_of = as_of or date.today()
     settings = settings or Settings()
@@ -79,8 +84,8 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
     notes: list[str] = _setting_notes(settings, chosen)
     if "policy" in chosen and policy is None and profiles is not None and "policy" in profiles:
         notes.append("profile 'policy' has no rules: give a policy file with --policy")
-    pol = load_policy(policy) if policy is not None else None
-    shapes = load_shapes(chosen, shapes_files, as_of, policy, settings)
+    pol = policy if isinstance(policy, Policy) or policy is None else load_policy(policy)
+    shapes = load_shapes(chosen, shapes_files, as_of, pol, settings)
     graphs = _graphs_to_use(store, notes)
 
     t1 = time.perf_counter()
@@ -106,11 +111,29 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
     for k, v in PREFIXES.items():
         report_graph.bind(k, v)
     report_graph.bind("lsv", LSV)
+    needs = dict(agg.needs)
+    if "policy" in chosen and pol is None:
+        needs["policy"] = ("a company policy file (--policy FILE; 'loopsource run' reads DATA_DIR/policy.yaml "
+                           "and records it in the store)")
     return ValidationReport(
         conforms=not any(r.severity == "violation" for r in results), results=tuple(results), profiles=chosen
         + tuple(sorted({i.profile for i in shapes.info.values() if i.profile.startswith("user:")})),
         rules=tuple(shapes.rules), as_of=as_of, shacl_turtle=report_graph.serialize(format="turtle"),
-        notes=tuple(notes), seconds=time.perf_counter() - t0, assessments=_assessments(agg, results))
+        notes=tuple(notes), seconds=time.perf_counter() - t0, assessments=_assessments(agg, results),
+        not_checked={p: needs[p] for p in chosen if p in needs}, period=period_of(_purchase_years(index)),
+        readiness=readiness(chosen, settings, as_of, agg.triples), context=dict(context or {}))
+
+
+def _purchase_years(index: Index) -> list[int]:
+    """The calendar years of the purchases in the graph: the period a validation covers."""
+    dates = index.fetch(LS + "date")
+    years = []
+    for p in index.instances(LS + "Purchase"):
+        for d in dates.get(p, ()):
+            text = getattr(d, "value", "")
+            if text[:4].isdigit():
+                years.append(int(text[:4]))
+    return years
 
 
 def _setting_notes(settings: Settings, chosen: Sequence[str]) -> list[str]:

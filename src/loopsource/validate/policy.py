@@ -50,13 +50,21 @@ class Policy:
 
 def load_policy(path: Path) -> Policy:
     """Read and check a policy file (format: data/demo/policy.yaml and the README)."""
-    import yaml
-
     path = Path(path)
     try:
-        data = load_yaml(read_text_input(path, str(path), limit=MAX_YAML_BYTES), str(path))
+        text = read_text_input(path, str(path), limit=MAX_YAML_BYTES)
     except InputError as e:
         raise ShapesError(f"cannot read the policy file: {e.problems[0]}") from None
+    return parse_policy(text, str(path))
+
+
+def parse_policy(text: str, path: str) -> Policy:
+    """A policy from its text (``path`` names it in errors and in the rules' sources): the
+    file itself, or the copy a store records (validate.context)."""
+    import yaml
+
+    try:
+        data = load_yaml(text, path)
     except YamlLimitError as e:
         raise ShapesError(f"{path}: refused: {e}") from None
     except yaml.MarkedYAMLError as e:

@@ -2,8 +2,10 @@
 rules that were checked, and the report (``validation.json`` is ``ValidationReport.to_json``)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 SEVERITIES = ("violation", "warning", "info")
 
@@ -64,6 +66,11 @@ class ValidationReport:
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
     assessments: tuple[Assessment, ...] = ()
+    # profile -> what it needs, for each profile that could not be checked ("not checked: needs X")
+    not_checked: Mapping[str, str] = field(default_factory=dict)
+    period: Mapping[str, Any] | None = None  # definitions.period_of the purchases' years
+    readiness: tuple[Any, ...] = ()  # readiness.ReadinessRow: future targets, today's values
+    context: Mapping[str, Any] = field(default_factory=dict)  # context.ComplianceContext.to_json
 
     def counts(self) -> dict[str, dict[str, int]]:
         out = {p: {"violations": 0, "warnings": 0, "infos": 0} for p in self.profiles}
@@ -71,10 +78,32 @@ class ValidationReport:
             out.setdefault(r.profile, {"violations": 0, "warnings": 0, "infos": 0})[r.severity + "s"] += 1
         return out
 
+    def profile_status(self) -> dict[str, dict[str, Any]]:
+        """Per profile: ``status`` (checked | not checked), ``needs`` (what an unchecked profile
+        lacks) and the counts; the ``profiles`` key of validation.json and metrics.json."""
+        out: dict[str, dict[str, Any]] = {}
+        for p, c in self.counts().items():
+            needs = self.not_checked.get(p)
+            out[p] = {"status": "not checked" if needs else "checked", "needs": needs, **c}
+        return out
+
     def to_json(self) -> dict:
+        """validation.json: the contract keys (conforms, results), then what the answer covers."""
         return {"conforms": self.conforms,
                 "results": [{"profile": r.profile, "code": r.code, "severity": r.severity, "focus": r.focus,
-                             "path": r.path, "value": r.value, "message": r.message} for r in self.results]}
+                             "path": r.path, "value": r.value, "message": r.message} for r in self.results],
+                "as_of": self.as_of.isoformat() if self.as_of else None,
+                "period": dict(self.period) if self.period else None,
+                "profiles": self.profile_status(),
+                "context": dict(self.context),
+                "readiness": self.readiness_json()}
+
+    def readiness_json(self) -> dict[str, Any]:
+        """The ``readiness`` key of validation.json and metrics.json: every target after the
+        as-of date against each unit's latest value (validate.readiness)."""
+        return {"as_of": self.as_of.isoformat() if self.as_of else None,
+                "targets": [r.to_json() for r in self.readiness],
+                "short": sum(1 for r in self.readiness if not r.meets)}
 
     def at_or_above(self, fail_on: str) -> list[ValidationResult]:
         """Results as severe as ``fail_on`` (violation, or warning = warnings and violations)."""

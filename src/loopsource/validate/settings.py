@@ -120,13 +120,20 @@ def load_settings(path: Path | None) -> Settings:
     """The settings file (None: the defaults)."""
     if path is None:
         return Settings()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ShapesError(f"{path}: cannot read the settings file: {e}") from None
+    return parse_settings(text, str(path))
+
+
+def parse_settings(text: str, where: str) -> Settings:
+    """Settings from the text of a settings file (``where`` names it): the file itself, or the
+    copy a store records (validate.context)."""
     import yaml
 
-    where = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise ShapesError(f"{where}: cannot read the settings file: {e}") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as e:
         raise ShapesError(f"{where}: not valid YAML: {e}") from None
     data = data or {}

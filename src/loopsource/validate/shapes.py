@@ -21,7 +21,7 @@ from rdflib.namespace import RDF, SH
 
 from .. import resources
 from ..errors import ShapesError, UsageError
-from .policy import load_policy, policy_turtle
+from .policy import Policy, load_policy, policy_turtle
 from .results import Rule
 from .settings import Settings
 from .terms import DCT_SOURCE, DEFERRED_BY, IN_FORCE_FROM, IN_FORCE_UNTIL, RULE_CODE, local_name, to_rdflib
@@ -115,14 +115,16 @@ def reject_xml_entities(text: str, source: str) -> None:
         raise ShapesError(f"{source}: not well-formed XML: {e}") from None
 
 
-def profile_shapes(profile: str, policy: Path | None = None) -> rdflib.Graph:
-    """The shapes graph of one built-in profile (policy: generated from the policy file)."""
+def profile_shapes(profile: str, policy: Path | Policy | None = None) -> rdflib.Graph:
+    """The shapes graph of one built-in profile (policy: generated from the policy, a file or
+    one already read)."""
     if profile not in PROFILES:
         raise UsageError(f"unknown profile {profile!r}: one of {', '.join(PROFILES)}")
     if profile == "policy":
         if policy is None:
             return rdflib.Graph()
-        return parse_shapes_text(policy_turtle(load_policy(policy)), f"{policy} (generated shapes)")
+        pol = policy if isinstance(policy, Policy) else load_policy(policy)
+        return parse_shapes_text(policy_turtle(pol), f"{pol.file} (generated shapes)")
     name = f"{profile}.ttl"
     try:
         text = resources.read_text(resources.shapes_dir(), name)
@@ -216,7 +218,7 @@ def _in_force(g: rdflib.Graph, shape: Any, as_of: date, settings: Settings) -> b
 
 
 def load_shapes(profiles: Sequence[str], shapes_files: Sequence[Path], as_of: date,
-                policy: Path | None, settings: Settings | None = None) -> Shapes:
+                policy: Path | Policy | None, settings: Settings | None = None) -> Shapes:
     """One shapes graph for all selected profiles and user files, with shapes not in force on
     ``as_of`` deactivated, and the profile/code/source of every shape."""
     settings = settings or Settings()
