@@ -11,19 +11,21 @@ on the inferred graph being current.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pyoxigraph as ox
 
+from ..rdf.stream import triples as stream_triples
 from ..rdf.terms import iri_value, lexical, local_name, number, parse_ntriples
 from ..store import GraphStore
 from ..rdf.vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION, code_lists
 from ..validate import crma
 from ..emission_factors import FactorTable
 from ..transport_distance import Leg
-from .transport_graph import LegKey, read_transport
+from .transport_graph import TRANSPORT_PREDICATES, LegKey, read_transport
 
 @dataclass(frozen=True)
 class Organisation:
@@ -234,10 +236,10 @@ def _ancestors(start: str, parents: dict[str, list[str]]) -> set[str]:
 
 
 def read_snapshot(store: GraphStore) -> Snapshot:
-    """Everything the metrics need, from the ontology and asserted graphs."""
+    """Everything the metrics need, from the ontology and asserted graphs (the asserted graph
+    read as a stream: see :class:`_Pivot`)."""
     onto = parse_ntriples(store.export(GRAPHS.ontology, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
-    data = parse_ntriples(store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
-    return snapshot_from_triples(onto, data)
+    return snapshot_from_stream(onto, stream_triples(store.export_chunks(GRAPHS.asserted)))
 
 
 # N-Triples spellings of the terms the snapshot reads (terms are compared as text: fast).
@@ -252,23 +254,69 @@ KINDS = {L + "Plant>": "plant", L + "Warehouse>": "warehouse", L + "SupplierSite
          L + "RecyclingFacility>": "recycling_facility"}
 _REGION_TYPES = (L + "M49Region>", L + "M49SubRegion>", L + "Country>")
 _NO_COUNTRY = ("", None, None, None, False, None, None)
+PURCHASE = L + "Purchase>"
+# Every property a purchase record reads (_purchase): a purchase with only these is compacted.
+PURCHASE_KEYS = tuple(L + n + ">" for n in (
+    "id", "date", "buyerSite", "supplierSite", "material", "quantity", "unit", "massKg", "spend", "currency",
+    "recycledShare", "reusedShare", "transportMode", "leadTimeDays", "recycledPreConsumerShare",
+    "recycledPostConsumerShare", "chainOfCustody", "certificate"))
+_PURCHASE_SET = frozenset(PURCHASE_KEYS)
 
 
 class _Pivot:
     """The triples pivoted by subject: the first value of each property (loopsource's own
-    properties are single-valued), the types, and the parents (superclasses, containing regions)."""
+    properties are single-valued), the types, and the parents (superclasses, containing regions).
 
-    def __init__(self, triples: list[tuple[str, str, str]]):
+    Triples come in with :meth:`add` (all of them, then :meth:`finish`). A purchase whose
+    triples are all read (the stream moved on to another subject) and that has nothing but
+    the properties a purchase record reads is kept as one tuple of its terms (:meth:`compact`)
+    instead of a dict: at 10^7 triples the per-subject dicts of the purchases were most of the
+    snapshot's memory. A compacted purchase that shows up again in the stream is expanded
+    first, so the first-value rule sees its triples in the same order as before.
+    """
+
+    def __init__(self, triples: Iterable[tuple[str, str, str]] = ()):
         self.props: dict[str, dict[str, str]] = defaultdict(dict)
         self.types: dict[str, list[str]] = defaultdict(list)
         self.parents: dict[str, list[str]] = defaultdict(list)  # class -> superclasses, region -> containing regions
+        self.compacted: dict[str, tuple[str | None, ...]] = {}
         for s, p, o in triples:
-            if p == TYPE:
-                self.types[s].append(o)
-            elif p == SUB or p == L + "withinRegion>":
-                self.parents[s].append(o)
-            else:
-                self.props[s].setdefault(p, o)
+            self.add(s, p, o)
+        self.finish()
+
+    def add(self, s: str, p: str, o: str) -> None:
+        if s in self.compacted:
+            self._expand(s)
+        if p == TYPE:
+            self.types[s].append(o)
+        elif p == SUB or p == L + "withinRegion>":
+            self.parents[s].append(o)
+        else:
+            self.props[s].setdefault(p, o)
+
+    def compact(self, s: str) -> None:
+        """Keep purchase ``s`` as a tuple of its terms, when that loses nothing (see the class)."""
+        if self.types.get(s) != [PURCHASE] or s in self.parents or not self.props.get(s, {}).keys() <= _PURCHASE_SET:
+            return
+        v = self.props.pop(s, {})
+        del self.types[s]
+        self.compacted[s] = tuple(v.get(k) for k in PURCHASE_KEYS)
+
+    def _expand(self, s: str) -> None:
+        terms = self.compacted.pop(s)
+        self.types[s].append(PURCHASE)
+        self.props[s].update((k, t) for k, t in zip(PURCHASE_KEYS, terms) if t is not None)
+
+    def view(self, s: str) -> tuple[Sequence[str], dict[str, str]]:
+        """(types, first values) of subject ``s``; a compacted purchase is given back as a dict
+        once and forgotten (its record is made once)."""
+        if s in self.compacted:
+            terms = self.compacted.pop(s)
+            return (PURCHASE,), {k: t for k, t in zip(PURCHASE_KEYS, terms) if t is not None}
+        return self.types.get(s, ()), self.props.get(s, {})
+
+    def finish(self) -> None:
+        """The look-ups made once every triple is in: code-list values, region kinds."""
         self.csv_value = {s: lexical(v[L + "csvValue>"]) for s, v in self.props.items() if L + "csvValue>" in v}
         self.region_kind: dict[str, str] = {}
         for s, ts in self.types.items():
@@ -332,9 +380,34 @@ def _chain_of_custody(term: str | None) -> str | None:
 
 def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str, str, str]]) -> Snapshot:
     """The snapshot of N-Triples terms: every record of the data graph, typed with the ontology's help."""
-    px = _Pivot(onto + data)
+    return snapshot_from_stream(onto, iter(data))
+
+
+def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[str, str, str]]) -> Snapshot:
+    """:func:`snapshot_from_triples` of a stream of data triples, read once."""
+    px = _Pivot(onto)
+    subjects: dict[str, None] = {}  # the data subjects (a dict: a set of them in reading order)
+    last = None
+    intern = sys.intern
+    # the ISO 14083 legs and factor nodes the build stored, kept aside as the stream passes (the
+    # pivot compacts purchases; a subject's triples may come in several runs)
+    transport: list[tuple[str, str, str]] = []
+    factor_type = (f"<{RDF_TYPE}>", L + "EmissionFactor>")
+    for s, p, o in data:
+        if s != last:
+            if last is not None:
+                px.compact(last)
+            s = last = intern(s)
+            subjects[s] = None
+        if p in TRANSPORT_PREDICATES or (p, o) == factor_type:
+            transport.append((s, p, o))
+        px.add(s, intern(p), intern(o) if o[0] == "<" else o)
+    px.finish()
+    # a factor node's ls:id (ids are not kept aside: every subject has one)
+    transport += [(s, ID, px.props[s][ID]) for s in {t[0] for t in transport if (t[1], t[2]) == factor_type}
+                  if ID in px.props.get(s, {})]
     rec = _Records()
-    for s in {s for s, _, _ in data}:
+    for s in subjects:
         _read_subject(px, s, rec)
     products = {}
     for s in rec.products_raw:
@@ -343,7 +416,7 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
                                                                        key=lambda b: b.material)),
                                        recovery_potential=number(px.props[s].get(L + "recoveryPotential>")))
     subject_of = {lexical(px.props[s].get(ID)) or "": s for s, ts in px.types.items() if L + "Purchase>" in ts}
-    legs, factor_table = read_transport(data, rec.purchases, subject_of)
+    legs, factor_table = read_transport(transport, rec.purchases, subject_of)
     return Snapshot(
         organisations=dict(sorted(rec.orgs.items())), sites=dict(sorted(rec.sites.items())),
         materials=dict(sorted(rec.materials.items())), purchases=tuple(sorted(rec.purchases, key=lambda p: p.id)),
@@ -360,8 +433,7 @@ def snapshot_from_triples(onto: list[tuple[str, str, str]], data: list[tuple[str
 def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
     """One data subject into its record: the first of its types that names a record kind wins;
     a subject of none of them is a material when one of its types is a material class."""
-    ts = px.types.get(s, ())
-    v = px.props.get(s, {})
+    ts, v = px.view(s)
     for t in ts:
         if t == L + "Purchase>":
             rec.purchases.append(_purchase(px, v))
@@ -505,4 +577,4 @@ def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: 
 __all__ = ["Snapshot", "Organisation", "Site", "Material", "Purchase", "Loop", "Product", "BomLine", "Sale",
            "Candidate", "Upstream",
            "Market", "Hub", "PlantProduct",
-           "read_snapshot", "snapshot_from_triples"]
+           "read_snapshot", "snapshot_from_stream", "snapshot_from_triples"]

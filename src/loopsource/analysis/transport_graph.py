@@ -36,6 +36,10 @@ _FACTOR = {L + "id>", L + "usedForMode>", L + "ttwKgCo2ePerTkm>", L + "wttKgCo2e
            L + "factorYear>", f"<{DCTERMS}license>", L + "verification>"}
 
 
+# what the snapshot's stream keeps aside for read_transport (with each factor node's type and id)
+TRANSPORT_PREDICATES = frozenset(_LEG | (_FACTOR - {L + "id>"}))
+
+
 def read_transport(data: Sequence[tuple[str, str, str]], purchases: Sequence[Purchase],
                    subject_of: Mapping[str, str]) -> tuple[dict[LegKey, Leg], FactorTable | None]:
     """The stored legs (by site pair and mode) and factor table (None: the graph holds none).

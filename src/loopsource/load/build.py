@@ -8,7 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import queue
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -90,18 +93,29 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
             gs: GraphStore = EmbeddedStore.create(store, graphs, Stream(GRAPHS.asserted, produce))
         loaded = box[0]
     else:
+        # A server gets the triples in batches as the loader makes them (never held whole).
         on_progress(Tick("build", STEP, 0, None, "triples"))
-        loaded = load_directory(Path(data_dir), skip_invalid=skip_invalid, mapping=mapping)
-        box.append(loaded)
-        legs.feed(loaded.ntriples)
+        loaded_triples = counting(on_progress, "build", STEP, "triples")
+
+        def produce_remote(write) -> None:
+            box.append(load_directory(Path(data_dir), skip_invalid=skip_invalid, sink=write, mapping=mapping))
+
+        def asserted_parts():
+            for chunk in pulled(produce_remote):
+                loaded_triples(chunk.count(b"\n"))
+                legs.feed(chunk.decode("utf-8"))
+                yield chunk, ox.RdfFormat.N_TRIPLES
+            yield legs.ntriples(table), ox.RdfFormat.N_TRIPLES  # after the purchases: their ISO 14083 legs
+            yield from ((text, fmt) for _, text, fmt in box[0].user_rdf)
+
         gs = store
         gs.replace_graphs({
             GRAPHS.ontology: onto,
-            GRAPHS.asserted: [(loaded.ntriples, ox.RdfFormat.N_TRIPLES), (legs.ntriples(table), ox.RdfFormat.N_TRIPLES)]
-            + [(text, fmt) for _, text, fmt in loaded.user_rdf],
+            GRAPHS.asserted: asserted_parts(),
             GRAPHS.inferred: [],
-            GRAPHS.meta: [(meta(), ox.RdfFormat.N_TRIPLES)],
+            GRAPHS.meta: [(meta, ox.RdfFormat.N_TRIPLES)],
         })
+        loaded = box[0]
     on_progress(Tick("build", STEP, loaded.triples, None, "triples", final=True))
     log.info("loaded %d CSV-derived triples from %s in %.2fs", loaded.triples, data_dir, time.perf_counter() - t0)
     rejected_file = None
@@ -117,6 +131,48 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
         triples=triples,
         seconds=time.perf_counter() - t0,
     )
+
+
+def pulled(produce: Callable[[Callable[[bytes], None]], object], depth: int = 4) -> Iterator[bytes]:
+    """The chunks ``produce(write)`` writes, pulled one by one: the producer runs in a thread and
+    waits while ``depth`` chunks are not taken yet; its exception is raised here."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def put(chunk: bytes) -> None:
+        while not stop.is_set():
+            try:
+                q.put(chunk, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        raise BrokenPipeError("the consumer stopped")
+
+    def run() -> None:
+        try:
+            produce(put)
+        except BaseException as e:  # noqa: BLE001 - raised again in the consumer's thread
+            failure.append(e)
+        finally:
+            while not stop.is_set():
+                try:
+                    q.put(done, timeout=0.5)
+                    break
+                except queue.Full:
+                    continue
+
+    thread = threading.Thread(target=run, name="load-producer", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not done:
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+    if failure and not isinstance(failure[0], BrokenPipeError):
+        raise failure[0]
 
 
 def write_rejected(store: GraphStore, loaded: LoadResult) -> str:

@@ -16,7 +16,8 @@ from ..rdf.terms import Triple, decimal_literal, parse_ntriples, to_ntriples
 from ..rdf.vocab import GRAPHS
 from ..store import EmbeddedStore, GraphStore
 from ..store.meta import activity_triples, without_activity
-from .engine import DEFAULT_ENGINE, get_engine, is_schema
+from .engine import DEFAULT_ENGINE, RulesEngine, get_engine, is_schema
+from .stream import infer_stream
 from .sparql_engine import SparqlEngine, run_plan, schema_queries, unsupported_query
 
 
@@ -48,7 +49,54 @@ def reason(store: GraphStore, engine: str | None = None, *, on_progress: Progres
     engine = engine or default_engine(store)
     if engine == SparqlEngine.name:
         return _reason_in_store(store, progress)
+    if engine == RulesEngine.name and isinstance(store, EmbeddedStore):
+        streamed = _reason_streaming(store, on_progress)
+        if streamed is not None:
+            return streamed
     return _reason_in_python(store, engine, on_progress=on_progress)
+
+
+def _reason_streaming(store: EmbeddedStore, on_progress: Progress) -> ReasonResult | None:
+    """The ``rules`` engine over the asserted graph as a stream (reason/stream.py), its inferred
+    triples written straight into the new generation's file and bulk-loaded from there. None
+    when the schema needs owlrl (then the in-memory path hands the job over)."""
+    started = datetime.now(timezone.utc)
+    ontology = read_graph(store, GRAPHS.ontology)
+    if not ontology:
+        raise LoopsourceError(f"{store.description}: the ontology graph is empty; run 'loopsource build' first")
+    on_progress(Tick("reason", "inferring (rules, streamed)", 0, None, "triples"))
+    result = infer_stream(ontology, lambda: store.export_chunks(GRAPHS.asserted))
+    if result is None:
+        return None
+    box: list[int] = []
+
+    def produce(write) -> None:
+        n, buf = 0, []
+        for s, p, o in result.inferred:
+            buf.append(f"{s} {p} {o} .\n")
+            if len(buf) >= 100_000:
+                n += len(buf)
+                write("".join(buf).encode("utf-8"))
+                buf = []
+                on_progress(Tick("reason", "writing the inferred graph", n, None, "triples"))
+        n += len(buf)
+        write("".join(buf).encode("utf-8"))
+        box.append(n)
+
+    on_progress(Tick("reason", "writing the inferred graph"))
+    meta_kept = without_activity(read_graph(store, GRAPHS.meta), "reason")
+
+    def meta() -> bytes:  # after the inferred graph is written: its count and the end time are true
+        lines = activity_triples(
+            "reason", "current", started, datetime.now(timezone.utc), generated=True,
+            counts={"asserted": result.asserted, "inferred": box[0]},
+            details={"engine": result.engine, "engineVersion": result.engine_version,
+                     "seconds": decimal_literal(Decimal(f"{result.seconds:.3f}"))})
+        return (to_ntriples(meta_kept) + "\n".join(lines) + "\n").encode("utf-8")
+
+    store.replace_streamed(GRAPHS.inferred, produce, {GRAPHS.meta: meta})
+    on_progress(Tick("reason", "writing the inferred graph", box[0], None, "triples", final=True))
+    return ReasonResult(result.engine, result.engine_version, result.seconds, result.asserted, box[0], "")
 
 
 def _reason_in_python(store: GraphStore, engine: str, note: str = "", *,

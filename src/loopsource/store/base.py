@@ -82,6 +82,11 @@ class GraphStore(ABC):
     def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
         """Serialise one named graph (or, for None, all graphs as N-Quads/TriG)."""
 
+    def export_chunks(self, graph: str) -> Iterable[bytes]:
+        """One named graph as N-Triples, in chunks: a store that can streams it, so that a reader
+        of a large graph never holds it whole. The default is the whole export as one chunk."""
+        yield self.export(graph, ox.RdfFormat.N_TRIPLES)
+
     @abstractmethod
     def count(self, graph: str) -> int: ...
 

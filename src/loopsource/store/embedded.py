@@ -153,7 +153,8 @@ class EmbeddedStore(GraphStore):
             raise
 
     def _write_generation(self, change, fresh: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]] | None = None,
-                          stream: Stream | None = None, keep: Sequence[str] = ()) -> None:
+                          stream: Stream | None = None, keep: Sequence[str] = (),
+                          stream_change: Callable[[ox.Store, Path], None] | None = None, copy: bool = False) -> None:
         """Make a new generation (copy-on-write via ``change``, or ``fresh`` graphs) and switch to it."""
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -163,11 +164,13 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"{self.root}: cannot write the store: {e.strerror or e}") from None
         try:
             db = new / "oxigraph"
-            if fresh is None and self._store is not None:
+            if (fresh is None and stream_change is None or copy) and self._store is not None:
                 self._store.backup(str(db))  # hard links where possible: cheap
             s = ox.Store(str(db))
             try:
-                if fresh is not None:
+                if stream_change is not None:
+                    stream_change(s, new)
+                elif fresh is not None:
                     index: dict[str, str] = {}
                     (new / "graphs").mkdir()
                     if stream is not None:  # first, so that the other graphs may describe it
@@ -272,6 +275,63 @@ class EmbeddedStore(GraphStore):
         if graph is None:
             return self.store.dump(format=fmt, **pretty)
         return self.store.dump(format=fmt, from_graph=ox.NamedNode(graph), **pretty)
+
+    CHUNK = 1 << 22  # 4 MiB of N-Triples per chunk
+
+    def export_chunks(self, graph: str) -> Iterable[bytes]:
+        """The graph's side-car file read in chunks (the store's dump when there is none)."""
+        side = self._sidecar(graph)
+        if side is None:
+            yield self.export(graph, ox.RdfFormat.N_TRIPLES)
+            return
+        with side.open("rb") as f:
+            while chunk := f.read(self.CHUNK):
+                yield chunk
+
+    def replace_streamed(self, graph: str, produce: Callable[[Callable[[bytes], None]], object],
+                         small: Mapping[str, bytes | Callable[[], bytes]]) -> None:
+        """A new generation in which ``graph`` holds the N-Triples ``produce(write)`` writes and
+        each graph of ``small`` its N-Triples text; the other graphs stay as they are.
+
+        The new graph goes to its side-car file first, then into the database by a bulk load
+        from that file. When ``graph`` is empty now (a reason after a build) and every other
+        graph has its side-car, the new generation is a hard-linked checkpoint of the current
+        one plus that bulk load (the small graphs dropped and loaded again): the asserted graph
+        is not loaded a second time. Otherwise every graph is bulk-loaded from its file into a
+        fresh database (removing a large graph from RocksDB quad by quad is slower).
+        """
+        kept = [g.value for g in (self._store.named_graphs() if self._store is not None else ())
+                if isinstance(g, ox.NamedNode) and g.value != graph and g.value not in small]
+        sides = {g: self._sidecar(g) for g in kept}
+        incremental = (self._store is not None and all(p is not None and p.exists() for p in sides.values())
+                       and next(iter(self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))), None) is None)
+
+        def change(s: ox.Store, new: Path) -> None:
+            (new / "graphs").mkdir(exist_ok=True)
+            index: dict[str, str] = {}
+            for g, side in sides.items():
+                if side is not None and side.exists():
+                    name = index[g] = f"g{len(index)}.nt"
+                    os.link(side, new / "graphs" / name)
+                    if not incremental:
+                        s.bulk_load(path=str(new / "graphs" / name), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
+                elif not incremental:  # no side-car (a graph changed in place): copied from the database
+                    s.bulk_load(self.export(g, ox.RdfFormat.N_TRIPLES), ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
+            name = index[graph] = f"g{len(index)}.nt"
+            with (new / "graphs" / name).open("wb") as f:
+                produce(f.write)
+            s.bulk_load(path=str(new / "graphs" / name), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+            for g, text in small.items():
+                text = text() if callable(text) else text
+                if incremental:
+                    s.update(f"DROP SILENT GRAPH <{g}>")
+                name = index[g] = f"g{len(index)}.nt"
+                (new / "graphs" / name).write_bytes(text)
+                if text:
+                    s.bulk_load(text, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
+            (new / "graphs" / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+
+        self._write_generation(None, stream_change=change, copy=incremental)
 
     def triples(self, s, p, o, graphs):
         for g in graphs:

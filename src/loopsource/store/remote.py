@@ -33,7 +33,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import pyoxigraph as ox
 
@@ -95,6 +95,12 @@ class RemoteStore(GraphStore):
         return headers
 
     def _post(self, url: str, form: Sequence[tuple[str, str]], accept: str) -> bytes:
+        return b"".join(self._post_chunks(url, form, accept, size=None))
+
+    def _post_chunks(self, url: str, form: Sequence[tuple[str, str]], accept: str,
+                     size: int | None = 1 << 22) -> Iterator[bytes]:
+        """The response body in chunks of ``size`` bytes (None: one chunk), as it arrives: a large
+        CONSTRUCT is read without holding it whole."""
         body = urllib.parse.urlencode(form).encode("utf-8")
         headers = self._headers(accept)
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -103,7 +109,11 @@ class RemoteStore(GraphStore):
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 self.server = resp.headers.get("Server", "") or ""
-                return resp.read()
+                if size is None:
+                    yield resp.read()
+                    return
+                while chunk := resp.read(size):
+                    yield chunk
         except urllib.error.HTTPError as e:
             detail = _first_line(e.read())
             if e.code in (401, 403):
@@ -211,6 +221,23 @@ class RemoteStore(GraphStore):
                 f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
         return ox.serialize(quads, format=fmt) or b""
 
+    def export_chunks(self, graph: str) -> Iterator[bytes]:
+        """The graph by one CONSTRUCT whose answer is parsed as it arrives and written again as
+        canonical N-Triples, 100,000 triples a chunk (the same text :meth:`export` gives)."""
+        query = self._prepare(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", None)
+        body = _Reader(self._post_chunks(self.query_url, [("query", query), *self._dataset(None)], _NT))
+        batch: list[ox.Triple] = []
+        try:
+            for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+                batch.append(q.triple)
+                if len(batch) >= 100_000:
+                    yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
+                    batch = []
+        except SyntaxError as e:
+            raise EndpointError(f"{self.description}: the endpoint sent unreadable N-Triples: {e}") from None
+        if batch:
+            yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
+
     def count(self, graph: str) -> int:
         res = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
         return int(res.rows[0][0].value)  # type: ignore[union-attr]
@@ -246,8 +273,10 @@ class RemoteStore(GraphStore):
         staging = {g: f"{g}#loading-{tag}" for g in graphs}
         try:
             for g, parts in graphs.items():
-                for batch in _batches(_triples(parts), BATCH):
-                    self._post(url, [("update", _insert_text(staging[g], batch))], "*/*")
+                # part by part (a part may be one chunk of a stream, or made only now: a callable)
+                for part in parts:
+                    for batch in _batches(_triples([part]), BATCH):
+                        self._post(url, [("update", _insert_text(staging[g], batch))], "*/*")
             kill_point("remote:loaded")
             # one request: a transactional server swaps every graph at once or not at all
             swap = " ;\n".join(f"DROP SILENT GRAPH <{g}> ;\nMOVE SILENT GRAPH <{staging[g]}> TO GRAPH <{g}>"
@@ -305,11 +334,32 @@ def _parse_results(data: bytes, where: str) -> ox.QuerySolutions | ox.QueryBoole
 def _triples(parts: Iterable[tuple[str, ox.RdfFormat]]) -> list[ox.Triple]:
     out: list[ox.Triple] = []
     for text, fmt in parts:
+        text = text() if callable(text) else text
         try:
             out += [q.triple for q in ox.parse(text, format=fmt)]
         except SyntaxError as e:
             raise StoreError(f"cannot parse data for the endpoint: {e}") from None
     return out
+
+
+class _Reader:
+    """A file-like view of a stream of byte chunks (what ``ox.parse`` reads from)."""
+
+    def __init__(self, chunks: Iterable[bytes]):
+        self._chunks = iter(chunks)
+        self._buf = b""
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        if self._pos >= len(self._buf):
+            self._buf, self._pos = next(self._chunks, b""), 0
+        if n < 0:
+            out = self._buf[self._pos:] + b"".join(self._chunks)
+            self._buf, self._pos = b"", 0
+            return out
+        out = self._buf[self._pos:self._pos + n]  # at most n bytes, never more than one chunk's rest
+        self._pos += len(out)
+        return out
 
 
 def _has_bnode(t: ox.Triple) -> bool:

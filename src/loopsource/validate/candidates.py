@@ -98,6 +98,25 @@ def referenced_predicates(shapes: rdflib.Graph) -> tuple[set[str], set[str]]:
     return fwd, inv
 
 
+def target_only_inverse(shapes: rdflib.Graph) -> frozenset[str]:
+    """Inverse predicates read only to find the focus nodes of ``sh:targetObjectsOf``.
+
+    The subgraph keeps their triples (pySHACL needs them to target the objects) but does not
+    describe the subjects they lead to: at 10^6 triples ``targetObjectsOf ls:supplierSite``
+    otherwise pulled every purchase into pySHACL's data graph (validated in vain: a node that
+    is not a candidate conforms). Such a subject, undescribed, has no type in the subgraph,
+    so no class target selects it. A predicate that an inverse path or ``sh:targetSubjectsOf``
+    also reads is not target-only: the subjects it reaches may be value or focus nodes there.
+    A forward path on it does not matter: its subjects are focus nodes only through their
+    own targets, and a candidate is described in full anyway.
+    """
+    targets = {str(o) for o in shapes.objects(None, SH.targetObjectsOf) if isinstance(o, URIRef)}
+    read: set[str] = {str(o) for o in shapes.objects(None, SH.targetSubjectsOf) if isinstance(o, URIRef)}
+    for path in shapes.objects(None, SH.path):
+        read |= _path_iris(shapes, path)[1]
+    return frozenset(targets - read)
+
+
 _LIMITS: dict[Any, float | None] = {}
 
 
@@ -273,9 +292,12 @@ class Candidates:
         return checks
 
 
-def subgraph(index: Index, nodes: set[Any], fwd: set[str], inv: set[str]) -> rdflib.Graph:
+def subgraph(index: Index, nodes: set[Any], fwd: set[str], inv: set[str],
+             leaf_inv: frozenset[str] = frozenset(), target_nodes: frozenset[Any] = frozenset()) -> rdflib.Graph:
     """The candidates described with the referenced predicates, closed over the IRIs they reach,
-    with the types the shapes ask about and the class hierarchy."""
+    with the types the shapes ask about and the class hierarchy. Subjects reached over a
+    ``leaf_inv`` predicate (:func:`target_only_inverse`) are not described further unless they
+    are candidates themselves or some shape's ``sh:targetNode``."""
     data = rdflib.Graph()
     bnodes: dict[str, BNode] = {}
     add = data.add
@@ -301,7 +323,7 @@ def subgraph(index: Index, nodes: set[Any], fwd: set[str], inv: set[str]) -> rdf
         for p in inv:
             for s in index.inverse(p).get(x, ()):
                 add((conv(s, bnodes), URIRef(p), rx))
-                if s not in done:
+                if s not in done and (p not in leaf_inv or s in target_nodes):
                     todo.add(s)
     return data
 

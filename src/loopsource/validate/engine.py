@@ -28,14 +28,15 @@ from ..rdf.vocab import GRAPHS, LS, PREFIXES
 from ..store import GraphStore
 from ..store.meta import inferred_status
 from .aggregates import AggregateGraph, compute_aggregates
-from .candidates import Candidates, full_graph, needs_full_graph, referenced_predicates, subgraph
+from .candidates import (Candidates, full_graph, needs_full_graph, referenced_predicates, subgraph,
+                         target_only_inverse)
 from .index import Index
 from .policy import Policy, load_policy
 from .readiness import readiness
 from .results import SEVERITIES, Assessment, ValidationReport, ValidationResult
 from .settings import DEFERRALS, Settings
 from .shapes import ALWAYS_ON, PROFILES, ShapeInfo, Shapes, load_shapes, profile_rank, shape_nodes
-from .terms import LS_ID, LSV, LSV_DETAIL, LSV_KEY, local_name
+from .terms import LS_ID, LSV, LSV_DETAIL, LSV_KEY, local_name, to_ox
 
 log = logging.getLogger(__name__)
 _SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
@@ -196,7 +197,8 @@ def _data_graph(store: GraphStore, graphs: list[str], index: Index, shapes: rdfl
             continue  # aggregate nodes: all of them go to pySHACL anyway
         candidates |= finder.candidates(shape)
     fwd, inv = referenced_predicates(shapes)
-    data = subgraph(index, candidates, fwd, inv)
+    target_nodes = frozenset(x for x in (to_ox(o) for o in shapes.objects(None, SH.targetNode)) if x is not None)
+    data = subgraph(index, candidates, fwd, inv, target_only_inverse(shapes), target_nodes)
     log.info("validation: %d candidate focus nodes (%d store reads); pySHACL data graph %d triples",
              len(candidates), index.patterns, len(data))
     return data

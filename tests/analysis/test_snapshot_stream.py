@@ -1,0 +1,94 @@
+"""The snapshot read as a stream (purchases compacted to tuples) is the snapshot of before.
+
+"Before" is the pivot that keeps every subject as a dict (compaction switched off), which is
+what read_snapshot did until the stream: the Snapshot and the metrics document computed from
+it must be equal, on data/demo and on generated data, whatever the order of the triples
+(a purchase whose triples are split in two places of the stream is compacted and expanded).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from loopsource.analysis import snapshot as snapmod
+from loopsource.analysis.metrics import compute
+from loopsource.analysis.snapshot import read_snapshot, snapshot_from_stream
+from loopsource.devdata.generate import generate
+from loopsource.files import json_safe
+from loopsource.load import build
+from loopsource.rdf.terms import parse_ntriples
+from loopsource.rdf.vocab import GRAPHS
+from loopsource.reason import reason
+from loopsource.store import EmbeddedStore
+
+import pyoxigraph as ox
+
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+
+
+def _store(data: Path, root: Path) -> EmbeddedStore:
+    build(data, root, skip_invalid=True)
+    gs = EmbeddedStore(root)
+    reason(gs)
+    return gs
+
+
+@pytest.fixture(scope="module", params=["demo", "generated"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> EmbeddedStore:
+    root = tmp_path_factory.mktemp(request.param)
+    if request.param == "demo":
+        return _store(DEMO, root / "store")
+    generate(root / "data", 300, 1)
+    return _store(root / "data", root / "store")
+
+
+def _metrics(snap) -> str:
+    return json.dumps(json_safe(compute(snap)), sort_keys=True)
+
+
+def _graphs(store: EmbeddedStore) -> tuple[list, list]:
+    onto = parse_ntriples(store.export(GRAPHS.ontology, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+    data = parse_ntriples(store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES).decode("utf-8"))
+    return onto, data
+
+
+def test_stream_equals_dict_pivot(store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    streamed = read_snapshot(store)
+    assert len(streamed.purchases) > 0
+    onto, data = _graphs(store)
+    monkeypatch.setattr(snapmod._Pivot, "compact", lambda self, s: None)
+    before = snapshot_from_stream(onto, iter(data))
+    assert streamed == before
+    assert _metrics(streamed) == _metrics(before)
+
+
+def test_purchases_are_compacted_and_split_ones_expanded(store: EmbeddedStore,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every purchase's triples cut in two halves, all first halves first: each purchase is
+    compacted when the stream leaves it and expanded when its second half comes."""
+    onto, data = _graphs(store)
+    by_subject: dict[str, list] = {}
+    for t in data:
+        by_subject.setdefault(t[0], []).append(t)
+    first = [t for ts in by_subject.values() for t in ts[: len(ts) // 2]]
+    second = [t for ts in by_subject.values() for t in ts[len(ts) // 2:]]
+    counts = {"compact": 0, "expand": 0}
+    compact, expand = snapmod._Pivot.compact, snapmod._Pivot._expand
+
+    def counting_compact(self, s):
+        before = len(self.compacted)
+        compact(self, s)
+        counts["compact"] += len(self.compacted) - before
+
+    def counting_expand(self, s):
+        counts["expand"] += 1
+        expand(self, s)
+
+    monkeypatch.setattr(snapmod._Pivot, "compact", counting_compact)
+    monkeypatch.setattr(snapmod._Pivot, "_expand", counting_expand)
+    split = snapshot_from_stream(onto, iter(first + second))
+    n = len(split.purchases)
+    assert counts["compact"] >= n and counts["expand"] >= n - 1
+    assert split == read_snapshot(store)
