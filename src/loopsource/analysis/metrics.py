@@ -34,6 +34,7 @@ from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversin
 from .inflow import Inflow, inflow_by, total
 from ..validate.concentration import DEFAULT_GUIDELINES, bands, hhi_of_shares
 from .compliance import crma_concentration
+from .esrs_e5 import esrs_e5
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
 from ..store import GraphStore
 from .snapshot import Purchase, Site, Snapshot, read_snapshot
@@ -247,7 +248,8 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
         "validated": validation is not None,
     }
     return {"local_sourcing": local, "circularity": circ.document, "resilience": resilience,
-            "compliance": compliance, "meta": meta, "warnings": warnings, "data_gaps": gaps, "details": details}
+            "compliance": compliance, "esrs_e5": esrs_e5(snap), "meta": meta, "warnings": warnings, "data_gaps": gaps,
+            "details": details}
 
 
 def _gap(gaps: list[dict[str, Any]], code: str, items: list[str], message: str) -> None:

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from ..rdf.terms import iri_value, lexical, local_name, number, parse_ntriples
 from ..store import GraphStore
 from ..rdf.vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION, code_lists
+from ..rdf.resource_flows import cycle_of
 from ..validate import crma
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Material:
     plastic: bool
     crma_entry: str | None = None  # key of its Annex I entry (e.g. BatteryGradeLithium), when strategic
     element_share: float = 1.0  # mass fraction of its class's element (validate.crma.element_share)
+    cycle: str | None = None  # biological | technical | None (rdf.resource_flows.cycle_of)
+    hazardous: bool | None = None  # hazardous waste when looped (materials.csv 'hazardous'; None: not stated)
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,9 @@ class Loop:
     from_site: str
     to_site: str
     material: str
-    strategy: str  # csv value: reuse ... dispose
+    strategy: str  # csv value: reuse ... dispose, incinerate, landfill, other_disposal
     mass_kg: float
+    hazardous: bool | None = None  # loops.csv 'hazardous' (None: not stated; the material's flag applies)
 
 
 @dataclass(frozen=True)
@@ -323,7 +327,8 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
             rec.loops.append(Loop(
                 lexical(v[ID]) or "", date.fromisoformat(lexical(v[L + "date>"]) or ""), px.ident(v.get(L + "fromSite>")),
                 px.ident(v.get(L + "toSite>")), px.ident(v.get(L + "material>")),
-                px.csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0))
+                px.csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0,
+                _flag(v.get(L + "hazardous>"))))
         elif t in KINDS:
             rec.sites[lexical(v[ID]) or ""] = _site(px, v, KINDS[t])
         elif t in ROLES:
@@ -419,7 +424,14 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
     return Material(
         lexical(v[ID]) or "", lexical(v.get(NAME)) or "", local_name(cls),
         entry is not None, crma.is_critical(closure, grade), any(px.is_a(x, L + "Plastic>") for x in ts),
-        entry.key if entry else None, crma.element_share(closure, number(v.get(L + "elementShare>"))))
+        entry.key if entry else None, crma.element_share(closure, number(v.get(L + "elementShare>"))),
+        cycle_of(closure), _flag(v.get(L + "hazardous>")))
+
+
+def _flag(term: str | None) -> bool | None:
+    """An xsd:boolean literal as a bool (None when absent)."""
+    value = lexical(term)
+    return None if value is None else value in ("true", "1")
 
 
 def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: str | None) -> Product:

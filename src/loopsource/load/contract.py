@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .compliance import MATERIAL_COLUMNS, PRODUCT_COLUMNS, PURCHASE_COLUMNS
+from .flows import LOOP_COLUMNS, MATERIAL_FLOW_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class FileSpec:
 CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("organisations.csv", True, ("id", "name", "role", "country")),
     FileSpec("sites.csv", True, ("id", "organisation", "name", "country", "lat", "lon", "kind")),
-    FileSpec("materials.csv", True, ("id", "name", "class"), MATERIAL_COLUMNS),
+    FileSpec("materials.csv", True, ("id", "name", "class"), MATERIAL_COLUMNS + MATERIAL_FLOW_COLUMNS),
     FileSpec("products.csv", False, (
         "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
         "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
@@ -41,7 +42,8 @@ CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("purchases.csv", True, (
         "id", "date", "buyer_site", "supplier_site", "material", "quantity", "unit", "spend", "currency",
         "recycled_share", "reused_share", "transport_mode"), ("lead_time_days", *PURCHASE_COLUMNS)),
-    FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit")),
+    FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit"),
+             LOOP_COLUMNS),
     FileSpec("upstream.csv", False, ("site", "upstream_site", "material")),
     FileSpec("candidates.csv", False, ("site", "material", "capacity_kg", "unit_price", "currency", "lead_time_days")),
     FileSpec("fx.csv", False, ("currency", "rate")),

@@ -20,19 +20,16 @@ import pyoxigraph as ox
 
 from ..errors import InputError, Problem
 from .compliance import material_columns, product_columns, purchase_columns
+from .flows import loop_columns, material_flow_columns
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
 from .network import NetworkRows
 from ..files import MAX_CSV_BYTES, MAX_RDF_BYTES, read_input
 from .jsonld import inline_known_contexts
 from .rows import MAX_VALUE, IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
-from ..rdf.vocab import (
-    GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, CodeLists, code_lists, entity_iri,
-)
+from ..rdf.vocab import GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, CodeLists, code_lists, entity_iri
 
 log = logging.getLogger(__name__)
-
-
 
 
 @dataclass(frozen=True)
@@ -275,6 +272,7 @@ class Loader(NetworkRows):
         if name is not None:
             row.emit(T_NAME, string_literal(name))
         material_columns(row, self.codes)
+        material_flow_columns(row)
         self._accept(row, "material", key)
 
     _PRODUCT_NUMBERS = (
@@ -376,6 +374,7 @@ class Loader(NetworkRows):
         material = self._ref(row, "material", "material", "material")
         strategy = row.choice("strategy", self.codes.strategies, "strategy")
         self._quantity(row)
+        loop_columns(row)
         if day:
             row.emit(iri(LS + "date"), '"' + day.isoformat() + '"' + DATE_SUFFIX)
         for p, v in (("fromSite", src), ("toSite", dst), ("material", material), ("strategy", strategy)):
