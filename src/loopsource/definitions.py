@@ -83,6 +83,44 @@ def declared(recycled_share: float | None, reused_share: float | None) -> bool:
     return recycled_share is not None or reused_share is not None
 
 
+#: Certification schemes whose certificate on a purchase of a biological material shows that it
+#: comes from sustainably managed sources: the forest management and chain-of-custody schemes of
+#: the Forest Stewardship Council and the Programme for the Endorsement of Forest Certification
+#: (the scheme is the part of purchases.csv ``certificate`` before the colon, compared without
+#: regard to case). WBCSD CTI v4.0 counts renewable inflow as circular only when it is
+#: sustainably managed and leaves the proof to the company; ESRS E5-4 §31(b) asks for the
+#: certification scheme used. docs/methodology.md, "Sustainably managed renewable inflow".
+SUSTAINABLE_BIOLOGICAL_SCHEMES: tuple[str, ...] = ("FSC", "PEFC")
+
+#: Chain-of-custody models (ISO 22095, purchases.csv ``chain_of_custody``) that do not count: a
+#: book-and-claim certificate has no physical link to the mass bought.
+UNLINKED_CHAINS_OF_CUSTODY: tuple[str, ...] = ("book_and_claim",)
+
+
+def certificate_scheme(certificate: str | None) -> str | None:
+    """The scheme of a ``SCHEME:ID`` certificate, upper case (None without a certificate)."""
+    if not certificate or ":" not in certificate:
+        return None
+    return certificate.split(":", 1)[0].strip().upper()
+
+
+def sustainable_biological(biological: bool, certificate: str | None, chain_of_custody: str | None) -> bool:
+    """Whether a purchase's virgin biological mass is *sustainably managed renewable* inflow:
+    the material is biological (its class is under ls:BiologicalMaterial), the purchase names a
+    certificate of one of SUSTAINABLE_BIOLOGICAL_SCHEMES, and its chain of custody (when given)
+    keeps a physical link (not book and claim)."""
+    return (biological and certificate_scheme(certificate) in SUSTAINABLE_BIOLOGICAL_SCHEMES
+            and chain_of_custody not in UNLINKED_CHAINS_OF_CUSTODY)
+
+
+def renewable_kg(mass_kg: float, recycled_share: float | None, reused_share: float | None) -> float:
+    """The virgin part of a purchase, kg: mass x (1 - recycled - reused), a missing share counting
+    as 0 (as in ``secondary_kg``). For a biological material this is its renewable inflow; the
+    recycled and reused parts are non-virgin inflow already, so nothing is counted twice."""
+    rec, reu = secondary_kg(mass_kg, recycled_share, reused_share)
+    return max(0.0, mass_kg - rec - reu)
+
+
 def supplier_of(organisation: str | None, site: str) -> str:
     """The supplier of a purchase for sourcing counts and concentration: the organisation
     that owns the supplier site (org:siteOf), so two sites of one company are one source;
@@ -96,4 +134,5 @@ def single_sourced(suppliers: Mapping[str, Iterable[str]]) -> list[str]:
 
 
 __all__ = ["HYPERLOCAL_KM", "TIERS", "LOCAL_TIERS", "ratio", "tier", "local_share", "weighted_mean",
-           "secondary_kg", "declared", "supplier_of", "single_sourced"]
+           "secondary_kg", "declared", "supplier_of", "single_sourced", "SUSTAINABLE_BIOLOGICAL_SCHEMES",
+           "UNLINKED_CHAINS_OF_CUSTODY", "certificate_scheme", "sustainable_biological", "renewable_kg"]

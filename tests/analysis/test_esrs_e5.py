@@ -83,6 +83,20 @@ def test_inflows_all_classified_and_declared_are_computed():
     assert got["biological_sustainably_sourced_share"][0] == pytest.approx(2 / 3)
 
 
+def test_sustainably_sourced_is_ctis_sustainably_managed_renewable():
+    """One rule with CTI (definitions.sustainable_biological): wood W1 1,000 kg FSC counts; W2
+    600 kg with an ISCC-PLUS certificate does not (not a forest scheme); W3 400 kg PEFC under
+    book and claim does not (no physical link). Share = 1000 / (1000 + 600 + 400) = 0.5."""
+    ps = [replace(purchase("W1", "S", 1000, "M-W"), certificate="fsc:FSC-C1"),
+          replace(purchase("W2", "S", 600, "M-W"), certificate="ISCC-PLUS:EU-1"),
+          replace(purchase("W3", "S", 400, "M-W"), certificate="PEFC:P-1", chain_of_custody="book_and_claim")]
+    snap = snapshot(SITES, ps, materials=INFLOW_MATERIALS)
+    got = by_key(snap)
+    assert got["biological_sustainably_sourced_kg"] == (1000, COMPUTED)
+    assert got["biological_sustainably_sourced_share"] == (pytest.approx(0.5), COMPUTED)
+    assert esrs_e5(snap)["certification_schemes_kg"] == {"FSC": 1000}
+
+
 def test_inflows_without_data_are_not_computable_never_zero():
     """No purchases: every E5-4 datapoint is 'not computable' with a None value. Only technical
     purchases: the sustainably sourced share has nothing to divide (no biological material)."""

@@ -55,7 +55,7 @@ def test_code_lists_come_from_the_ontology() -> None:
     c = code_lists()
     assert set(c.units) == {"kg", "t", "g", "lb"}
     assert set(c.strategies) == {"reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle",
-                                 "recover", "dispose"}
+                                 "recover", "dispose", "incinerate", "landfill", "other_disposal"}
     assert c.circular_strategies == {"reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle"}
     assert set(c.transport_modes) == {"road", "rail", "sea", "air", "inland_waterway", "pipeline"}
     for name in ("Aluminium", "Steel", "Copper", "Lithium", "Cobalt", "Nickel", "Lead", "PET", "HDPE", "Paper"):

@@ -10,8 +10,9 @@ Inputs, one row each (the selection of ``metrics.compute``: every purchase and l
 year / buyer site):
 
 * materials used (§31) = purchases; their cycle (biological / technical) is the material's
-  (``rdf.resource_flows``: class, or materials.csv ``cycle``); sustainably sourced = a purchase
-  of a biological material with a ``certificate`` (the rule of the esrs-e5 validation profile);
+  (``rdf.resource_flows``: class, or materials.csv ``cycle``); sustainably sourced = CTI's
+  sustainably managed renewable inflow, the one rule ``definitions.sustainable_biological``
+  (an FSC or PEFC ``certificate``, chain of custody not book and claim) applied to the whole mass;
   secondary = mass x (recycled_share + reused_share) (``definitions.secondary_kg``, the numbers
   behind circular inflow).
 * waste (§37, §39) = loops; the operation is the strategy's (``rdf.resource_flows.
@@ -30,7 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from ..definitions import declared, ratio, secondary_kg
+from ..definitions import certificate_scheme, declared, ratio, secondary_kg, sustainable_biological
 from ..rdf.resource_flows import waste_operations
 from .snapshot import Purchase, Snapshot
 
@@ -126,7 +127,8 @@ def _inflows(snap: Snapshot) -> list[Datapoint]:
     biological = _sum(ps, kg, lambda p: cycle(p) == "biological", lambda p: cycle(p) is not None, pid, need_cycle,
                       no_purchases)
     bio = [p for p in ps if cycle(p) == "biological"]
-    certified = _sum(bio, kg, lambda p: bool(p.certificate), lambda p: True, pid, "",
+    certified = _sum(bio, kg, lambda p: sustainable_biological(True, p.certificate, p.chain_of_custody),
+                     lambda p: True, pid, "",
                      "purchases of a biological material (none in the period)")
     unclassified = [p for p in ps if cycle(p) is None]
     if unclassified and certified.status == COMPUTED:  # biological purchases may hide among them
@@ -153,8 +155,9 @@ def _inflows(snap: Snapshot) -> list[Datapoint]:
         _dp("biological_weight_kg", "E5-4_02", a, "of which biological materials", biological, "kg",
             "Σ kg of purchases whose material is biological (class or materials.csv cycle)"),
         _dp("biological_sustainably_sourced_kg", "E5-4_03", b, "Weight of biological materials sustainably sourced "
-            "(with a certification scheme)", certified, "kg",
-            "Σ kg of purchases of biological materials with a purchases.csv certificate (SCHEME:ID)"),
+            "(FSC or PEFC certificate)", certified, "kg",
+            "Σ kg of purchases of biological materials whose certificate scheme is FSC or PEFC and whose "
+            "chain_of_custody is not book_and_claim (definitions.sustainable_biological)"),
         _dp("biological_sustainably_sourced_share", "E5-4_03", b, "Percentage of biological materials (and biofuels "
             "used for non-energy purposes) that is sustainably sourced", _share(certified, bio_kg), "fraction",
             "biological_sustainably_sourced_kg / biological_weight_kg"),
@@ -281,12 +284,14 @@ def _period(snap: Snapshot) -> dict[str, Any]:
 
 
 def _schemes(snap: Snapshot) -> dict[str, float]:
-    """kg of biological materials per certification scheme (the part of the certificate before ':')."""
+    """kg of sustainably sourced biological materials per certification scheme (E5-4 §31(b) asks
+    for the scheme used): the scheme is the part of the certificate before ':', upper case."""
     out: dict[str, float] = defaultdict(float)
     for p in snap.purchases:
         m = snap.materials.get(p.material)
-        if m is not None and m.cycle == "biological" and p.certificate:
-            out[p.certificate.split(":", 1)[0]] += p.mass_kg
+        if m is not None and m.cycle == "biological" and sustainable_biological(True, p.certificate,
+                                                                                 p.chain_of_custody):
+            out[certificate_scheme(p.certificate) or ""] += p.mass_kg
     return dict(sorted(out.items()))
 
 
