@@ -52,6 +52,8 @@ def test_valid_columns_reach_the_graph_and_snapshot(mini_dir: Path, build_store)
     assert {m.id: (m.cycle, m.hazardous) for m in snap.materials.values()} == {
         "M-LI": ("technical", True), "M-AL": ("technical", False), "M-PET": ("technical", None),
         "M-ADH": ("biological", True)}
+    # the cycle type never names the material class (the class column does, on every store)
+    assert snap.materials["M-ADH"].material_class == "Chemical"
     assert {lp.id: (lp.strategy, lp.hazardous) for lp in snap.loops} == {
         "L-1": ("landfill", True), "L-2": ("incinerate", None), "L-3": ("other_disposal", False)}
     ask = "ASK { <https://w3id.org/loopsource/id/material/M-ADH> a <https://w3id.org/loopsource/ontology#BiologicalMaterial> }"

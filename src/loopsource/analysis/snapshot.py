@@ -218,6 +218,7 @@ KINDS = {L + "Plant>": "plant", L + "Warehouse>": "warehouse", L + "SupplierSite
          L + "RecyclingFacility>": "recycling_facility"}
 _REGION_TYPES = (L + "M49Region>", L + "M49SubRegion>", L + "Country>")
 _NO_COUNTRY = ("", None, None, None, False, None, None)
+_CYCLE_TYPES = (L + "BiologicalMaterial>", L + "TechnicalMaterial>")
 
 
 class _Pivot:
@@ -416,8 +417,11 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
     classes = [x for x in ts if px.is_a(x, L + "Material>")]
     if not classes or ID not in v:
         return None
-    # the most specific loopsource class names the material class
-    cls = max(classes, key=lambda x: (x.startswith(L), len(_ancestors(x, px.parents))))
+    # the most specific loopsource class names the material class; a cycle type asserted from
+    # materials.csv 'cycle' (ls:TechnicalMaterial beside ls:Rubber) never does, and ties are
+    # broken by IRI so that every store gives the same answer whatever its triple order
+    named = [x for x in classes if x not in _CYCLE_TYPES] or classes
+    cls = max(named, key=lambda x: (x.startswith(L), len(_ancestors(x, px.parents)), x))
     closure = {c[1:-1] for x in ts for c in ({x} | _ancestors(x, px.parents))}
     grade = lexical(v.get(L + "grade>"))
     entry = crma.strategic_entry(closure, grade)
