@@ -329,7 +329,7 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
                 lexical(v[ID]) or "", date.fromisoformat(lexical(v[L + "date>"]) or ""), px.ident(v.get(L + "fromSite>")),
                 px.ident(v.get(L + "toSite>")), px.ident(v.get(L + "material>")),
                 px.csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0,
-                _flag(v.get(L + "hazardous>"))))
+                hazardous=_flag(v.get(L + "hazardous>"))))
         elif t in KINDS:
             rec.sites[lexical(v[ID]) or ""] = _site(px, v, KINDS[t])
         elif t in ROLES:
@@ -429,7 +429,7 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
         lexical(v[ID]) or "", lexical(v.get(NAME)) or "", local_name(cls),
         entry is not None, crma.is_critical(closure, grade), any(px.is_a(x, L + "Plastic>") for x in ts),
         entry.key if entry else None, crma.element_share(closure, number(v.get(L + "elementShare>"))),
-        cycle_of(closure), _flag(v.get(L + "hazardous>")))
+        cycle=cycle_of(closure), hazardous=_flag(v.get(L + "hazardous>")))
 
 
 def _flag(term: str | None) -> bool | None:
