@@ -46,7 +46,7 @@ EXPECTED: dict[str, Expect] = {
          "  report:     out/report.html", "  metrics:    out/metrics.json", "  validation: out/validation.json")),
     # The stages one at a time, into ./.loopsource.
     "loopsource build data/demo": Expect(0, (".loopsource/current",), ("built .loopsource from data/demo",)),
-    "loopsource reason": Expect(0, (), ("reasoned with rules", "-> 7376 inferred triples")),
+    "loopsource reason": Expect(0, (), ("reasoned with rules", "-> 7482 inferred triples")),
     # The README's comment: "exit 1 on findings at --fail-on"; the demo's battery-grade lithium is
     # above the CRMA 65 % benchmark, a warning.
     "loopsource validate --profile eu-crma --fail-on warning": Expect(

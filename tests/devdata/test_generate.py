@@ -61,7 +61,9 @@ ROLES = {"buyer", "supplier", "recycler"}
 KINDS = {"plant", "warehouse", "supplier_site", "recycling_facility"}
 KIND_ROLE = {"plant": "buyer", "warehouse": "buyer", "supplier_site": "supplier", "recycling_facility": "recycler"}
 UNITS = {"kg": 1.0, "t": 1000.0, "g": 0.001, "lb": 0.45359237}
-STRATEGIES = {"reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle", "recover", "dispose"}
+# the generator draws these; the contract also accepts the disposal treatments (ESRS E5-5 §37(c))
+GENERATED_STRATEGIES = {"reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle", "recover", "dispose"}
+STRATEGIES = GENERATED_STRATEGIES | {"incinerate", "landfill", "other_disposal"}
 MODES = {"road", "rail", "sea", "air", "inland_waterway", "pipeline"}
 
 
@@ -329,7 +331,7 @@ def test_generated_data_looks_real(generated: tuple[Path, GenerateSummary]) -> N
     assert all(classes[k] > 0.02 * len(t["purchases.csv"]) for k in ("hyperlocal", "domestic", "regional", "global"))
     assert {p["unit"] for p in t["purchases.csv"]} == set(UNITS)
     assert {"EUR", "USD", "PLN", "MXN"} <= {p["currency"] for p in t["purchases.csv"]}
-    assert {lp["strategy"] for lp in t["loops.csv"]} == STRATEGIES
+    assert {lp["strategy"] for lp in t["loops.csv"]} == GENERATED_STRATEGIES
     assert {s["country"] for s in t["sites.csv"]} <= set(COUNTRY_REGION)
     ids = [p["id"] for p in t["purchases.csv"]]
     dates = [p["date"] for p in t["purchases.csv"]]
@@ -434,8 +436,10 @@ def test_demo_shape(demo: dict[str, list[dict[str, str]]]) -> None:
     per_org = Counter(s["organisation"] for s in supplier_sites)
     assert sum(1 for v in per_org.values() if v >= 2) >= 3
     assert 40 <= len(demo["loops.csv"]) <= 60
-    assert {"reuse", "remanufacture", "recycle", "recover", "dispose", "repair"} <= {
-        lp["strategy"] for lp in demo["loops.csv"]}
+    demo_strategies = {lp["strategy"] for lp in demo["loops.csv"]}
+    assert {"reuse", "remanufacture", "recycle", "recover", "repair"} <= demo_strategies
+    # disposal by treatment (ESRS E5-5 §37(c)): the demo splits what 'dispose' would lump together
+    assert {"incinerate", "landfill"} <= demo_strategies
     assert 15 <= len(demo["candidates.csv"]) <= 25
     assert {p["unit"] for p in demo["purchases.csv"]} == set(UNITS)
     assert {"EUR", "USD", "PLN", "MXN"} <= {p["currency"] for p in demo["purchases.csv"]}

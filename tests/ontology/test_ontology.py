@@ -55,7 +55,7 @@ def test_code_lists_come_from_the_ontology() -> None:
     c = code_lists()
     assert set(c.units) == {"kg", "t", "g", "lb"}
     assert set(c.strategies) == {"reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle",
-                                 "recover", "dispose"}
+                                 "recover", "dispose", "incinerate", "landfill", "other_disposal"}
     assert c.circular_strategies == {"reuse", "repair", "refurbish", "remanufacture", "repurpose", "recycle"}
     assert set(c.transport_modes) == {"road", "rail", "sea", "air", "inland_waterway", "pipeline"}
     for name in ("Aluminium", "Steel", "Copper", "Lithium", "Cobalt", "Nickel", "Lead", "PET", "HDPE", "Paper"):
@@ -65,7 +65,11 @@ def test_code_lists_come_from_the_ontology() -> None:
 
 def test_rladder_is_an_ordered_skos_scheme() -> None:
     g = _graph("vocabularies.ttl")
-    notation = {str(g.value(s, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#notation"))): int(o)
+    notation = {(str(g.value(s, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#notation"))), int(o))
                 for s, o in g.subject_objects(LSN.rank)}
-    assert notation == {"R0": 0, "R1": 1, "R2": 2, "R3": 3, "R4": 4, "R5": 5, "R6": 6, "R7": 7, "R8": 8, "R9": 9,
-                        "D": 10}
+    # below the ladder: dispose (D, 10) and the three treatments ESRS E5-5 §37(c) tells apart,
+    # each a narrower concept of dispose (incinerate 11, landfill 12, other_disposal 13)
+    assert notation == {("R0", 0), ("R1", 1), ("R2", 2), ("R3", 3), ("R4", 4), ("R5", 5), ("R6", 6), ("R7", 7),
+                        ("R8", 8), ("R9", 9), ("D", 10), ("D", 11), ("D", 12), ("D", 13)}
+    broader = rdflib.URIRef("http://www.w3.org/2004/02/skos/core#broader")
+    assert set(g.subjects(broader, LSN.Dispose)) == {LSN.Incinerate, LSN.Landfill, LSN.OtherDisposal}

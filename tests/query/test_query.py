@@ -253,10 +253,33 @@ def test_data_gaps(store: EmbeddedStore) -> None:
                    ("site without coordinates", "SC1", "Shanghai works (CN)")]
 
 
+def test_esrs_e5_waste(store: EmbeddedStore) -> None:
+    """loops.csv: L-1 recycle 300 kg hazardous (loop flag), L-2 recover 50 kg non-hazardous, L-3
+    reuse 150 kg (no flag on the loop or M-AL: unknown), L-4 dispose 0.5 t (no flag, M-PET none:
+    unknown). Operations: reuse -> preparation for reuse 37(b)(i), recycle -> recycling
+    37(b)(ii), recover -> other recovery 37(b)(iii), dispose -> disposal of unstated treatment 37(c)."""
+    got = [(r["operation"], r["paragraph"], r["diverted"], r["hazard"], r["loops"], r["mass_kg"])
+           for r in rows(store, "esrs-e5-waste")]
+    assert got == [("preparation_for_reuse", "37(b)(i)", True, "unknown", 1, 150),
+                   ("recycling", "37(b)(ii)", True, "hazardous", 1, 300),
+                   ("other_recovery", "37(b)(iii)", True, "non_hazardous", 1, 50),
+                   ("disposal_unsplit", "37(c)", False, "unknown", 1, 500)]
+
+
+def test_esrs_e5_inflows(store: EmbeddedStore) -> None:
+    """Every fixture material is technical (Aluminium, LithiumCarbonate, Cobalt, PET): one row.
+    Mass 1000 + 3000 + 500 + 200 + 500 + 100 + 1000 = 6,300 kg; secondary 1000x0.5 + 3000x0.3 +
+    500x0.1 + 100x0.16 = 500 + 900 + 50 + 16 = 1,466 kg (PO-4 undeclared counts 0); nothing
+    biological, so nothing sustainably sourced."""
+    got = [(r["cycle"], r["purchases"], r["mass_kg"], r["secondary_kg"], r["certified_kg"])
+           for r in rows(store, "esrs-e5-inflows")]
+    assert got == [("technical", 7, 6300, approx(1466), 0)]
+
+
 def test_every_catalogue_query_has_a_test() -> None:
     tested = {"local-sourcing-tiers", "sourcing-mix-by-year", "source-distance", "circular-inflow", "loops-by-strategy",
               "single-source-materials", "concentration", "critical-materials-by-country", "hyperlocal-candidates",
-              "supply-exposure", "data-gaps",
+              "supply-exposure", "data-gaps", "esrs-e5-waste", "esrs-e5-inflows",
               # tests/load/test_circularity_inputs.py (hand-computed) and tests/test_one_definition.py
               "cti-circular-inflow", "cti-circular-outflow", "mci",
               "transport-emissions"}  # tests/analysis/test_transport.py, tests/test_one_definition_transport.py

@@ -36,6 +36,7 @@ from ..geo import EARTH_RADIUS_KM, haversine_km  # re-exported: the one haversin
 from .inflow import Inflow, inflow_by, total
 from ..validate.concentration import DEFAULT_GUIDELINES, bands, hhi_of_shares
 from .compliance import crma_concentration, crma_country_rows
+from .esrs_e5 import esrs_e5
 from .trends import by_year
 from .mci import MciMaterial, MciResult, feedstock_shares, lfi_mci, material_terms, mci
 from .mci2019 import Mci2019Result, biological_of, company_mci, feedstock, mci_2019
@@ -293,7 +294,7 @@ def compute(snapshot: Snapshot, *, year: int | None = None, site: str | None = N
     period_doc = {**covered(p.date for p in snap.purchases), "selection": sel.label()}
     readiness = validation.readiness_json() if hasattr(validation, "readiness_json") else None
     return {"local_sourcing": local, "circularity": circ.document, "resilience": resilience,
-            "compliance": compliance, "meta": meta, "period": period_doc,
+            "compliance": compliance, "esrs_e5": esrs_e5(snap), "meta": meta, "period": period_doc,
             "trends": by_year(snap, rows, plan.rates, plan.unit if plan.rates is not None else None),
             "warnings": warnings, "data_gaps": gaps, "details": details, "readiness": readiness,
             "transport": transport_emissions.section(snap)}

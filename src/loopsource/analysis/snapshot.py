@@ -22,6 +22,7 @@ from ..rdf.stream import triples as stream_triples
 from ..rdf.terms import iri_value, lexical, local_name, number, parse_ntriples
 from ..store import GraphStore
 from ..rdf.vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION, code_lists
+from ..rdf.resource_flows import cycle_of
 from ..validate import crma
 from ..emission_factors import FactorTable
 from ..transport_distance import Leg
@@ -63,6 +64,8 @@ class Material:
     crma_entry: str | None = None  # key of its Annex I entry (e.g. BatteryGradeLithium), when strategic
     element_share: float = 1.0  # mass fraction of its class's element (validate.crma.element_share)
     biological: bool = False  # its class is under ls:BiologicalMaterial (renewable: wood, paper, cotton)
+    cycle: str | None = None  # biological | technical | None (rdf.resource_flows.cycle_of)
+    hazardous: bool | None = None  # hazardous waste when looped (materials.csv 'hazardous'; None: not stated)
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,9 @@ class Loop:
     from_site: str
     to_site: str
     material: str
-    strategy: str  # csv value: reuse ... dispose
+    strategy: str  # csv value: reuse ... dispose, incinerate, landfill, other_disposal
     mass_kg: float
+    hazardous: bool | None = None  # loops.csv 'hazardous' (None: not stated; the material's flag applies)
 
 
 @dataclass(frozen=True)
@@ -261,6 +265,7 @@ PURCHASE_KEYS = tuple(L + n + ">" for n in (
     "recycledShare", "reusedShare", "transportMode", "leadTimeDays", "recycledPreConsumerShare",
     "recycledPostConsumerShare", "chainOfCustody", "certificate"))
 _PURCHASE_SET = frozenset(PURCHASE_KEYS)
+_CYCLE_TYPES = (L + "BiologicalMaterial>", L + "TechnicalMaterial>")
 
 
 class _Pivot:
@@ -441,7 +446,8 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
             rec.loops.append(Loop(
                 lexical(v[ID]) or "", date.fromisoformat(lexical(v[L + "date>"]) or ""), px.ident(v.get(L + "fromSite>")),
                 px.ident(v.get(L + "toSite>")), px.ident(v.get(L + "material>")),
-                px.csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0))
+                px.csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0,
+                hazardous=_flag(v.get(L + "hazardous>"))))
         elif t in KINDS:
             rec.sites[lexical(v[ID]) or ""] = _site(px, v, KINDS[t])
         elif t in ROLES:
@@ -544,8 +550,11 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
     classes = [x for x in ts if px.is_a(x, L + "Material>")]
     if not classes or ID not in v:
         return None
-    # the most specific loopsource class names the material class
-    cls = max(classes, key=lambda x: (x.startswith(L), len(_ancestors(x, px.parents))))
+    # the most specific loopsource class names the material class; a cycle type asserted from
+    # materials.csv 'cycle' (ls:TechnicalMaterial beside ls:Rubber) never does, and ties are
+    # broken by IRI so that every store gives the same answer whatever its triple order
+    named = [x for x in classes if x not in _CYCLE_TYPES] or classes
+    cls = max(named, key=lambda x: (x.startswith(L), len(_ancestors(x, px.parents)), x))
     closure = {c[1:-1] for x in ts for c in ({x} | _ancestors(x, px.parents))}
     grade = lexical(v.get(L + "grade>"))
     entry = crma.strategic_entry(closure, grade)
@@ -553,7 +562,14 @@ def _material(px: _Pivot, ts: Sequence[str], v: dict[str, str]) -> Material | No
         lexical(v[ID]) or "", lexical(v.get(NAME)) or "", local_name(cls),
         entry is not None, crma.is_critical(closure, grade), any(px.is_a(x, L + "Plastic>") for x in ts),
         entry.key if entry else None, crma.element_share(closure, number(v.get(L + "elementShare>"))),
-        any(px.is_a(x, L + "BiologicalMaterial>") for x in ts))
+        any(px.is_a(x, L + "BiologicalMaterial>") for x in ts),
+        cycle=cycle_of(closure), hazardous=_flag(v.get(L + "hazardous>")))
+
+
+def _flag(term: str | None) -> bool | None:
+    """An xsd:boolean literal as a bool (None when absent)."""
+    value = lexical(term)
+    return None if value is None else value in ("true", "1")
 
 
 def _product(v: dict[str, str], bom: dict[str, list[tuple[str, float]]], plant: str | None) -> Product:

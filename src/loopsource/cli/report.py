@@ -17,8 +17,9 @@ from .params import IsoDate, period_options
 
 @main.command("report")
 @store_options
-@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True,
-              help="html: one self-contained page; json: the metrics document (metrics.json).")
+@click.option("--format", "fmt", type=click.Choice(["html", "json", "esrs-csv"]), default="html", show_default=True,
+              help="html: one self-contained page; json: the metrics document (metrics.json); esrs-csv: the ESRS E5 "
+                   "datapoints, one CSV row each, for a reporting tool (docs/methodology.md, ESRS E5).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file [default: stdout].")
 @period_options
 @click.option("--site", metavar="ID", help="Only purchases of this buyer site (its CSV id), and its loops.")
@@ -68,6 +69,9 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
         click.echo(f"warning: {w}", err=True)
     if fmt == "json":
         text = to_json(metrics)
+    elif fmt == "esrs-csv":
+        from ..render.esrs_csv import esrs_csv
+        text = esrs_csv(metrics)
     else:
         progress("rendering the report ...")
         text = render(metrics, source=gs.description)

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from .circularity import BOM_COLUMNS, PRODUCT_CIRCULARITY_COLUMNS, SALES_COLUMNS, SALES_OPTIONAL_COLUMNS
 from .compliance import MATERIAL_COLUMNS, PRODUCT_COLUMNS, PURCHASE_COLUMNS
+from .flows import LOOP_COLUMNS, MATERIAL_FLOW_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class FileSpec:
 CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("organisations.csv", True, ("id", "name", "role", "country")),
     FileSpec("sites.csv", True, ("id", "organisation", "name", "country", "lat", "lon", "kind")),
-    FileSpec("materials.csv", True, ("id", "name", "class"), (*MATERIAL_COLUMNS, "unit_mass_kg")),
+    FileSpec("materials.csv", True, ("id", "name", "class"), (*MATERIAL_COLUMNS, "unit_mass_kg", *MATERIAL_FLOW_COLUMNS)),
     FileSpec("products.csv", False, (
         "id", "name", "lifetime_years", "industry_lifetime_years", "use_intensity", "industry_use_intensity",
         "collection_recycling_share", "collection_reuse_share", "recycling_efficiency_eol",
@@ -45,7 +46,8 @@ CONTRACT: tuple[FileSpec, ...] = (
     FileSpec("purchases.csv", True, (
         "id", "date", "buyer_site", "supplier_site", "material", "quantity", "unit", "spend", "currency",
         "recycled_share", "reused_share", "transport_mode"), ("lead_time_days", *PURCHASE_COLUMNS, "unit_mass_kg")),
-    FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit")),
+    FileSpec("loops.csv", False, ("id", "date", "from_site", "to_site", "material", "strategy", "quantity", "unit"),
+             LOOP_COLUMNS),
     FileSpec("upstream.csv", False, ("site", "upstream_site", "material")),
     FileSpec("candidates.csv", False, ("site", "material", "capacity_kg", "unit_price", "currency", "lead_time_days")),
     FileSpec("fx.csv", False, ("currency", "rate")),

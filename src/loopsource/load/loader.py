@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from ..errors import InputError, Problem
 from .circularity import CircularityRows
 from .compliance import material_columns, product_columns, purchase_columns
+from .flows import loop_columns, material_flow_columns
 from .contract import CONTRACT, RDF_SUFFIXES, FileSpec
 from .network import NetworkRows
 from ..files import MAX_RDF_BYTES
@@ -29,9 +30,7 @@ from .source import MAX_FIELD_CHARS, Sources
 from .jsonld import inline_known_contexts
 from .rows import MAX_VALUE, IdIndex, Row
 from ..rdf.terms import DATE_SUFFIX, decimal_literal, iri, string_literal
-from ..rdf.vocab import (
-    GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, CodeLists, code_lists, entity_iri,
-)
+from ..rdf.vocab import GEO, LS, ORG, PROV, RDF_TYPE, SCHEMA, SOURCE, CodeLists, code_lists, entity_iri
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +201,7 @@ class Loader(NetworkRows, CircularityRows):
             row.emit(iri(LS + "unitMassKg"), decimal_literal(unit_mass))
             if key is not None:
                 self.unit_mass[key] = unit_mass
+        material_flow_columns(row)
         self._accept(row, "material", key)
 
     _PRODUCT_NUMBERS = (
@@ -319,6 +319,7 @@ class Loader(NetworkRows, CircularityRows):
         material = self._ref(row, "material", "material", "material")
         strategy = row.choice("strategy", self.codes.strategies, "strategy")
         self._quantity(row)
+        loop_columns(row)
         if day:
             row.emit(iri(LS + "date"), '"' + day.isoformat() + '"' + DATE_SUFFIX)
         for p, v in (("fromSite", src), ("toSite", dst), ("material", material), ("strategy", strategy)):

@@ -31,8 +31,8 @@ TIER_COLOURS = {"hyperlocal": "#009E73", "domestic": "#0072B2", "regional": "#E6
 TIER_LABELS = {"hyperlocal": f"Hyperlocal (≤ {HYPERLOCAL_KM:g} km)", "domestic": "Domestic", "regional": "Regional (M49)",
                "global": "Global"}
 SECTIONS = (("headline", "Summary"), ("trends", "Trends"), ("local-sourcing", "Local sourcing"), ("circularity", "Circularity"),
-            ("cti-mci", "CTI & MCI"), ("resilience", "Resilience"), ("compliance", "Compliance"),
-            ("readiness", "Readiness"), ("data-gaps", "Data gaps"),
+            ("cti-mci", "CTI & MCI"), ("esrs-e5", "ESRS E5"), ("resilience", "Resilience"), ("compliance", "Compliance"),
+            ("readiness", "Readiness"), ("transport", "Transport"), ("data-gaps", "Data gaps"),
             ("methodology", "Methodology"))
 
 

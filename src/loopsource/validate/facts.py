@@ -9,6 +9,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..rdf.resource_flows import cycle_of
 from ..rdf.vocab import LS, ORG, REGION
 from . import crma
 from .index import Index, node_id, numeric
@@ -37,7 +38,7 @@ class MaterialInfo:
     element_share: float
     entry: crma.CrmaEntry | None  # CRMA Annex I entry
     critical: bool
-    certified_needed: bool  # a biological material (ESRS E5-4 §31(b))
+    certified_needed: bool  # a biological material (ESRS E5-4 §31(b); rdf.resource_flows.cycle_of)
 
 
 def _one(d: dict[Any, list[Any]], s: Any) -> Any:
@@ -76,7 +77,7 @@ class Facts:
         grade = _text(_one(ix.fetch(LS + "grade"), m))
         share = crma.element_share(classes, numeric(_one(ix.fetch(LS + "elementShare"), m)))
         return MaterialInfo(node_id(ix, m), classes, grade, share, crma.strategic_entry(classes, grade),
-                            crma.is_critical(classes, grade), LS + "FibreMaterial" in classes)
+                            crma.is_critical(classes, grade), cycle_of(classes) == "biological")
 
     def _purchases(self) -> list[PurchaseFacts]:
         ix = self.index
