@@ -1,7 +1,8 @@
-"""Every ``loopsource`` command the README shows, run as the README shows it, in the README's order.
+"""Every ``loopsource`` command the README (and the guides it links) shows, run as shown, in order.
 
-The commands come from README.md's fenced ``console`` blocks (lines starting with ``$ ``) and
-``sh`` blocks (lines starting with ``loopsource``). Each one runs as a subprocess of the
+The commands come from the fenced ``console`` blocks (lines starting with ``$ ``) and ``sh``
+blocks (lines starting with ``loopsource``) of README.md and then of the guides in ``DOCS``, in
+that order (the guides continue from the README's quick start: ``--store out/store``). Each one runs as a subprocess of the
 installed ``loopsource`` entry point (the one beside ``sys.executable``) in one fresh working
 folder holding a copy of the repository's ``data/`` (so ``data/demo`` resolves as in a
 clone), with ``HOME`` pointed at an empty folder. Commands later in the README may use what
@@ -28,6 +29,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
+# The guides whose commands are examples to run as written, after the README's; other docs show
+# command syntax with placeholders ([--schema FILE]) and are not run.
+DOCS = ("docs/validation.md", "docs/queries.md", "docs/reports.md", "docs/scenarios.md", "docs/tour.md")
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,8 @@ def readme_commands(text: str) -> list[str]:
     return out
 
 
-COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
+COMMANDS = [c for source in (README, *(REPO / d for d in DOCS))
+            for c in readme_commands(source.read_text(encoding="utf-8"))]
 LOOPSOURCE = [c for c in COMMANDS if c.split()[0] == "loopsource"]
 
 
