@@ -75,7 +75,13 @@ COLUMN_HELP = {
     "chain_of_custody": "optional: identity_preserved, segregated, controlled_blending, mass_balance or book_and_claim",
     "certificate": "optional: SCHEME:ID of the evidence, e.g. ISCC-PLUS:EU-123",
     "from_site": "the site the material leaves: " + _SITE, "to_site": "the site it goes to: " + _SITE,
-    "strategy": "reuse, repair, refurbish, remanufacture, repurpose, recycle, recover or dispose",
+    "strategy": "reuse, repair, refurbish, remanufacture, repurpose, recycle, recover (incineration with energy "
+                "recovery), dispose (landfill or incineration, not said which), incinerate (without energy "
+                "recovery), landfill or other_disposal",
+    "cycle": "optional: biological or technical, only where the material class leaves it open (e.g. Chemical, "
+             "Rubber, Textile)",
+    "materials.csv:hazardous": "optional: true or false, hazardous as waste (the default for its loops)",
+    "loops.csv:hazardous": "optional: true or false, this loop's waste is hazardous (wins over the material's)",
     "site": _SITE, "upstream_site": "its supplier: " + _SITE,
     "recovery_potential": "optional: share of the mass that can be recovered at end of use (WBCSD CTI v4.0), " + _SHARE,
     "bom.csv:recovery_potential": "optional: recovery potential of this material in the product (empty: the product's), "
