@@ -117,7 +117,7 @@ def key_findings(metrics: Mapping[str, Any], mat_name: Any) -> list[str]:
         d = vals[-1] - vals[0] if vals[0] is not None and vals[-1] is not None else None
         return f" ({steps}; {fmt_change(d, kind)})"
 
-    out.append(f"Circular inflow is {fmt_pct(circ['circular_inflow_share'])} of purchased mass"
+    out.append(f"Recycled + reused inflow is {fmt_pct(circ['circular_inflow_share'])} of purchased mass"
                f"{over_years('circular_inflow_share', 'share')}.")
     out.append(f"{fmt_pct(local['local_share'])} is sourced locally (hyperlocal or domestic)"
                f"{over_years('local_share', 'share')}.")
