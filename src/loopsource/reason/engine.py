@@ -265,7 +265,8 @@ class _Chainer:
 
     def __init__(self, tables: _Tables):
         self.t = tables
-        self.all: set[Triple] = set()
+        # insertion-ordered (given first, then derived): reason/stream.py reads the derived tail
+        self.all: dict[Triple, None] = {}
         self.out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # p -> s -> {o}
         self.inn: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # p -> o -> {s}
         self.types: dict[str, set[str]] = defaultdict(set)
@@ -282,7 +283,7 @@ class _Chainer:
         t = (s, p, o)
         if t in self.all:
             return
-        self.all.add(t)
+        self.all[t] = None
         if p in self.indexed:
             self.out[p][s].add(o)
             self.inn[p][o].add(s)
@@ -395,7 +396,7 @@ class RulesEngine(Engine):
         for s, p, o in schema_and_data:
             chainer.add(s, p, o)
         chainer.run()
-        return chainer.all
+        return set(chainer.all)
 
 
 # the ``sparql`` engine (sparql_engine.py, built on this module) adds itself here

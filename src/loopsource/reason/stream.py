@@ -77,26 +77,6 @@ def kept_predicates(tables: _Tables, tbox: Iterable[Triple]) -> frozenset[str]:
     return frozenset(reads | derives | {TYPE})
 
 
-class _OrderedChainer(_Chainer):
-    """The chainer with an insertion-ordered dict for its triples (given first, then derived)."""
-
-    def __init__(self, tables: _Tables):
-        super().__init__(tables)
-        self.seen: dict[Triple, None] = {}
-
-    def add(self, s: str, p: str, o: str) -> None:
-        t = (s, p, o)
-        if t in self.seen:
-            return
-        self.seen[t] = None
-        if p in self.indexed:
-            self.out[p][s].add(o)
-            self.inn[p][o].add(s)
-        if p == TYPE:
-            self.types[s].add(o)
-        self.todo.append(t)
-
-
 @dataclass(frozen=True)
 class StreamInference:
     """The inferred triples (iterate once, while the result is alive) and what was counted."""
@@ -121,20 +101,20 @@ def infer_stream(ontology: list[Triple], asserted: Source, engine: RulesEngine |
     tbox = eng.schema_closure(schema)
     tables = _Tables(tbox)
     keep = kept_predicates(tables, tbox)
-    chainer = _OrderedChainer(tables)
+    chainer = _Chainer(tables)
     add, intern = chainer.add, sys.intern
     for s, p, o in ontology:
         add(s, p, o)
-    n, onto = 0, len(chainer.seen)
+    n, onto = 0, len(chainer.all)
     for s, p, o in triples(asserted()):
         n += 1
         if p in keep:
             add(intern(s), intern(p), intern(o))
-    given = len(chainer.seen)
+    given = len(chainer.all)
     for s, p, o in tbox:
         add(s, p, o)
     chainer.run()
-    inferred = (t for t in islice(chainer.seen, given, None) if not is_noise(*t))
+    inferred = (t for t in islice(chainer.all, given, None) if not is_noise(*t))
     return StreamInference(inferred, n, given - onto, time.perf_counter() - t0, eng.name, eng.version)
 
 
