@@ -196,11 +196,42 @@ class RemoteStore(GraphStore):
         return bool(res)
 
     def construct(self, query, substitutions=None, graphs=None) -> list[ox.Triple]:
-        data = self._query(query, substitutions, graphs, _NT)
+        triples = self._ntriples(self._query(query, substitutions, graphs, _NT))
+        if virtuoso.is_virtuoso(self.server) and any(virtuoso.is_inexact(t.object) for t in triples):
+            # Virtuoso's N-Triples hold six-digit doubles: the exact ones from its Turtle (virtuoso.py)
+            turtle = self._query(query, substitutions, graphs, virtuoso.TURTLE_GRAPH)
+            triples = self._precise(triples, turtle, complete=True)
+        return triples
+
+    def _ntriples(self, data: bytes) -> list[ox.Triple]:
         try:
             return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
         except SyntaxError as e:
             raise EndpointError(f"{self.description}: the endpoint sent unreadable N-Triples: {e}") from None
+
+    def _precise(self, triples: Sequence[ox.Triple], turtle: bytes, *, complete: bool) -> list[ox.Triple]:
+        try:
+            return virtuoso.precise_triples(triples, turtle, complete=complete)
+        except (ValueError, SyntaxError) as e:
+            raise EndpointError(f"{self.description}: Virtuoso's doubles could not be read exactly "
+                                f"(docs/remote.md): {e}") from None
+
+    def _graph(self, graph: str) -> list[ox.Triple]:
+        triples = self._ntriples(self._query(_graph_query(graph), None, None, _NT))
+        return self._exact_doubles(graph, triples)
+
+    def _exact_doubles(self, graph: str, triples: list[ox.Triple]) -> list[ox.Triple]:
+        """``triples`` of ``graph`` with Virtuoso's six-digit doubles and floats made exact: their
+        exact values come from a Turtle CONSTRUCT of those triples only (``virtuoso.py``), not of
+        the whole graph again. Other servers' triples pass unchanged."""
+        if not virtuoso.is_virtuoso(self.server):
+            return triples
+        inexact = [t for t in triples if virtuoso.is_inexact(t.object)]
+        if not inexact:
+            return triples
+        turtle = self._query(_graph_query(graph, inexact_only=True), None, None, virtuoso.TURTLE_GRAPH)
+        return [t for t in triples if not virtuoso.is_inexact(t.object)] + self._precise(inexact, turtle,
+                                                                                          complete=False)
 
     def raw_query(self, query, substitutions, result_format):
         if self._form(query) in ("CONSTRUCT", "DESCRIBE"):
@@ -212,29 +243,33 @@ class RemoteStore(GraphStore):
 
     def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:
         if graph is not None:
-            triples = self.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-            return ox.serialize(triples, format=fmt) or b""
+            return ox.serialize(self._graph(graph), format=fmt) or b""
         quads: list[ox.Quad] = []
         for g in _ALL_GRAPHS:
             node = ox.NamedNode(g)
-            quads += [ox.Quad(t.subject, t.predicate, t.object, node) for t in self.construct(
-                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")]
+            quads += [ox.Quad(t.subject, t.predicate, t.object, node) for t in self._graph(g)]
         return ox.serialize(quads, format=fmt) or b""
 
     def export_chunks(self, graph: str) -> Iterator[bytes]:
         """The graph by one CONSTRUCT whose answer is parsed as it arrives and written again as
-        canonical N-Triples, 100,000 triples a chunk (the same text :meth:`export` gives)."""
-        query = self._prepare(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", None)
+        canonical N-Triples, 100,000 triples a chunk (the same triples :meth:`export` gives; from
+        Virtuoso, its doubles and floats come exact in the last chunk: ``_exact_doubles``)."""
+        query = self._prepare(_graph_query(graph), None)
         body = _Reader(self._post_chunks(self.query_url, [("query", query), *self._dataset(None)], _NT))
         batch: list[ox.Triple] = []
+        held: list[ox.Triple] = []
         try:
             for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
+                if virtuoso.is_inexact(q.object) and virtuoso.is_virtuoso(self.server):
+                    held.append(q.triple)
+                    continue
                 batch.append(q.triple)
                 if len(batch) >= 100_000:
                     yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
                     batch = []
         except SyntaxError as e:
             raise EndpointError(f"{self.description}: the endpoint sent unreadable N-Triples: {e}") from None
+        batch += self._exact_doubles(graph, held) if held else []
         if batch:
             yield ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b""
 
@@ -289,6 +324,15 @@ class RemoteStore(GraphStore):
             except EndpointError:
                 log.warning("could not remove the temporary graphs %s", ", ".join(staging.values()))
             raise
+
+
+_INEXACT_FILTER = (" FILTER(isLiteral(?o) && datatype(?o) IN (<http://www.w3.org/2001/XMLSchema#double>, "
+                   "<http://www.w3.org/2001/XMLSchema#float>))")
+
+
+def _graph_query(graph: str, inexact_only: bool = False) -> str:
+    """The CONSTRUCT of a whole graph (or of its xsd:double and xsd:float triples only)."""
+    return f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o{_INEXACT_FILTER if inexact_only else ''} }} }}"
 
 
 def _declared(text: str) -> set[str]:

@@ -2,23 +2,38 @@
 
 Virtuoso 7.2.5 writes every ``xsd:double`` and ``xsd:float`` value with six significant digits
 (C's ``%g``: ``8959253.69075575`` comes back as ``8.95925e+06``) in every SPARQL results format
-it offers - JSON, XML, CSV, TSV - (openlink/virtuoso-opensource#1006): an HHI of 5000.0077 reads as
-5000.01 and a distance of 6.491143411766085 km as 6.49114. Its Turtle result set
-(``Accept: text/turtle``, the DAWG ``res:`` vocabulary) writes the same values with 20
-significant digits (exact), but as untyped Turtle numbers, so a double reads as a decimal and a
-boolean as an integer. :class:`~loopsource.store.remote.RemoteStore` therefore, when a JSON
-result from a Virtuoso server holds doubles or floats, asks again for the Turtle result set and
-takes each such value from it (:func:`precise_doubles`), keeping the JSON's types. The rows of
-the two answers are matched by their other values (never by position alone), and each double
-must round to what the JSON said: a result that cannot be matched raises ``ValueError``.
+it offers - JSON, XML, CSV, TSV - (openlink/virtuoso-opensource#1006) and in N-Triples (and
+RDF/JSON, 16 digits) for CONSTRUCT: an HHI of 5000.0077 reads as 5000.01 and a distance of
+6.491143411766085 km as 6.49114. ``STR()`` of a double has 16 digits, not always enough either.
+Its Turtle writes the same values with 20 significant digits (exact), but as untyped Turtle
+numbers, so a double reads as a decimal and a boolean as an integer. :class:`~loopsource.store.
+remote.RemoteStore` therefore takes each double and float from a Turtle answer of the same query
+and keeps the types of the first answer:
 
-Virtuoso also types a boolean it casts as ``"1"^^xsd:boolean``; :func:`canonical_booleans` writes
-``true`` and ``false`` (the same values), so that both stores serialise the same text.
+* SELECT and ASK (:func:`precise_doubles`): when a JSON result holds doubles or floats, the query
+  is asked again for a Turtle result set (the DAWG ``res:`` vocabulary), as
+  ``application/x-nice-turtle`` (:data:`TURTLE`). Not ``text/turtle``: for that type Virtuoso
+  compiles its result-set writer into the query as an aggregate (``define output:format "TTL"``,
+  ``DB.DBA.RDF_FORMAT_RESULT_SET_AS_TTL``), and with a grouped sub-SELECT inside it returns one
+  row per group of the sub-SELECT instead of every row (``SELECT ?y ?n WHERE { { SELECT ?y
+  (COUNT(*) AS ?n) ... GROUP BY ?y } }``: one row of two; ``cti-circular-outflow``: 6 rows of
+  11). ``application/x-nice-turtle`` is written from the rows the query returned, with the same
+  20 digits. The rows of the two answers are matched by their other values (never by position
+  alone), and each double must round to what the JSON said.
+* CONSTRUCT (:func:`precise_triples`): when the N-Triples answer holds doubles or floats, their
+  exact values are taken from a Turtle answer, matched by subject and predicate and the
+  N-Triples' six digits (Virtuoso writes a stored blank node with the same label in both).
+
+A result that cannot be matched raises ``ValueError``: an error, never a guess. Virtuoso also
+types a boolean it casts as ``"1"^^xsd:boolean``; :func:`canonical_booleans` writes ``true``
+and ``false`` (the same values), so that both stores serialise the same text.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import struct
+from collections.abc import Iterator, Sequence
+from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
@@ -28,7 +43,10 @@ _NUMERIC = INEXACT | {_XSD + t for t in ("decimal", "integer", "int", "long", "s
                                          "positiveInteger", "nonPositiveInteger", "negativeInteger",
                                          "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
 _RES = "http://www.w3.org/2005/sparql-results#"
-TURTLE = "text/turtle"
+# The Turtle result set written from the fetched rows (not text/turtle: see the module docstring).
+TURTLE = "application/x-nice-turtle"
+# Turtle for CONSTRUCT: a triple dictionary, written after the query (no rows lost there).
+TURTLE_GRAPH = "text/turtle"
 
 
 def is_virtuoso(server_header: str | None) -> bool:
@@ -163,4 +181,92 @@ def _agrees(row: dict, candidate: dict, inexact: set[str]) -> bool:
     return True
 
 
-__all__ = ["INEXACT", "TURTLE", "is_virtuoso", "has_inexact", "canonical_booleans", "turtle_rows", "precise_doubles"]
+def is_inexact(term: object) -> bool:
+    """Whether a term is an xsd:double or xsd:float literal (what Virtuoso writes with six digits)."""
+    return isinstance(term, ox.Literal) and term.datatype.value in INEXACT
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _shows(exact: float, shown: float | None) -> bool:
+    """``exact`` written with six significant digits (Virtuoso's %g) is ``shown``."""
+    if shown is None:
+        return False
+    if math.isnan(exact) or math.isnan(shown):
+        return math.isnan(exact) and math.isnan(shown)
+    if not math.isfinite(exact):
+        return exact == shown
+    return float(f"{exact:.6g}") == shown
+
+
+def _lexical(value: float, datatype: str) -> str:
+    """The shortest lexical form that reads back as ``value`` in ``datatype`` (a float32 for
+    xsd:float), with XSD's INF, -INF and NaN."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "INF" if value > 0 else "-INF"
+    if datatype == _XSD + "float":
+        packed = struct.pack("<f", value)
+        for digits in range(1, 10):
+            text = f"{value:.{digits}g}"
+            if struct.pack("<f", float(text)) == packed:
+                return text
+    return repr(value)
+
+
+def precise_triples(triples: Sequence[ox.Triple], turtle: bytes, *, complete: bool = True) -> list[ox.Triple]:
+    """``triples`` (a CONSTRUCT answer in N-Triples) with each xsd:double/xsd:float object replaced
+    by its exact value from ``turtle``: the same query's answer in Turtle (``complete``), or the
+    answer of a query that gave only these triples (``complete=False``; then every number of
+    ``turtle`` must be used).
+
+    Turtle numbers are matched by subject and predicate. In a complete answer the numbers of the
+    exact (decimal, integer) objects of the same subject and predicate are set aside first; a
+    double then takes a number that is no xsd:float and rounds to the N-Triples' six digits, a
+    float an xsd:float that does. Numbers that tie (same subject, predicate and six digits) are
+    interchangeable: any assignment gives the same triples."""
+    pool: dict[tuple, list[ox.Literal]] = {}
+    for q in ox.parse(turtle, format=ox.RdfFormat.TURTLE):
+        o = q.object
+        if isinstance(o, ox.Literal) and o.datatype.value in _NUMERIC:
+            pool.setdefault((q.subject, q.predicate), []).append(o)
+    if complete:
+        for t in triples:
+            o = t.object
+            if isinstance(o, ox.Literal) and o.datatype.value in _NUMERIC and o.datatype.value not in INEXACT:
+                numbers, value = pool.get((t.subject, t.predicate), []), _decimal(o.value)
+                same = next((c for c in numbers if c.datatype.value != _XSD + "float"
+                             and value is not None and _decimal(c.value) == value), None)
+                if same is not None:
+                    numbers.remove(same)
+    out: list[ox.Triple] = []
+    for t in triples:
+        o = t.object
+        if not is_inexact(o):
+            out.append(t)
+            continue
+        datatype = o.datatype.value  # type: ignore[union-attr]
+        numbers, shown = pool.get((t.subject, t.predicate), []), _number(o.value)  # type: ignore[union-attr]
+        match = next((c for c in numbers if (c.datatype.value == _XSD + "float") == (datatype == _XSD + "float")
+                      and _number(c.value) is not None and _shows(_number(c.value), shown)), None)  # type: ignore[arg-type]
+        if match is None:
+            raise ValueError(f"no number of the Turtle answer matches {t}")
+        numbers.remove(match)
+        exact = _number(match.value)
+        out.append(ox.Triple(t.subject, t.predicate, ox.Literal(_lexical(exact, datatype),  # type: ignore[arg-type]
+                                                                datatype=ox.NamedNode(datatype))))
+    if not complete:
+        left = sum(len(v) for v in pool.values())
+        if left:
+            raise ValueError(f"{left} number(s) of the Turtle answer match no triple")
+    return out
+
+
+__all__ = ["INEXACT", "TURTLE", "TURTLE_GRAPH", "is_virtuoso", "has_inexact", "is_inexact", "canonical_booleans",
+           "turtle_rows", "precise_doubles", "precise_triples"]
