@@ -30,14 +30,10 @@ from .servers import Server
 pytestmark = pytest.mark.server
 
 # Catalogue queries that still fail on Virtuoso 7.2.5, with their error, asserted to fail so that a
-# fix shows up (docs/remote.md). cti-circular-inflow and esrs-e5-inflows came after the Virtuoso work
-# of issue #12: EXISTS with a property path inside an aggregated query ("SQ156: subq ot was
-# supposed to be found"); every form tried fails to compile there. Open.
-VIRTUOSO_FAILS: dict[str, str] = {"cti-circular-inflow": "SQ156", "esrs-e5-inflows": "SQ156",
-                                  # rows with unbound values: Virtuoso's Turtle result set (read for its
-                                  # exact doubles, store/virtuoso.py) has fewer rows than its JSON one,
-                                  # so loopsource refuses the answer rather than guess; open (docs/remote.md)
-                                  "cti-circular-outflow": "doubles could not be read exactly"}
+# fix shows up (docs/remote.md). None since cti-circular-inflow and esrs-e5-inflows were written around
+# Virtuoso's SQ156 and cti-circular-outflow's doubles are read from a Turtle result set written from
+# the rows (store/virtuoso.py).
+VIRTUOSO_FAILS: dict[str, str] = {}
 # The parameter variants each catalogue query also runs with (beside its defaults).
 ALTERNATIVES = {"hyperlocal_km": "10", "km": "300", "plant": "P2", "by": "supplier", "region": "region:m49-002"}
 
@@ -169,38 +165,28 @@ def test_validate_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
     assert ja == jb
 
 
-def test_report_metrics_same_as_embedded(served: RemoteStore, embedded: Path, sparql_server: Server) -> None:
-    """metrics.json (report --format json) is the embedded store's, number for number."""
+def test_report_metrics_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
+    """metrics.json (report --format json) is the embedded store's, number for number (Virtuoso's
+    six-digit doubles in its CONSTRUCT answers are read exactly: store/virtuoso.py)."""
     a = cli("report", "--store", str(embedded), "--format", "json")
     b = cli("report", "--endpoint", served.query_url, "--format", "json", "--timeout", "300")
     assert a[0] == b[0] == 0, (a[2], b[2])
     ja, jb = (_json_without(x[1], "store", "generated", "generated_at", "source") for x in (a, b))
-    if sparql_server.name == "virtuoso":
-        # the ISO 14083 distances the build stored as xsd:double come back from Virtuoso 7.2.5 in its
-        # CONSTRUCT answer with six significant digits (1278.226721106636 -> 1278.23; the SELECT path
-        # is corrected in store/virtuoso.py, the snapshot's CONSTRUCT is not: open, docs/remote.md):
-        # transport agrees to 1e-5 relative there, every other figure exactly
-        ta, tb = ja.pop("transport"), jb.pop("transport")
-        assert _close(ta, tb, 1e-5), _first_difference(ta, tb)
-    assert ja == jb
+    assert ja == jb, _first_difference(ja, jb)
 
 
-def test_scenario_same_as_embedded(served: RemoteStore, embedded: Path, sparql_server: Server) -> None:
+def test_scenario_same_as_embedded(served: RemoteStore, embedded: Path) -> None:
+    """The scenario's JSON is the embedded store's, number for number."""
     scenario = str(DEMO / "scenarios" / "nearshore.yaml")
     a = cli("scenario", scenario, "--store", str(embedded), "--format", "json")
     b = cli("scenario", scenario, "--endpoint", served.query_url, "--format", "json", "--timeout", "300")
     assert a[0] == b[0] == 0, (a[2], b[2])
     ja, jb = (_json_without(x[1], "store", "generated", "generated_at", "source") for x in (a, b))
-    if sparql_server.name == "virtuoso":
-        # Virtuoso 7.2.5 gives an xsd:double back with fewer digits than it was given (the ISO 14083
-        # distances the build stored: 9965.783886... came back about 4e-7 off; docs/remote.md), so
-        # the scenario figures built on them agree to 1e-6 there, exactly on oxigraph serve
-        assert _close(ja, jb), _first_difference(ja, jb)
-    else:
-        assert ja == jb
+    assert ja == jb, _first_difference(ja, jb)
 
 
 def _first_difference(a: object, b: object, path: str = "") -> str:
+    """Where two documents first differ (for the assertion message)."""
     if isinstance(a, dict) and isinstance(b, dict):
         for k in sorted(set(a) | set(b), key=str):
             if k not in a or k not in b or not _close(a[k], b[k]):
@@ -212,12 +198,10 @@ def _first_difference(a: object, b: object, path: str = "") -> str:
     return f"{path}: {str(a)[:200]} != {str(b)[:200]}"
 
 
-def _close(a: object, b: object, rel: float = 1e-6) -> bool:
-    """Equal documents, floats to ``rel`` relative (Virtuoso's doubles)."""
+def _close(a: object, b: object) -> bool:
+    """Equal documents (numbers exactly: Virtuoso's doubles are read exactly, store/virtuoso.py)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_close(a[k], b[k], rel) for k in a)
+        return a.keys() == b.keys() and all(_close(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_close(x, y, rel) for x, y in zip(a, b))
-    if isinstance(a, float) and isinstance(b, (int, float)) and not isinstance(b, bool):
-        return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b))
     return a == b
