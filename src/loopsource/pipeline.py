@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis.metrics import metrics_of
+from .analysis.snapshot import read_snapshot
 from .errors import OutputError, UsageError
 from .emission_factors import FactorTable, load_table
 from .files import atomic_write, kill_point, removed_on_failure
@@ -228,14 +229,16 @@ def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext
         t_validate = time.perf_counter() - t
         progress("[4/4] reporting ...")
         t = time.perf_counter()
+        snapshot = read_snapshot(gs)  # once, for the report and the passports
         metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress,
-                             hhi_guidelines=settings.hhi_guidelines, period=period, as_of=context.as_of)
+                             hhi_guidelines=settings.hhi_guidelines, period=period, as_of=context.as_of,
+                             snapshot=snapshot)
         on_progress(Tick("report", "rendering"))
         html = render(metrics, source=str(data_dir))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))
         texts = {"validation.json": validation_json(validation), "metrics.json": to_json(metrics),
                  "report.html": html}
-        texts.update(run_passports(gs, validation, settings))  # passports/<product>.jsonld and .html
+        texts.update(run_passports(gs, validation, settings, snapshot))  # passports/<product>.jsonld and .html
         t_report = time.perf_counter() - t
     finally:
         gs.close()

@@ -62,3 +62,30 @@ def test_readers_run_beside_a_writer_and_a_second_writer_is_told_why(mini_dir: P
     r = subprocess.run(cmd + ["reason", "--store", str(store.root)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert "has it open for writing" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_replacing_a_small_graph_shares_the_others_and_keeps_copies_true(mini_dir: Path, build_store) -> None:
+    """A small graph (the meta graph a validation records) is replaced in a hard-linked copy:
+    the new generation's asserted and inferred side-cars are the old files (same inode, not
+    loaded again), the meta graph holds exactly the new triples, and every copy still says what
+    the database says. A large graph is loaded whole (the side-car of the replaced graph is new)."""
+    store = build_store(mini_dir, reason=True)
+    side = {g: store._sidecar(g) for g in (GRAPHS.asserted, GRAPHS.inferred)}
+    inode = {g: p.stat().st_ino for g, p in side.items()}  # type: ignore[union-attr]
+    asserted = _lines(store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES))
+    meta = b'<urn:run> <urn:p> "validated" .\n'
+    store.replace_graphs({GRAPHS.meta: [(meta, ox.RdfFormat.N_TRIPLES)]})
+    for g in side:
+        assert store._sidecar(g).stat().st_ino == inode[g], g  # type: ignore[union-attr]
+    assert _lines(store.export(GRAPHS.meta, ox.RdfFormat.N_TRIPLES)) == _lines(meta)
+    for graph in (GRAPHS.asserted, GRAPHS.inferred, GRAPHS.meta):
+        db = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+        assert _lines(store.export(graph, ox.RdfFormat.N_TRIPLES)) == _lines(db), graph
+    assert _lines(store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES)) == asserted
+
+    store.SMALL_GRAPH = 1  # the asserted graph now counts as large: every graph is loaded again
+    store.replace_graphs({GRAPHS.asserted: [(meta, ox.RdfFormat.N_TRIPLES)]})
+    assert store._sidecar(GRAPHS.inferred).stat().st_ino != inode[GRAPHS.inferred]  # type: ignore[union-attr]
+    assert _lines(store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES)) == _lines(meta)
+    db = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(GRAPHS.asserted))
+    assert _lines(db) == _lines(meta)

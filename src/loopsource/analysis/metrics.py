@@ -572,12 +572,13 @@ def metrics_of(store: GraphStore, *, year: int | None = None, site: str | None =
                validation: ValidationReport | None = None, progress: Callable[[str], None] = lambda _m: None,
                on_progress: Progress = silent, hhi_guidelines: str = DEFAULT_GUIDELINES,
                period: Period | None = None, as_of: date | None = None,
-               context: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The metrics document (metrics.json) of a store: its snapshot, measured by :func:`compute`.
+               context: Mapping[str, Any] | None = None, snapshot: Snapshot | None = None) -> dict[str, Any]:
+    """The metrics document (metrics.json) of a store: its snapshot (read here unless given, as
+    ``pipeline.run`` does to share it with the passports), measured by :func:`compute`.
     ``progress`` takes log lines, ``on_progress`` the steps with their counts (loopsource.progress)."""
     progress(f"reading {store.description} ...")
     on_progress(Tick("report", "reading the graph"))
-    snapshot = read_snapshot(store)
+    snapshot = snapshot if snapshot is not None else read_snapshot(store)
     n = len(snapshot.purchases)
     on_progress(Tick("report", "reading the graph", n, None, "purchases", final=True))
     progress(f"computing metrics over {n:,} purchases ...")

@@ -41,23 +41,24 @@ class PassportInputs:
 
 
 def read_inputs(store: GraphStore, *, as_of: date | None = None, validation: ValidationReport | None = None,
-                settings: Settings | None = None, on_progress: Progress = silent) -> PassportInputs:
+                settings: Settings | None = None, on_progress: Progress = silent,
+                snapshot: Snapshot | None = None) -> PassportInputs:
     """Read everything passports need. ``validation``: a report already made (``pipeline.run``
     validates every profile once) with ``settings`` (the same settings: act dates, evidence
     rules); else the regulation profiles are validated on ``as_of`` with ``settings``."""
     settings = settings or Settings()
-    snapshot = read_snapshot(store)
+    snapshot = snapshot if snapshot is not None else read_snapshot(store)  # given: pipeline.run's, read once
     if validation is None:
         validation = validate(store, profiles=CLAIM_PROFILES, as_of=as_of, settings=settings, on_progress=on_progress)
     day = validation.as_of or date.today()
     # The class hierarchy as validation sees it (ontology and asserted graphs), so that the
     # claims and the Battery Pass attributes group materials exactly as the aggregates do.
     index = Index(store, [GRAPHS.ontology, GRAPHS.asserted])
-    agg = compute_aggregates(index, CLAIM_PROFILES, None, settings)
+    facts = Facts(index)  # one reading of the purchases for the aggregates and the Battery Pass figures
+    agg = compute_aggregates(index, CLAIM_PROFILES, None, settings, facts)
     units: dict[str, list[str]] = {}
     for u in agg.units:
         units.setdefault(u.product, []).append(u.focus)
-    facts = Facts(index)
     battery = battery_contents(facts.products, facts.material_facts(), [p.claim for p in facts.purchases],
                                settings.evidence["eu-batteries"], day.year)
     element_of: dict[str, tuple[str, ...]] = {}

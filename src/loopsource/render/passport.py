@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..analysis.snapshot import Snapshot
 from ..passport import BATTERY_PASS, build_passports, product_ids, read_inputs, verify
 from ..rdf.vocab import LS
 from ..scenario import load_factors
@@ -119,10 +120,12 @@ def passport_files(docs: Mapping[str, Mapping[str, Any]], formats: tuple[str, ..
     return out
 
 
-def run_passports(store: GraphStore, validation: ValidationReport, settings: Settings | None = None) -> dict[str, str]:
+def run_passports(store: GraphStore, validation: ValidationReport, settings: Settings | None = None,
+                  snapshot: Snapshot | None = None) -> dict[str, str]:
     """What ``pipeline.run`` writes: ``passports/<product>.jsonld`` and ``.html`` for every product
-    (unsigned, the emission factors the build stored, claims from the run's validation with its settings)."""
-    inputs = read_inputs(store, validation=validation, settings=settings)
+    (unsigned, the emission factors the build stored, claims from the run's validation with its
+    settings; ``snapshot``: the run's, read once for the report and the passports)."""
+    inputs = read_inputs(store, validation=validation, settings=settings, snapshot=snapshot)
     docs = build_passports(inputs, product_ids(inputs), load_factors(None, inputs.snapshot.emission_factors))
     return {f"passports/{name}": text for name, text in passport_files(docs).items()}
 
