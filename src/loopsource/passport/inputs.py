@@ -15,7 +15,6 @@ from ..rdf.vocab import GRAPHS, LS, entity_iri
 from ..store import GraphStore
 from ..validate import ValidationReport, validate
 from ..validate.aggregates import compute_aggregates
-from ..validate.facts import Facts
 from ..validate.index import Index
 from ..validate.settings import Settings
 from .battery import battery_contents
@@ -51,11 +50,13 @@ def read_inputs(store: GraphStore, *, as_of: date | None = None, validation: Val
     if validation is None:
         validation = validate(store, profiles=CLAIM_PROFILES, as_of=as_of, settings=settings, on_progress=on_progress)
     day = validation.as_of or date.today()
-    # The class hierarchy as validation sees it (ontology and asserted graphs), so that the
-    # claims and the Battery Pass attributes group materials exactly as the aggregates do.
-    index = Index(store, [GRAPHS.ontology, GRAPHS.asserted])
-    facts = Facts(index)  # one reading of the purchases for the aggregates and the Battery Pass figures
-    agg = compute_aggregates(index, CLAIM_PROFILES, None, settings, facts)
+    agg = validation.aggregates
+    if agg is None or agg.facts is None or not set(CLAIM_PROFILES) <= set(validation.profiles):
+        # The class hierarchy as validation sees it (types from the ontology and asserted graphs),
+        # so that the claims and the Battery Pass attributes group materials as the aggregates do.
+        agg = compute_aggregates(Index(store, [GRAPHS.ontology, GRAPHS.asserted]), CLAIM_PROFILES, None, settings)
+    # else: the validation's own aggregates and purchase facts, so the claims are its figures
+    facts, index = agg.facts, agg.facts.index
     units: dict[str, list[str]] = {}
     for u in agg.units:
         units.setdefault(u.product, []).append(u.focus)

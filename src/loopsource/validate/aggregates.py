@@ -39,6 +39,7 @@ class AggregateGraph:
         self.concentration: list[crma.Concentration] = []
         self.mapping: list[crma.Mapping24] = []
         self.needs: dict[str, str] = {}  # profile -> the data it lacks to be checked at all
+        self.facts: Facts | None = None  # what they were computed from (None: no profile needed facts)
 
     def node(self, cls: str, key: str, detail: str, measures: Mapping[str, Literal]) -> None:
         n = URIRef(AGG + local_name(cls) + "/" + quote(key, safe="-._~/"))
@@ -79,7 +80,7 @@ def compute_aggregates(index: Index, profiles: Sequence[str], policy: Policy | N
     wanted = set(profiles)
     if not wanted & {"eu-crma", "eu-batteries", "eu-ppwr", "esrs-e5", "policy"}:
         return agg
-    facts = facts if facts is not None else Facts(index)
+    facts = agg.facts = facts if facts is not None else Facts(index)
     for profile in wanted & {"eu-crma", "esrs-e5"}:
         if not facts.purchases:
             agg.needs[profile] = "purchases (purchases.csv rows with a material, a mass and a date)"

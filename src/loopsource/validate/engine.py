@@ -121,7 +121,7 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
         rules=tuple(shapes.rules), as_of=as_of, shacl_turtle=report_graph.serialize(format="turtle"),
         notes=tuple(notes), seconds=time.perf_counter() - t0, assessments=_assessments(agg, results),
         not_checked={p: needs[p] for p in chosen if p in needs}, period=period_of(_purchase_years(index)),
-        readiness=readiness(chosen, settings, as_of, agg.triples), context=dict(context or {}))
+        readiness=readiness(chosen, settings, as_of, agg.triples), context=dict(context or {}), aggregates=agg)
 
 
 def _purchase_years(index: Index) -> list[int]:

@@ -71,6 +71,10 @@ class ValidationReport:
     period: Mapping[str, Any] | None = None  # definitions.period_of the purchases' years
     readiness: tuple[Any, ...] = ()  # readiness.ReadinessRow: future targets, today's values
     context: Mapping[str, Any] = field(default_factory=dict)  # context.ComplianceContext.to_json
+    # The aggregates.AggregateGraph this validation computed (with the purchase facts behind
+    # it): passports made in the same process claim from these very figures instead of reading
+    # the store again. In no output; None for a report read back from a file.
+    aggregates: Any = field(default=None, repr=False, compare=False)
 
     def counts(self) -> dict[str, dict[str, int]]:
         out = {p: {"violations": 0, "warnings": 0, "infos": 0} for p in self.profiles}
