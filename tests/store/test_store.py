@@ -89,3 +89,27 @@ def test_replacing_a_small_graph_shares_the_others_and_keeps_copies_true(mini_di
     assert _lines(store.export(GRAPHS.asserted, ox.RdfFormat.N_TRIPLES)) == _lines(meta)
     db = store.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(GRAPHS.asserted))
     assert _lines(db) == _lines(meta)
+
+
+def test_triple_patterns_answer_what_the_quads_say(mini_dir: Path, build_store) -> None:
+    """EmbeddedStore.triples answers a pattern with a SELECT in which the bound terms are written
+    as N-Triples: for every predicate, subject and literal object of the store (literals with
+    quotes, backslashes, newlines, language tags and datatypes included, blank nodes of the
+    ontology) it yields exactly the triples pyoxigraph's quads_for_pattern gives."""
+    store = build_store(mini_dir, reason=True)
+    graphs = [GRAPHS.ontology, GRAPHS.asserted, GRAPHS.inferred, GRAPHS.meta]
+    store.update(f'INSERT DATA {{ GRAPH <{GRAPHS.asserted}> {{ <urn:x> <urn:p> "a \\"q\\" \\\\ b\\nc"@de-AT , '
+                 f'"{{x}} <y>"^^<urn:dt> }} }}')
+
+    def by_quads(s, p, o) -> list[str]:
+        return sorted(str((q.subject, q.predicate, q.object)) for g in graphs
+                      for q in store.store.quads_for_pattern(s, p, o, ox.NamedNode(g)))
+
+    quads = list(store.store.quads_for_pattern(None, None, None, None))
+    patterns = {(None, q.predicate, None) for q in quads} | {(q.subject, None, None) for q in quads}
+    patterns |= {(None, None, q.object) for q in quads if isinstance(q.object, ox.Literal)}
+    patterns |= {(q.subject, q.predicate, None) for q in quads[:200]} | {(q.subject, q.predicate, q.object) for q in quads[:50]}
+    assert any(isinstance(s, ox.BlankNode) for s, _p, _o in patterns)
+    assert (None, None, ox.Literal('a "q" \\ b\nc', language="de-AT")) in patterns
+    for s, p, o in patterns:
+        assert sorted(str(t) for t in store.triples(s, p, o, graphs)) == by_quads(s, p, o), (s, p, o)
