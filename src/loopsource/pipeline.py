@@ -53,6 +53,7 @@ class RunResult:
     seconds: float
     validate_seconds: float
     report_seconds: float
+    reason_seconds: float = 0.0  # the whole stage (engine, writing and loading the inferred graph)
 
     @property
     def report_path(self) -> Path:
@@ -202,9 +203,9 @@ def _run(data_dir: Path, out_dir: Path, engine: str, context: ComplianceContext,
         _sweep_runs(out_dir)
     finally:
         os.close(lock)
-    built, reasoned, validation, metrics, t_validate, t_report = produced
+    built, reasoned, validation, metrics, t_validate, t_report, t_reason = produced
     return RunResult(data_dir, out_dir, built, reasoned, validation, metrics, time.perf_counter() - t_all,
-                     t_validate, t_report)
+                     t_validate, t_report, t_reason)
 
 
 def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext,
@@ -219,7 +220,9 @@ def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext
     gs = EmbeddedStore(store_dir)
     try:
         progress(f"[2/4] reasoning with {engine} ...")
+        t = time.perf_counter()
         reasoned = reason(gs, engine, on_progress=on_progress)
+        t_reason = time.perf_counter() - t
         kill_point("run:reasoned")
         context.record(gs, "run")
         progress(f"[3/4] validating (all profiles) as of {context.as_of} ...")
@@ -246,7 +249,7 @@ def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext
     for name, text in texts.items():
         atomic_write(work / name, text)
         kill_point(f"run:wrote-{name}")
-    return built, reasoned, validation, metrics, t_validate, t_report
+    return built, reasoned, validation, metrics, t_validate, t_report, t_reason
 
 
 def _lock_runs(runs: Path, out_dir: Path) -> int:

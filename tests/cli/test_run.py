@@ -29,13 +29,16 @@ class FakeResult:
 
 class FakeReport:
     """A stand-in with the ValidationReport contract (conforms, results, counts(), to_json(); the
-    passports of the run read the date and the rules checked: as_of, rules)."""
+    passports of the run read the date, the rules and profiles checked and the aggregates, which
+    a stand-in does not have, so the passports compute their own: as_of, rules, profiles, aggregates)."""
 
     def __init__(self, results: list[FakeResult]):
         self.results = tuple(results)
         self.conforms = not any(r.severity == "violation" for r in results)
         self.as_of = date(2026, 1, 1)
         self.rules = ()  # no rule checked: every passport claim in force says "not checked"
+        self.profiles: tuple[str, ...] = ()
+        self.aggregates = None
 
     def counts(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}

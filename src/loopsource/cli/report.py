@@ -142,7 +142,8 @@ def run_cmd(data_dir: Path, out_dir: Path, fail_on: str | None, engine: str, pol
     click.echo(f"loopsource run {data_dir} -> {out_dir} in {res.seconds:.1f}s")
     click.echo(f"  build      {sum(built.rows.values()):,} rows, {sum(built.triples.values()):,} triples "
                f"({built.seconds:.1f}s)")
-    click.echo(f"  reason     {reasoned.inferred:,} inferred triples ({reasoned.seconds:.1f}s, {reasoned.engine})")
+    click.echo(f"  reason     {reasoned.inferred:,} inferred triples ({res.reason_seconds:.1f}s; "
+               f"{reasoned.engine} engine {reasoned.seconds:.1f}s)")
     unchecked = len(comp.get("not_checked") or {})
     click.echo(f"  validate   {'conforms' if comp['conforms'] else 'does not conform'}: {_n(n_viol, 'violation')}, "
                f"{_n(n_warn, 'warning')} in {_n(len(comp['by_profile']), 'profile')}"
