@@ -111,6 +111,8 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
     for k, v in PREFIXES.items():
         report_graph.bind(k, v)
     report_graph.bind("lsv", LSV)
+    period = period_of(_purchase_years(index))
+    index.release()  # the report keeps ``agg`` (its facts) for the passports, not every value read
     needs = dict(agg.needs)
     if "policy" in chosen and pol is None:
         needs["policy"] = ("a company policy file (--policy FILE; 'loopsource run' reads DATA_DIR/policy.yaml "
@@ -120,7 +122,7 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
         + tuple(sorted({i.profile for i in shapes.info.values() if i.profile.startswith("user:")})),
         rules=tuple(shapes.rules), as_of=as_of, shacl_turtle=report_graph.serialize(format="turtle"),
         notes=tuple(notes), seconds=time.perf_counter() - t0, assessments=_assessments(agg, results),
-        not_checked={p: needs[p] for p in chosen if p in needs}, period=period_of(_purchase_years(index)),
+        not_checked={p: needs[p] for p in chosen if p in needs}, period=period,
         readiness=readiness(chosen, settings, as_of, agg.triples), context=dict(context or {}), aggregates=agg)
 
 
