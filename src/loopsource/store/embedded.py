@@ -170,15 +170,9 @@ class EmbeddedStore(GraphStore):
             for g, side in sides.items():
                 name = index[g] = f"g{len(index)}.nt"
                 os.link(side, new / "graphs" / name)  # type: ignore[arg-type]
-            for g, parts in sorted(graphs.items()):
+            for g in graphs:
                 s.update(f"DROP SILENT GRAPH <{g}>")
-                nt = _ntriples_of(list(parts))
-                if nt is None:
-                    continue
-                name = index[g] = f"g{len(index)}.nt"
-                (new / "graphs" / name).write_bytes(nt)
-                s.bulk_load(nt, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
-            (new / "graphs" / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+            _load_graphs(s, new / "graphs", graphs, index)
 
         self._write_generation(None, stream_change=change, copy=True)
         return True
@@ -216,14 +210,7 @@ class EmbeddedStore(GraphStore):
                     if stream is not None:  # first, so that the other graphs may describe it
                         name = index[stream.graph] = "g0.nt"
                         _stream_load(s, stream, new / "graphs" / name)
-                    for g, parts in sorted(fresh.items()):
-                        nt = _ntriples_of(list(parts))
-                        if nt is None:
-                            continue
-                        name = index[g] = f"g{len(index)}.nt"
-                        (new / "graphs" / name).write_bytes(nt)
-                        s.bulk_load(nt, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
-                    (new / "graphs" / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
+                    _load_graphs(s, new / "graphs", fresh, index)
                 else:
                     change(s)
                     self._share_sidecars(new, keep)
@@ -481,6 +468,20 @@ def drop_graph_copies(root: Path) -> None:
 def database_dir(root: Path) -> Path:
     """The Oxigraph database of a store's current generation, found without opening it."""
     return (Path(root) / "current").resolve() / "oxigraph"
+
+
+def _load_graphs(s: ox.Store, folder: Path, graphs: Mapping[str, Iterable[tuple[str | bytes, ox.RdfFormat]]],
+                 index: dict[str, str]) -> None:
+    """Each graph's N-Triples into its side-car file in ``folder`` and into the database; the
+    side-car index (``index``: graph -> file, with the files already there) written last."""
+    for g, parts in sorted(graphs.items()):
+        nt = _ntriples_of(list(parts))
+        if nt is None:
+            continue
+        name = index[g] = f"g{len(index)}.nt"
+        (folder / name).write_bytes(nt)
+        s.bulk_load(nt, ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
+    (folder / "index.json").write_text(json.dumps(index, indent=1), encoding="utf-8")
 
 
 def _ntriples_of(parts: list[tuple[str | bytes | Callable[[], str | bytes], ox.RdfFormat]]) -> bytes | None:
