@@ -72,15 +72,15 @@ def _share(x: float) -> Literal:
 
 
 def compute_aggregates(index: Index, profiles: Sequence[str], policy: Policy | None,
-                       settings: Settings | None = None, facts: Facts | None = None) -> AggregateGraph:
-    """Aggregate nodes for the selected profiles (see the shapes files for their meaning).
-    ``facts``: read from ``index`` already by the caller (passports use them too), else read here."""
+                       settings: Settings | None = None) -> AggregateGraph:
+    """Aggregate nodes for the selected profiles (see the shapes files for their meaning), with
+    the purchase facts they were computed from (``agg.facts``: the passports claim from them)."""
     agg = AggregateGraph()
     settings = settings or Settings()
     wanted = set(profiles)
     if not wanted & {"eu-crma", "eu-batteries", "eu-ppwr", "esrs-e5", "policy"}:
         return agg
-    facts = agg.facts = facts if facts is not None else Facts(index)
+    facts = agg.facts = Facts(index)
     for profile in wanted & {"eu-crma", "esrs-e5"}:
         if not facts.purchases:
             agg.needs[profile] = "purchases (purchases.csv rows with a material, a mass and a date)"
