@@ -3,6 +3,7 @@ commands work on one machine (store.embedded) and against a SPARQL 1.1 server (s
 """
 from __future__ import annotations
 
+import gc
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,24 @@ import pyoxigraph as ox
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 T = TypeVar("T")
 DEFAULT_STORE = Path(".loopsource")
+
+
+def solution_rows(solutions: ox.QuerySolutions) -> tuple[tuple[Term | None, ...], ...]:
+    """Every row of ``solutions`` as a tuple of terms (None for unbound), with the cyclic garbage
+    collector paused while they are made.
+
+    Why: a large result is hundreds of thousands of new tuples and terms, and each allocation
+    burst starts a collection that walks the whole heap. In a process that already holds much
+    (a report at scale, the query bench) that added 0.4 s to the 43,250 rows of
+    ``transport-emissions`` at 1 M triples (1.7 s → 2.1 s). The tuples hold no cycles, so
+    nothing is lost by collecting after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return tuple(tuple(sol) for sol in solutions)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from ..errors import StoreError, UsageError
 from ..files import kill_point
 from ..rdf.sparql import check_nesting, substitute
 from ..rdf.vocab import PREFIXES
-from .base import GraphStore, SelectResult, Term
+from .base import GraphStore, SelectResult, Term, solution_rows
 from .generations import WRITER, Pin, new_pin, pin_current, sweep, writer_lock
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class EmbeddedStore(GraphStore):
         if not isinstance(res, ox.QuerySolutions):
             raise StoreError("expected a SELECT query")
         variables = tuple(v.value for v in res.variables)
-        return SelectResult(variables, tuple(tuple(sol[i] for i in range(len(variables))) for sol in res))
+        return SelectResult(variables, solution_rows(res))
 
     def ask(self, query, substitutions=None) -> bool:
         return bool(self._query(query, substitutions))

@@ -40,7 +40,7 @@ import pyoxigraph as ox
 from ..errors import EndpointError, StoreError
 from ..files import kill_point
 from ..rdf.sparql import declared_prefixes, query_form, substitute
-from .base import GraphStore, SelectResult, Term
+from .base import GraphStore, SelectResult, Term, solution_rows
 from . import virtuoso
 from ..rdf.vocab import GRAPHS, PREFIXES
 
@@ -189,7 +189,7 @@ class RemoteStore(GraphStore):
         if not isinstance(res, ox.QuerySolutions):
             raise StoreError("expected a SELECT query")
         variables = tuple(v.value for v in res.variables)
-        return SelectResult(variables, tuple(tuple(sol[i] for i in range(len(variables))) for sol in res))
+        return SelectResult(variables, solution_rows(res))
 
     def ask(self, query, substitutions=None) -> bool:
         res = _parse_results(self._results(query, substitutions, None), self.description)
