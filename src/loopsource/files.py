@@ -15,6 +15,7 @@ process SIGKILLs itself at the point named NAME (fault tests in tests/hostile/).
 """
 from __future__ import annotations
 
+import io
 import math
 
 import os
@@ -22,10 +23,10 @@ import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from .errors import InputError, OutputError, Problem
 
@@ -68,26 +69,42 @@ def output_target(target: Path) -> Path:
 
 def atomic_write(target: Path, data: bytes | str) -> None:
     """Write a file so that readers see the old content or the new, never a half-written one."""
+    encoded = data.encode("utf-8") if isinstance(data, str) else data
+    atomic_write_with(target, lambda f: f.write(encoded))
+
+
+def atomic_write_text(target: Path, write: Callable[[TextIO], object]) -> None:
+    """:func:`atomic_write` of the UTF-8 text that ``write(file)`` writes piece by piece, so a
+    large output (metrics.json at 10^7 triples: hundreds of MB) is never one string in memory."""
+    def text(f: BinaryIO) -> None:
+        wrapper = io.TextIOWrapper(f, encoding="utf-8", newline="\n", write_through=False)
+        write(wrapper)
+        wrapper.flush()
+        wrapper.detach()  # the binary file stays open for the fsync
+    atomic_write_with(target, text)
+
+
+def atomic_write_with(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Run ``write(file)`` on a temporary file beside ``target``, then rename it over ``target``:
+    readers see the old content or the new. An exception in ``write`` leaves ``target`` as it was."""
     shown = Path(target)
     target = output_target(shown)
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     try:
         with removed_on_failure(target.parent):
             target.parent.mkdir(parents=True, exist_ok=True)
-            _write_new(target, data)
+            _write_new(target, write)
     except OSError as e:
         raise OutputError(f"{shown}: cannot write: {e.strerror or e}") from None
 
 
-def _write_new(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target`` and rename it over ``target``."""
+def _write_new(target: Path, write: Callable[[BinaryIO], object]) -> None:
+    """``write`` a temporary file beside ``target`` and rename it over ``target``."""
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + target.name + ".", suffix=".tmp", dir=target.parent)
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual permissions
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)

@@ -23,14 +23,14 @@ from .analysis.metrics import metrics_of
 from .analysis.snapshot import read_snapshot
 from .errors import OutputError, UsageError
 from .emission_factors import FactorTable, load_table
-from .files import atomic_write, kill_point, removed_on_failure
+from .files import atomic_write, atomic_write_text, kill_point, removed_on_failure
 from .period import EVERYTHING, Period
 from .load.build import BuildResult, build
 from .load.mapping import ExportMapping, read_mapping
 from .progress import Progress as Meter, Tick, silent
 from .reason import DEFAULT_ENGINE, ReasonResult, reason
 from .render.passport import run_passports
-from .render.report import render, to_json
+from .render.report import render, write_json
 from .store import EmbeddedStore
 from .store.generations import remove_store_tree
 from .validate import ValidationReport, validate
@@ -232,24 +232,32 @@ def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext
         t_validate = time.perf_counter() - t
         progress("[4/4] reporting ...")
         t = time.perf_counter()
+        # Each output is written into the run's own folder as soon as it is made and then let go
+        # (the folder becomes the current set only when every stage has succeeded, _switch_run):
+        # at 10^7 triples, holding metrics.json, the report and every passport as strings at once
+        # was the run's peak memory.
+        _write(work, "validation.json", validation_json(validation))
         snapshot = read_snapshot(gs)  # once, for the report and the passports
         metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress,
                              hhi_guidelines=settings.hhi_guidelines, period=period, as_of=context.as_of,
                              snapshot=snapshot)
+        atomic_write_text(work / "metrics.json", lambda f: write_json(metrics, f))
+        kill_point("run:wrote-metrics.json")
         on_progress(Tick("report", "rendering"))
-        html = render(metrics, source=str(data_dir))
+        _write(work, "report.html", render(metrics, source=str(data_dir)))
         on_progress(Tick("report", "rendering", 0, None, "", final=True))
-        texts = {"validation.json": validation_json(validation), "metrics.json": to_json(metrics),
-                 "report.html": html}
-        texts.update(run_passports(gs, validation, settings, snapshot))  # passports/<product>.jsonld and .html
+        (work / PASSPORTS).mkdir(exist_ok=True)  # its link never dangles, even without products
+        for name, text in run_passports(gs, validation, settings, snapshot).items():
+            _write(work, name, text)  # passports/<product>.jsonld and .html
         t_report = time.perf_counter() - t
     finally:
         gs.close()
-    (work / PASSPORTS).mkdir(exist_ok=True)  # its link never dangles, even without products
-    for name, text in texts.items():
-        atomic_write(work / name, text)
-        kill_point(f"run:wrote-{name}")
     return built, reasoned, validation, metrics, t_validate, t_report, t_reason
+
+
+def _write(work: Path, name: str, text: str) -> None:
+    atomic_write(work / name, text)
+    kill_point(f"run:wrote-{name}")
 
 
 def _lock_runs(runs: Path, out_dir: Path) -> int:

@@ -68,7 +68,7 @@ SEA_RESTRICTIONS: tuple[str, ...] = ("northwest",)
 MODES: tuple[str, ...] = tuple(ISO14083_DAF)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Leg:
     """One transport chain element's distance, km. ``actual_km`` is what tonne-km use."""
 

@@ -31,7 +31,7 @@ METHOD = (f"ISO 14083:2023: tonne-km = kg / 1000 x distance (supplier site -> bu
           "rail, inland waterway, pipeline: great circle; CO2e = tonne-km x WTW (and TTW) factor of the mode")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FlowEmission:
     """One purchase flow's transport figures; None where not computable."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..files import atomic_write
+from ..files import atomic_write, atomic_write_text
 from ..reason import DEFAULT_ENGINE, ENGINES
 from ..store import open_store
 from ..definitions import period_text
@@ -47,7 +47,7 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
     """
     from ..analysis.metrics import metrics_of
     from ..period import Period
-    from ..render.report import render, to_json
+    from ..render.report import render, write_json
     from ..validate import validate
     from .validate import compliance_context
 
@@ -67,9 +67,16 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
                          context=ctx.to_json())
     for w in metrics["warnings"]:
         click.echo(f"warning: {w}", err=True)
-    if fmt == "json":
-        text = to_json(metrics)
-    elif fmt == "esrs-csv":
+    if fmt == "json":  # written piece by piece (render.report.write_json): never one string in memory
+        if output:
+            atomic_write_text(output, lambda f: write_json(metrics, f))
+            progress(f"wrote {output}")
+        else:
+            out = click.get_text_stream("stdout")
+            write_json(metrics, out)
+            out.flush()
+        return
+    if fmt == "esrs-csv":
         from ..render.esrs_csv import esrs_csv
         text = esrs_csv(metrics)
     else:

@@ -14,7 +14,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from .. import __version__
 from ..analysis.metrics import R_CODES, STRATEGIES, TIERS
@@ -360,10 +360,21 @@ def render(metrics: Mapping[str, Any], snapshot: object = None, validation: obje
     return environment().get_template("report.html.j2").render(**_view(metrics, title, source))
 
 
+_JSON = {"indent": 2, "ensure_ascii": False, "allow_nan": False}
+
+
 def to_json(metrics: Mapping[str, Any]) -> str:
     """metrics.json: stable key order as computed, UTF-8, no NaN."""
-    return json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json.dumps(metrics, **_JSON) + "\n"
 
 
-__all__ = ["render", "to_json", "fmt_pct", "fmt_mass", "fmt_num", "TIER_COLOURS", "MapFrame", "fit_frame", "land",
+def write_json(metrics: Mapping[str, Any], f: TextIO) -> None:
+    """:func:`to_json`, written to ``f`` piece by piece (the same text, never whole in memory:
+    at 10^7 triples metrics.json is hundreds of MB, and json.dumps holds every piece of it in a
+    list before joining them)."""
+    json.dump(metrics, f, **_JSON)
+    f.write("\n")
+
+
+__all__ = ["render", "to_json", "write_json", "fmt_pct", "fmt_mass", "fmt_num", "TIER_COLOURS", "MapFrame", "fit_frame", "land",
            "graticule"]

@@ -17,7 +17,7 @@ from .recycled import Claim, MaterialFacts, ProductFacts
 from .terms import local_name
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PurchaseFacts:
     id: str
     material: str

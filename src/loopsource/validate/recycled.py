@@ -43,7 +43,7 @@ INDUSTRIAL_MIN_KWH = 2.0  # Art. 8(1): industrial batteries with a capacity *abo
 PLASTIC_PART_MIN_SHARE = 0.05  # PPWR Art. 7: plastic parts below 5 % of the unit's weight are exempt
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One purchase's recycled-content declaration."""
 
