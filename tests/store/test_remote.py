@@ -267,3 +267,56 @@ def test_serve_answers_a_sparql_client(tmp_path: Path) -> None:
 
 import urllib.error  # noqa: E402
 import urllib.parse  # noqa: E402
+
+
+def test_loads_go_through_the_graph_store_protocol_on_oxigraph(remote: RemoteStore) -> None:
+    """`oxigraph serve` is loaded by Graph Store POSTs at …/store (its Server header names it);
+    a server not known to have one at a known place gets INSERT DATA (None)."""
+    assert remote.graph_store_url() == remote.query_url.rsplit("/query", 1)[0] + "/store"
+    assert remote.server.startswith("Oxigraph")
+    other = RemoteStore("http://127.0.0.1:9/sparql", "http://127.0.0.1:9/sparql")
+    other.server = "Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu"
+    assert other.graph_store_url() is None
+    other = RemoteStore("http://127.0.0.1:9/ds/sparql", "http://127.0.0.1:9/ds/update")
+    other.server = "Oxigraph/0.5.3"  # behind a proxy at another path: where its /store is, is unknown
+    assert other.graph_store_url() is None
+
+
+def test_graph_store_requests_group_ntriples_and_keep_blank_node_documents_whole(monkeypatch) -> None:
+    import loopsource.store.remote as remote_mod
+
+    sent: list[tuple[str, bytes, str]] = []
+    store = RemoteStore("http://127.0.0.1:9/query", "http://127.0.0.1:9/update")
+    monkeypatch.setattr(store, "_send", lambda url, body, ctype: sent.append((url, body, ctype)))
+    monkeypatch.setattr(remote_mod, "GSP_BODY", 60)
+    a = '<http://ex/a> <http://ex/p> "1" .\n'  # 35 bytes
+    bnode = '_:b <http://ex/p> "2" .\n_:b <http://ex/q> "3" .\n'
+    turtle = '@prefix ex: <http://ex/> . ex:c ex:p [ ex:q 1 ] .\n'
+    parts = [(a, ox.RdfFormat.N_TRIPLES), (a.rstrip("\n"), ox.RdfFormat.N_TRIPLES), (bnode, ox.RdfFormat.N_TRIPLES),
+             (a, ox.RdfFormat.N_TRIPLES), (lambda: turtle, ox.RdfFormat.TURTLE), (a, ox.RdfFormat.N_TRIPLES)]
+    store._load_by_graph_store("http://h/store", "http://g/x#loading-1", parts)
+    target = "http://h/store?graph=http%3A%2F%2Fg%2Fx%23loading-1"
+    turtle_sent = sent.pop(3)  # Turtle: parsed here, sent alone as N-Triples (its blank node relabelled)
+    assert sent == [
+        (target, (a + a).encode(), "application/n-triples"),  # two parts, 70 bytes >= 60: one request
+        (target, bnode.encode(), "application/n-triples"),  # blank nodes: alone and whole
+        (target, a.encode(), "application/n-triples"),  # the pending part first, order kept
+        (target, a.encode(), "application/n-triples"),
+    ]
+    assert turtle_sent[0] == target and turtle_sent[2] == "application/n-triples"
+    got = sorted(ox.parse(turtle_sent[1], format=ox.RdfFormat.N_TRIPLES), key=lambda t: str(t.predicate))
+    assert [str(t.predicate) for t in got] == ["<http://ex/p>", "<http://ex/q>"]
+    assert got[0].object == got[1].subject and isinstance(got[0].object, ox.BlankNode)  # one node
+    sent.insert(3, turtle_sent)
+    # every request parses on its own, and together they are the parts' triples
+    total = [t for _, body, _ctype in sent for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
+    assert len(total) == 4 + 2 + 2
+
+
+def test_a_swap_is_given_time_in_proportion_to_the_graphs_it_moves(remote: RemoteStore) -> None:
+    from loopsource.store.remote import SWAP_RATE
+
+    n = remote.count(GRAPHS.asserted) + remote.count(GRAPHS.inferred)
+    assert n > 0
+    assert remote.swap_timeout([GRAPHS.asserted, GRAPHS.inferred]) == pytest.approx(remote.timeout + n / SWAP_RATE)
+    assert remote.swap_timeout([]) == remote.timeout

@@ -164,7 +164,8 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
                 counts={"asserted": asserted, "inferred": inferred},
                 details={"engine": eng.name, "engineVersion": eng.version,
                          "seconds": decimal_literal(Decimal(f"{time.perf_counter() - t0:.3f}"))})
-            writer.update(_swap(plan.staging, plan.work, to_ntriples(meta_kept) + "\n".join(meta) + "\n"))
+            writer.update(_swap(plan.staging, plan.work, to_ntriples(meta_kept) + "\n".join(meta) + "\n"),
+                          moves=[plan.staging, plan.work, GRAPHS.inferred])
             return rounds, inferred
         except BaseException:
             _drop_quietly(writer, plan.staging, plan.work)

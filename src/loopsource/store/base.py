@@ -91,7 +91,9 @@ class GraphStore(ABC):
         """Run a query and serialise its result in a SPARQL results format (or N-Triples for graphs)."""
 
     @abstractmethod
-    def update(self, sparql_update: str) -> None: ...
+    def update(self, sparql_update: str, *, moves: Sequence[str] = ()) -> None:
+        """Run a SPARQL Update. ``moves``: graphs it copies or drops whole (``MOVE``, ``DROP``),
+        so that a server is given time in proportion to their size (RemoteStore.swap_timeout)."""
 
     @abstractmethod
     def replace_graphs(self, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> None:

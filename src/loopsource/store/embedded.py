@@ -115,7 +115,7 @@ class EmbeddedStore(GraphStore):
             return res.serialize(format=ox.RdfFormat.N_TRIPLES)
         return res.serialize(format=result_format)
 
-    def update(self, sparql_update: str) -> None:
+    def update(self, sparql_update: str, *, moves: Sequence[str] = ()) -> None:
         check_nesting(sparql_update, "update")
         self._write_generation(lambda s: s.update(sparql_update, prefixes=PREFIXES))
 
@@ -407,7 +407,7 @@ class _GenerationWriter:
     def __init__(self, store: ox.Store):
         self.store = store
 
-    def update(self, sparql_update: str) -> None:
+    def update(self, sparql_update: str, *, moves: Sequence[str] = ()) -> None:
         try:
             self.store.update(sparql_update, prefixes=PREFIXES)
         except SyntaxError as e:
