@@ -320,3 +320,10 @@ def test_a_swap_is_given_time_in_proportion_to_the_graphs_it_moves(remote: Remot
     assert n > 0
     assert remote.swap_timeout([GRAPHS.asserted, GRAPHS.inferred]) == pytest.approx(remote.timeout + n / SWAP_RATE)
     assert remote.swap_timeout([]) == remote.timeout
+    # a staging graph, which no loopsource query names, is counted too
+    staging = f"{GRAPHS.asserted}#loading-test"
+    remote.update(f"INSERT DATA {{ GRAPH <{staging}> {{ <urn:a> <urn:b> <urn:c> }} }}")
+    try:
+        assert remote.swap_timeout([staging]) == pytest.approx(remote.timeout + 1 / SWAP_RATE)
+    finally:
+        remote.update(f"DROP GRAPH <{staging}>")
