@@ -72,8 +72,8 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
             atomic_write_text(output, lambda f: write_json(metrics, f))
             progress(f"wrote {output}")
         else:
-            out = click.get_text_stream("stdout")
-            write_json(metrics, out)
+            out = _Echo()
+            write_json(metrics, out)  # type: ignore[arg-type]  # a text sink is all json.dump needs
             out.flush()
         return
     if fmt == "esrs-csv":
@@ -87,6 +87,27 @@ def report_cmd(store: Path | None, endpoint: str | None, update_endpoint: str | 
         progress(f"wrote {output}")
     else:
         click.echo(text, nl=False)
+
+
+class _Echo:
+    """A text sink for json.dump that passes the text to click.echo a megabyte at a time (click
+    picks stdout's encoding and error handling; json.dump writes many tiny pieces)."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        self.size += len(text)
+        if self.size >= 1 << 20:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.parts:
+            click.echo("".join(self.parts), nl=False)
+            self.parts, self.size = [], 0
 
 
 def _n(n: int, word: str) -> str:
