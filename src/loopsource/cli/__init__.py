@@ -8,6 +8,7 @@ go to stderr. Each stage's commands live in their own module, imported when one 
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import logging
 import os
@@ -102,6 +103,12 @@ def main(verbose: int, quiet: bool) -> None:
     """
     level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    # The cyclic collector less often: a command makes millions of small acyclic objects (terms,
+    # rows, records), and with the default thresholds each burst started collections over a
+    # heap that held them all. `run` at 1 M triples: 43.6 s -> 41.2 s in one process (validate
+    # 10.5 -> 8.7 s, report 8.0 -> 7.0 s; bench/README.md). A process-wide policy, so it is set
+    # here in the command line's entry point, not in the library.
+    gc.set_threshold(100_000, 50, 100)
 
 
 def store_options(f: Callable[..., Any] | None = None, *, default_to_current: bool = True) -> Any:
