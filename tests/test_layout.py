@@ -31,7 +31,7 @@ import pytest
 # (a subpackage or a top-level module); "" is the package's own ``__init__``.
 LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("foundation", frozenset({"", "errors", "files", "resources", "geo", "definitions", "progress", "period",
-                              "transport_distance", "emission_factors"})),
+                              "transport_distance", "emission_factors", "memory"})),
     ("rdf", frozenset({"rdf"})),
     ("store", frozenset({"store"})),
     ("load", frozenset({"load"})),

@@ -23,6 +23,7 @@ from .analysis.metrics import metrics_of
 from .analysis.snapshot import read_snapshot
 from .errors import OutputError, UsageError
 from .emission_factors import FactorTable, load_table
+from .memory import release_memory
 from .files import atomic_write, atomic_write_text, kill_point, removed_on_failure
 from .period import EVERYTHING, Period
 from .load.build import BuildResult, build
@@ -217,6 +218,9 @@ def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext
     progress(f"[1/4] building {store_dir} from {data_dir} ...")
     built = build(data_dir, store_dir, on_progress=on_progress, mapping=mapping, emission_factors=factors)
     kill_point("run:built")
+    # Between stages, what the last stage let go of goes back to the system (memory.py): else
+    # each stage starts from the previous one's peak, and at 10^7 triples the peaks add up.
+    release_memory()
     gs = EmbeddedStore(store_dir)
     try:
         progress(f"[2/4] reasoning with {engine} ...")
@@ -224,6 +228,7 @@ def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext
         reasoned = reason(gs, engine, on_progress=on_progress)
         t_reason = time.perf_counter() - t
         kill_point("run:reasoned")
+        release_memory()
         context.record(gs, "run")
         progress(f"[3/4] validating (all profiles) as of {context.as_of} ...")
         t = time.perf_counter()
@@ -237,6 +242,7 @@ def _produce(data_dir: Path, work: Path, engine: str, context: ComplianceContext
         # at 10^7 triples, holding metrics.json, the report and every passport as strings at once
         # was the run's peak memory.
         _write(work, "validation.json", validation_json(validation))
+        release_memory()
         snapshot = read_snapshot(gs)  # once, for the report and the passports
         metrics = metrics_of(gs, validation=validation, progress=progress, on_progress=on_progress,
                              hhi_guidelines=settings.hhi_guidelines, period=period, as_of=context.as_of,

@@ -21,12 +21,12 @@ import pyoxigraph as ox
 from ..rdf.stream import triples as stream_triples
 from ..rdf.terms import iri_value, lexical, local_name, number, parse_ntriples
 from ..store import GraphStore
-from ..rdf.vocab import GEO, GRAPHS, LS, RDF_TYPE, REGION, code_lists
+from ..rdf.vocab import GEO, GRAPHS, LS, PROV, RDF_TYPE, REGION, code_lists
 from ..rdf.resource_flows import cycle_of
 from ..validate import crma
 from ..emission_factors import FactorTable
 from ..transport_distance import Leg
-from .transport_graph import TRANSPORT_PREDICATES, LegKey, read_transport
+from .transport_graph import LEG_PREDICATES, TRANSPORT_PREDICATES, LegKey, leg_of, read_factors
 from .records import (Organisation, Site, Material, Purchase, Loop, BomLine, Sale, Product, Market, Hub, PlantProduct, Candidate, Upstream)  # re-exported: callers import them from here
 
 @dataclass(frozen=True)
@@ -87,7 +87,12 @@ PURCHASE_KEYS = tuple(L + n + ">" for n in (
     "id", "date", "buyerSite", "supplierSite", "material", "quantity", "unit", "massKg", "spend", "currency",
     "recycledShare", "reusedShare", "transportMode", "leadTimeDays", "recycledPreConsumerShare",
     "recycledPostConsumerShare", "chainOfCustody", "certificate"))
-_PURCHASE_SET = frozenset(PURCHASE_KEYS)
+# A compacted purchase keeps these terms: its record's, then its transport leg's (load/transport.py).
+_COMPACT_KEYS = PURCHASE_KEYS + LEG_PREDICATES
+# What a purchase may have besides them and still be compacted: properties no record reads (the
+# CSV row each subject was made from). Compaction drops them.
+_UNREAD = frozenset({f"<{PROV}wasDerivedFrom>"})
+_PURCHASE_SET = frozenset(_COMPACT_KEYS) | _UNREAD
 _CYCLE_TYPES = (L + "BiologicalMaterial>", L + "TechnicalMaterial>")
 
 
@@ -129,19 +134,19 @@ class _Pivot:
             return
         v = self.props.pop(s, {})
         del self.types[s]
-        self.compacted[s] = tuple(_short(v.get(k)) for k in PURCHASE_KEYS)
+        self.compacted[s] = tuple(_short(v.get(k)) for k in _COMPACT_KEYS)
 
     def _expand(self, s: str) -> None:
         terms = self.compacted.pop(s)
         self.types[s].append(PURCHASE)
-        self.props[s].update((k, t) for k, t in zip(PURCHASE_KEYS, terms) if t is not None)
+        self.props[s].update((k, t) for k, t in zip(_COMPACT_KEYS, terms) if t is not None)
 
     def view(self, s: str) -> tuple[Sequence[str], dict[str, str]]:
         """(types, first values) of subject ``s``; a compacted purchase is given back as a dict
         once and forgotten (its record is made once)."""
         if s in self.compacted:
             terms = self.compacted.pop(s)
-            return (PURCHASE,), {k: t for k, t in zip(PURCHASE_KEYS, terms) if t is not None}
+            return (PURCHASE,), {k: t for k, t in zip(_COMPACT_KEYS, terms) if t is not None}
         return self.types.get(s, ()), self.props.get(s, {})
 
     def finish(self) -> None:
@@ -210,6 +215,7 @@ class _Records:
     markets: list[Market] = field(default_factory=list)
     hubs: list[Hub] = field(default_factory=list)
     plant_products: list[PlantProduct] = field(default_factory=list)
+    legs: dict[LegKey, Leg] = field(default_factory=dict)  # the purchases' stored legs (a later one wins)
 
 
 def _chain_of_custody(term: str | None) -> str | None:
@@ -231,8 +237,9 @@ def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[
     subjects: dict[str, None] = {}  # the data subjects (a dict: a set of them in reading order)
     last = None
     intern = sys.intern
-    # the ISO 14083 legs and factor nodes the build stored, kept aside as the stream passes (the
-    # pivot compacts purchases; a subject's triples may come in several runs)
+    # the emission factor nodes the build stored, kept aside as the stream passes (the pivot
+    # compacts purchases; a subject's triples may come in several runs); the legs are read with
+    # the purchases (_read_subject)
     transport: list[tuple[str, str, str]] = []
     factor_type = (f"<{RDF_TYPE}>", L + "EmissionFactor>")
     for s, p, o in data:
@@ -257,8 +264,7 @@ def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[
         products[product.id] = replace(product, bom_lines=tuple(sorted(rec.bom_lines.get(product.id, ()),
                                                                        key=lambda b: b.material)),
                                        recovery_potential=number(px.props[s].get(L + "recoveryPotential>")))
-    subject_of = {lexical(px.props[s].get(ID)) or "": s for s, ts in px.types.items() if L + "Purchase>" in ts}
-    legs, factor_table = read_transport(transport, rec.purchases, subject_of)
+    factor_table = read_factors(transport)
     return Snapshot(
         organisations=dict(sorted(rec.orgs.items())), sites=dict(sorted(rec.sites.items())),
         materials=dict(sorted(rec.materials.items())), purchases=tuple(sorted(rec.purchases, key=lambda p: p.id)),
@@ -269,7 +275,7 @@ def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[
         hubs=tuple(sorted(rec.hubs, key=lambda h: h.id)),
         plant_products=tuple(sorted(rec.plant_products, key=lambda p: (p.product, p.plant))),
         sales=tuple(sorted(rec.sales, key=lambda x: (x.product, x.year))),
-        transport_legs=legs, emission_factors=factor_table)
+        transport_legs=rec.legs, emission_factors=factor_table)
 
 
 def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
@@ -278,7 +284,11 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
     ts, v = px.view(s)
     for t in ts:
         if t == L + "Purchase>":
-            rec.purchases.append(_purchase(px, v))
+            purchase = _purchase(px, v)
+            rec.purchases.append(purchase)
+            leg = leg_of(purchase, v)
+            if leg is not None:
+                rec.legs[leg[0]] = leg[1]
         elif t == L + "Loop>":
             rec.loops.append(Loop(
                 lexical(v[ID]) or "", date.fromisoformat(lexical(v[L + "date>"]) or ""), px.ident(v.get(L + "fromSite>")),

@@ -36,33 +36,33 @@ _FACTOR = {L + "id>", L + "usedForMode>", L + "ttwKgCo2ePerTkm>", L + "wttKgCo2e
            L + "factorYear>", f"<{DCTERMS}license>", L + "verification>"}
 
 
-# what the snapshot's stream keeps aside for read_transport (with each factor node's type and id)
-TRANSPORT_PREDICATES = frozenset(_LEG | (_FACTOR - {L + "id>"}))
+# what the snapshot's stream keeps aside for read_factors (with each factor node's type and id);
+# a purchase's leg values are read with its other properties (leg_of)
+TRANSPORT_PREDICATES = frozenset(_FACTOR - {L + "id>"})
+LEG_PREDICATES = tuple(sorted(_LEG))
 
 
-def read_transport(data: Sequence[tuple[str, str, str]], purchases: Sequence[Purchase],
-                   subject_of: Mapping[str, str]) -> tuple[dict[LegKey, Leg], FactorTable | None]:
-    """The stored legs (by site pair and mode) and factor table (None: the graph holds none).
+def leg_of(purchase: Purchase, values: Mapping[str, str]) -> tuple[LegKey, Leg] | None:
+    """The stored leg of one purchase, by (buyer site, supplier site, mode), from its first
+    values of the leg properties (N-Triples terms); None when the purchase has no mode or the
+    build stored no complete leg for it."""
+    if purchase.transport_mode is None or any(p not in values for p in _LEG):
+        return None
+    return (purchase.buyer_site, purchase.supplier_site, purchase.transport_mode), Leg(
+        purchase.transport_mode, number(values[L + "greatCircleDistanceKm>"]) or 0.0,
+        number(values[L + "transportDistanceBasisKm>"]) or 0.0, number(values[L + "transportDistanceKm>"]) or 0.0,
+        lexical(values[L + "distanceMethod>"]) or "")
 
-    ``subject_of`` maps a purchase id to its subject term (N-Triples form)."""
-    legs_raw: dict[str, dict[str, str]] = defaultdict(dict)
+
+def read_factors(data: Sequence[tuple[str, str, str]]) -> FactorTable | None:
+    """The factor table the build stored (None: the graph holds none), from the factor nodes'
+    triples."""
     factor_subjects = {s for s, p, o in data if p == f"<{RDF_TYPE}>" and o == L + "EmissionFactor>"}
     factors_raw: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for s, p, o in data:
-        if p in _LEG:
-            legs_raw[s][p] = o
-        elif s in factor_subjects and p in _FACTOR:
+        if s in factor_subjects and p in _FACTOR:
             factors_raw[s][p].append(o)
-    legs: dict[LegKey, Leg] = {}
-    for p in purchases:
-        v = legs_raw.get(subject_of.get(p.id, ""))
-        if not v or p.transport_mode is None or len(v) < len(_LEG):
-            continue
-        legs[(p.buyer_site, p.supplier_site, p.transport_mode)] = Leg(
-            p.transport_mode, number(v[L + "greatCircleDistanceKm>"]) or 0.0,
-            number(v[L + "transportDistanceBasisKm>"]) or 0.0, number(v[L + "transportDistanceKm>"]) or 0.0,
-            lexical(v[L + "distanceMethod>"]) or "")
-    return legs, _table(factors_raw)
+    return _table(factors_raw)
 
 
 def _table(raw: Mapping[str, Mapping[str, list[str]]]) -> FactorTable | None:
@@ -96,4 +96,4 @@ def _table(raw: Mapping[str, Mapping[str, list[str]]]) -> FactorTable | None:
     return FactorTable(version, MappingProxyType(factors), MappingProxyType(modes))
 
 
-__all__ = ["read_transport", "LegKey"]
+__all__ = ["LEG_PREDICATES", "LegKey", "TRANSPORT_PREDICATES", "leg_of", "read_factors"]

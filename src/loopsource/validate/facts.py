@@ -86,20 +86,28 @@ class Facts:
                                             "chainOfCustody", "certificate")}
         site_of = ix.fetch(ORG + "siteOf")
         chains = {iri: value for value, iri in _chains().items()}
+        # One string per site, organisation and material id, shared by every purchase naming it
+        # (node_id makes a new one at each call): at 10^7 triples these were most of the facts.
+        ids: dict[Any, str] = {}
+
+        def shared(node: Any) -> str:
+            if node not in ids:
+                ids[node] = node_id(ix, node)
+            return ids[node]
         out = []
         for p in ix.instances(LS + "Purchase"):
             m, kg, d, ss, bs = (_one(f[k], p) for k in ("material", "massKg", "date", "supplierSite", "buyerSite"))
             mass, day = numeric(kg), _text(d)
             if m is None or mass is None or mass <= 0 or not day or not day[:4].isdigit() or ss is None:
                 continue  # data-quality reports it; aggregates skip what they cannot place
-            pid, mid, sid = node_id(ix, p), node_id(ix, m), node_id(ix, ss)
-            bid = node_id(ix, bs) if bs is not None else ""
+            pid, mid, sid = node_id(ix, p), shared(m), shared(ss)
+            bid = shared(bs) if bs is not None else ""
             claim = Claim(pid, mid, bid, int(day[:4]), mass, numeric(_one(f["recycledShare"], p)),
                           numeric(_one(f["recycledPreConsumerShare"], p)),
                           numeric(_one(f["recycledPostConsumerShare"], p)),
                           chains.get(_text(_one(f["chainOfCustody"], p)) or ""), _text(_one(f["certificate"], p)))
             org = _one(site_of, ss)
-            out.append(PurchaseFacts(pid, mid, claim.year, mass, bid, sid, node_id(ix, org) if org is not None else sid,
+            out.append(PurchaseFacts(pid, mid, claim.year, mass, bid, sid, shared(org) if org is not None else sid,
                                      self.site_country.get(sid, ""), claim))
         return out
 
