@@ -41,6 +41,11 @@ class Index:
                 self.sub[o.value].add(s.value)
                 self.subclass_triples.append((s, p, o))
         self.patterns = 0
+        # One Python object per IRI or blank node read: each pattern makes new term objects, and
+        # a purchase node named by a dozen fetched predicates was a dozen objects, each with its
+        # own copy of the IRI (most of the index at 10^7 triples). Literals are not shared: most
+        # are distinct (masses, dates, ids), and a table of them would cost more than it saves.
+        self._nodes: dict[Any, Any] = {}
         # Types come from the ontology and asserted graphs only: the OWL 2 RL closure types
         # every object of ls:buyerSite as an ls:Site (rdfs:range), so with inferred types every
         # reference check (sh:class) would pass whatever the data says. SHACL is closed-world;
@@ -54,8 +59,14 @@ class Index:
         if p not in self.out:
             self.patterns += 1
             d: dict[Any, list[Any]] = defaultdict(list)
+            shared = self._nodes.setdefault
             for s, _p, o in self.pattern(None, ox.NamedNode(p), None):
-                d[s].append(o)
+                d[shared(s, s)].append(o if isinstance(o, ox.Literal) else shared(o, o))
+            # A single value is kept as a 1-tuple, 40 bytes less than a list of one (loopsource's
+            # own properties are single-valued: most entries); readers only read them.
+            for s, values in d.items():
+                if len(values) == 1:
+                    d[s] = (values[0],)  # type: ignore[assignment]
             self.out[p] = d
         return self.out[p]
 
@@ -84,6 +95,7 @@ class Index:
                     continue
                 self.patterns += 1
                 for s, _p, _o in self.pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(c), self.type_graphs):
+                    s = self._nodes.setdefault(s, s)
                     out.add(s)
                     self.types[s].add(c)
             self._instances[cls] = out
@@ -101,7 +113,7 @@ class Index:
         """Drop what was read (every value of every predicate read, the types of every node):
         at 10^7 triples gigabytes, while the facts computed from them are a fraction of it. The
         index still answers afterwards, reading the store again."""
-        self.out, self.inv, self._instances = {}, {}, {}
+        self.out, self.inv, self._instances, self._nodes = {}, {}, {}, {}
         self.types = defaultdict(set)
 
     def one(self, p: str, s: Any) -> Any:
