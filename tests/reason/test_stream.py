@@ -19,6 +19,7 @@ from loopsource.rdf.terms import parse_ntriples
 from loopsource.rdf.vocab import GRAPHS
 from loopsource.reason import RulesEngine, read_graph, reason
 from loopsource.reason.stage import _reason_in_python
+from loopsource.reason import stream
 from loopsource.reason.stream import infer_stream
 from loopsource.store import EmbeddedStore
 
@@ -37,7 +38,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "store"
 
 
-def test_same_closure_on_generated_data(built: Path) -> None:
+@pytest.mark.parametrize("batch", [100_000, 97])
+def test_same_closure_on_generated_data(built: Path, batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Also when the chainer runs every 97 data triples (reason/stream.py chains as they come)."""
+    monkeypatch.setattr(stream, "_BATCH", batch)
     gs = EmbeddedStore(built, read_only=True)
     onto, asserted = read_graph(gs, GRAPHS.ontology), read_graph(gs, GRAPHS.asserted)
     text = _nt(asserted)
@@ -48,6 +52,25 @@ def test_same_closure_on_generated_data(built: Path) -> None:
     assert got == set(RulesEngine().infer(onto, asserted).triples)
     assert res.asserted == len(asserted) and 0 < res.kept < res.asserted  # inert triples were dropped
     gs.close()
+
+
+def test_a_given_triple_derived_before_it_comes_is_not_inferred(monkeypatch: pytest.MonkeyPatch) -> None:
+    """x a A comes first and the chainer runs (x a B derived); then the data gives x a B itself:
+    it is asserted, so not inferred. A triple of a predicate no rule derives (ls:massKg) is not
+    remembered, and the closure still has what it fired (its rdfs:domain)."""
+    monkeypatch.setattr(stream, "_BATCH", 1)
+    ls, rdfs = "https://w3id.org/loopsource/ontology#", "http://www.w3.org/2000/01/rdf-schema#"
+    a, b, m, d = f"<{ls}A>", f"<{ls}B>", f"<{ls}massKg>", f"<{ls}D>"
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    schema = [(a, f"<{rdfs}subClassOf>", b), (m, f"<{rdfs}domain>", d)]
+    data = [("<urn:x>", rdf_type, a), ("<urn:y>", m, '"1.5"'), ("<urn:x>", rdf_type, b)]
+    res = infer_stream(schema, lambda: [_nt(data)])
+    assert res is not None
+    got = set(res.inferred)
+    assert ("<urn:x>", rdf_type, b) not in got
+    assert ("<urn:y>", rdf_type, d) in got
+    assert got == set(RulesEngine().infer(schema, data).triples)
+    assert res.kept == 3
 
 
 @pytest.mark.parametrize("case", case_ids() if (CASES / "tests.tsv").is_file() else [])

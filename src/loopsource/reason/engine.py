@@ -265,8 +265,9 @@ class _Chainer:
 
     def __init__(self, tables: _Tables):
         self.t = tables
-        # insertion-ordered (given first, then derived): reason/stream.py reads the derived tail
-        self.all: dict[Triple, None] = {}
+        # every triple in, with whether the data gave it (True) or a rule derived it (False);
+        # reason/stream.py gives only the triples a rule could also derive (see given)
+        self.all: dict[Triple, bool] = {}
         self.out: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # p -> s -> {o}
         self.inn: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # p -> o -> {s}
         self.types: dict[str, set[str]] = defaultdict(set)
@@ -279,11 +280,29 @@ class _Chainer:
             joined.update(step for _, chain, _ in steps for step in chain)
         self.indexed = frozenset(joined)
 
+    def given(self, s: str, p: str, o: str, derivable: frozenset[str]) -> None:
+        """A triple of the data. It is remembered only when its predicate is in ``derivable``
+        (a rule could derive it too, and a derived copy must not count as inferred); any other
+        is matched against the rules once and let go: at 10^7 triples those (masses, dates,
+        shares: read by prp-dom) were half of what the engine held."""
+        t = (s, p, o)
+        if p in derivable:
+            seen = self.all.get(t)
+            self.all[t] = True
+            if seen is not None:
+                return  # given twice, or derived before it came: matched already
+        if p in self.indexed:
+            self.out[p][s].add(o)
+            self.inn[p][o].add(s)
+        if p == TYPE:
+            self.types[s].add(o)
+        self.todo.append(t)
+
     def add(self, s: str, p: str, o: str) -> None:
         t = (s, p, o)
         if t in self.all:
             return
-        self.all[t] = None
+        self.all[t] = False
         if p in self.indexed:
             self.out[p][s].add(o)
             self.inn[p][o].add(s)

@@ -14,9 +14,12 @@ one frozenset: at 1.16 M asserted triples that was 1 GB, and it grows with the d
   dropped: it fires nothing, and since nothing derives it, it can never be an inferred
   triple that has to be left out as given. What remains is chained as before
   (:class:`engine._Chainer`), with terms interned;
-* given and derived triples are kept in one insertion-ordered dict instead of a closure set
-  plus a set of the given triples: the given ones come first, so the inferred triples are
-  the entries after them, written out as they are read (no sorted copy).
+* of the chained triples, only those a rule could also derive (rdf:type, super-, inverse,
+  symmetric, transitive and chain properties) are remembered, in one dict with a flag for
+  "given": a derived triple that the data also gives is not inferred. The others (masses,
+  dates, shares: read by prp-dom and let go) were half of what the engine held;
+* the chainer runs every 100,000 data triples, so its work list stays short (the rules do
+  not depend on the order in which triples come).
 
 The closure is the same as :meth:`RulesEngine.infer` gives (tests compare them on generated
 data and on the W3C OWL 2 RL cases); a schema outside what the rules engine supports makes
@@ -28,7 +31,6 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 
 from ..rdf.stream import triples
 from ..rdf.terms import Triple
@@ -39,6 +41,7 @@ from .engine import _UNSUPPORTED, TYPE, RulesEngine, _Chainer, _Tables, is_noise
 _MARKERS = ("/2002/07/owl#", "/2000/01/rdf-schema#", "22-rdf-syntax-ns#first", "22-rdf-syntax-ns#rest", "_:")
 
 Source = Callable[[], Iterable[bytes]]  # a fresh stream of N-Triples chunks at each call
+_BATCH = 100_000  # data triples between two runs of the chainer
 
 
 def _schema_scan(chunks: Iterable[bytes]) -> tuple[list[Triple], set[str]]:
@@ -71,10 +74,18 @@ def kept_predicates(tables: _Tables, tbox: Iterable[Triple]) -> frozenset[str]:
     t = tables
     reads = (set(t.sup_props) | set(t.domains) | set(t.ranges) | set(t.inverse) | t.symmetric | t.transitive
              | set(t.svf_by_prop) | set(t.avf_by_prop) | set(t.chains) | {p for p, _ in t.hv_by_prop_value})
-    derives = ({q for qs in t.sup_props.values() for q in qs} | {q for qs in t.inverse.values() for q in qs}
-               | {hp for hp, _ in t.hv_by_restriction.values()}
-               | {prop for steps in t.chains.values() for prop, _, _ in steps} | {p for _, p, _ in tbox})
-    return frozenset(reads | derives | {TYPE})
+    return frozenset(reads | derivable_predicates(tables, tbox))
+
+
+def derivable_predicates(tables: _Tables, tbox: Iterable[Triple]) -> frozenset[str]:
+    """Predicates a triple can have and still be derived: rdf:type, the properties that
+    prp-spo1/2, prp-eqp, prp-inv, prp-symp, prp-trp and cls-hv1 derive, and the schema's own
+    (the schema closure adds triples with them)."""
+    t = tables
+    return frozenset({q for qs in t.sup_props.values() for q in qs} | {q for qs in t.inverse.values() for q in qs}
+                     | t.symmetric | t.transitive | {hp for hp, _ in t.hv_by_restriction.values()}
+                     | {prop for steps in t.chains.values() for prop, _, _ in steps} | {p for _, p, _ in tbox}
+                     | {TYPE})
 
 
 @dataclass(frozen=True)
@@ -100,22 +111,24 @@ def infer_stream(ontology: list[Triple], asserted: Source, engine: RulesEngine |
         return None
     tbox = eng.schema_closure(schema)
     tables = _Tables(tbox)
-    keep = kept_predicates(tables, tbox)
+    keep, derivable = kept_predicates(tables, tbox), derivable_predicates(tables, tbox)
     chainer = _Chainer(tables)
-    add, intern = chainer.add, sys.intern
+    given, intern = chainer.given, sys.intern
     for s, p, o in ontology:
-        add(s, p, o)
-    n, onto = 0, len(chainer.all)
+        given(s, p, o, derivable)
+    n = kept = 0
     for s, p, o in triples(asserted()):
         n += 1
         if p in keep:
-            add(intern(s), intern(p), intern(o))
-    given = len(chainer.all)
+            kept += 1
+            given(intern(s), intern(p), intern(o), derivable)
+            if kept % _BATCH == 0:
+                chainer.run()  # the rules are order-free: chaining as the triples come keeps the work list short
     for s, p, o in tbox:
-        add(s, p, o)
+        chainer.add(s, p, o)
     chainer.run()
-    inferred = (t for t in islice(chainer.all, given, None) if not is_noise(*t))
-    return StreamInference(inferred, n, given - onto, time.perf_counter() - t0, eng.name, eng.version)
+    inferred = (t for t, was_given in chainer.all.items() if not was_given and not is_noise(*t))
+    return StreamInference(inferred, n, kept, time.perf_counter() - t0, eng.name, eng.version)
 
 
-__all__ = ["StreamInference", "infer_stream", "kept_predicates"]
+__all__ = ["StreamInference", "derivable_predicates", "infer_stream", "kept_predicates"]
