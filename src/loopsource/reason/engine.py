@@ -291,18 +291,18 @@ class _Chainer:
             self.all[t] = True
             if seen is not None:
                 return  # given twice, or derived before it came: matched already
-        if p in self.indexed:
-            self.out[p][s].add(o)
-            self.inn[p][o].add(s)
-        if p == TYPE:
-            self.types[s].add(o)
-        self.todo.append(t)
+        self._enter(t)
 
     def add(self, s: str, p: str, o: str) -> None:
         t = (s, p, o)
         if t in self.all:
             return
         self.all[t] = False
+        self._enter(t)
+
+    def _enter(self, t: Triple) -> None:
+        """A new triple into the join indexes and the work list."""
+        s, p, o = t
         if p in self.indexed:
             self.out[p][s].add(o)
             self.inn[p][o].add(s)
