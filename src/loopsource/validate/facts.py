@@ -87,7 +87,7 @@ class Facts:
         site_of = ix.fetch(ORG + "siteOf")
         chains = {iri: value for value, iri in _chains().items()}
         # One string per site, organisation and material id, shared by every purchase naming it
-        # (node_id makes a new one at each call): at 10^7 triples these were most of the facts.
+        # (node_id makes a new one at each call, four per purchase).
         ids: dict[Any, str] = {}
 
         def shared(node: Any) -> str:
