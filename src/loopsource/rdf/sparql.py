@@ -315,6 +315,36 @@ def _check_substituted(text: str, terms: Mapping[str, str]) -> None:
         raise QueryError("binding the parameters would change the query structure")
 
 
+# ----------------------------------------------------------------------------- graph names
+# The keywords after which an IRI names a graph: GRAPH <g>, FROM (NAMED) <g>, USING (NAMED) <g>,
+# WITH <g>, INTO (GRAPH) <g>, and the graph operations' short forms (MOVE/COPY/ADD [SILENT] <g> TO <g>).
+_GRAPH_POSITION = {"GRAPH", "FROM", "NAMED", "USING", "WITH", "INTO", "TO", "MOVE", "COPY", "ADD", "SILENT"}
+
+
+def rename_graphs(text: str, names: Mapping[str, str]) -> str:
+    """The query or update with each graph IRI in ``names`` written as the IRI it maps to, where
+    the IRI names a graph (after GRAPH, FROM, NAMED, USING, WITH, INTO, TO and the graph
+    operations), never where it is a term of a triple pattern or inside a string.
+
+    Why: on a remote endpoint a loopsource graph is held under a generation name (the store's
+    pointer graph says which), so that replacing it is a pointer update, not a copy
+    (``store/remote.py``); a query or update that names ``<.../graph/asserted>`` then reads or
+    writes the current generation, as it would on the embedded store."""
+    if not names:
+        return text
+    tokens = tokenize(text)
+    out: list[str] = []
+    previous = ""
+    for tok in tokens:
+        if tok.kind == "iri" and previous in _GRAPH_POSITION and tok.text[1:-1] in names:
+            out.append(f"<{names[tok.text[1:-1]]}>")
+        else:
+            out.append(tok.text)
+        if tok.kind not in ("ws", "comment"):
+            previous = tok.upper
+    return "".join(out)
+
+
 # ----------------------------------------------------------------------------- nesting limit
 # Oxigraph's SPARQL parser is recursive: a query of a few thousand nested braces overflows the
 # stack (the embedded store segfaults, the server aborts). Such a query is refused before any

@@ -138,7 +138,8 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     eng = SparqlEngine()
-    graph_values = "VALUES ?g { " + " ".join(f"<{g}>" for g in _READ) + " }"
+    # the graphs as values: by the names the store holds them under (a server's generations)
+    graph_values = "VALUES ?g { " + " ".join(f"<{store.physical(g)}>" for g in _READ) + " }"
     unsupported = sorted(str(r[0]) for r in store.select(unsupported_query(graph_values)).rows)
     if unsupported:
         return _reason_in_python(store, "rules", f"schema uses {', '.join(unsupported)}: the sparql engine "
@@ -150,8 +151,9 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
     asserted = store.count_graph(GRAPHS.asserted)
     meta_kept = without_activity(read_graph(store, GRAPHS.meta), "reason")
     # the embedded store applies everything at once: write straight into the inferred graph;
-    # a server gets a staging graph, swapped in by one last update request
-    plan = eng.plan(schema, _READ, staging=GRAPHS.inferred if store.applies_atomically else None)
+    # a server gets a new generation of it, made current by one last update request (promote)
+    plan = eng.plan(schema, _READ, staging=GRAPHS.inferred if store.applies_atomically
+                    else store.new_generation(GRAPHS.inferred))
 
     def work(writer) -> tuple[int, int]:
         try:
@@ -164,8 +166,12 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
                 counts={"asserted": asserted, "inferred": inferred},
                 details={"engine": eng.name, "engineVersion": eng.version,
                          "seconds": decimal_literal(Decimal(f"{time.perf_counter() - t0:.3f}"))})
-            writer.update(_swap(plan.staging, plan.work, to_ntriples(meta_kept) + "\n".join(meta) + "\n"),
-                          moves=[plan.staging, plan.work, GRAPHS.inferred])
+            writer.update(f"DROP SILENT GRAPH <{plan.work}>", moves=[plan.work])
+            meta_ops = _meta_rewrite(to_ntriples(meta_kept) + "\n".join(meta) + "\n")
+            if plan.staging == GRAPHS.inferred:
+                writer.update(" ;\n".join(meta_ops))
+            else:  # one request: a transactional server switches inferred and meta together
+                writer.promote({GRAPHS.inferred: plan.staging}, also=meta_ops)
             return rounds, inferred
         except BaseException:
             _drop_quietly(writer, plan.staging, plan.work)
@@ -177,14 +183,9 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
     return ReasonResult(eng.name, eng.version, time.perf_counter() - t0, asserted, inferred, "")
 
 
-def _swap(staging: str, work: str, meta_nt: str) -> str:
-    """One update request: the work graph dropped, the staging graph made the inferred graph,
-    the meta graph rewritten. A transactional server applies it all or not at all."""
-    parts = [f"DROP SILENT GRAPH <{work}>"]
-    if staging != GRAPHS.inferred:
-        parts += [f"DROP SILENT GRAPH <{GRAPHS.inferred}>", f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{GRAPHS.inferred}>"]
-    parts += [f"DROP SILENT GRAPH <{GRAPHS.meta}>", f"INSERT DATA {{ GRAPH <{GRAPHS.meta}> {{\n{meta_nt}}} }}"]
-    return " ;\n".join(parts)
+def _meta_rewrite(meta_nt: str) -> list[str]:
+    """Update operations that replace the meta graph with ``meta_nt``."""
+    return [f"DROP SILENT GRAPH <{GRAPHS.meta}>", f"INSERT DATA {{ GRAPH <{GRAPHS.meta}> {{\n{meta_nt}}} }}"]
 
 
 def _drop_quietly(writer, *graphs: str) -> None:

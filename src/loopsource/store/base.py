@@ -4,6 +4,7 @@ commands work on one machine (store.embedded) and against a SPARQL 1.1 server (s
 from __future__ import annotations
 
 import gc
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,6 +99,22 @@ class GraphStore(ABC):
     @abstractmethod
     def replace_graphs(self, graphs: Mapping[str, Iterable[tuple[str, ox.RdfFormat]]]) -> None:
         """Replace each named graph with the given serialisations, all or nothing where the store allows."""
+
+    def physical(self, graph: str) -> str:
+        """The name under which the store holds ``graph`` now, for a query that names it as a
+        value (``VALUES ?g { ... }``) rather than after GRAPH, FROM or USING. Here: itself."""
+        return graph
+
+    def new_generation(self, graph: str) -> str:
+        """A fresh graph to write a new version of ``graph`` into, made ``graph`` by :meth:`promote`."""
+        return f"{graph}#loading-{uuid.uuid4().hex}"
+
+    def promote(self, generations: Mapping[str, str], also: Sequence[str] = ()) -> None:
+        """Make each new generation (from :meth:`new_generation`) the graph it replaces, and run the
+        update operations ``also``, in one update. Here by ``MOVE``; a remote store rewrites a
+        pointer instead for its large graphs (store/pointers.py)."""
+        ops = [op for g, s in generations.items() for op in (f"DROP SILENT GRAPH <{g}>", f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>")]
+        self.update(" ;\n".join([*ops, *also]), moves=[*generations, *generations.values()])
 
     @abstractmethod
     def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:

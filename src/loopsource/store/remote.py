@@ -1,13 +1,12 @@
 """A remote SPARQL 1.1 endpoint as a :class:`GraphStore` (``--endpoint QUERY_URL``).
 
 Everything goes through the SPARQL 1.1 Protocol, so any conforming server works (tested
-against ``oxigraph serve``):
+against ``oxigraph serve`` and Virtuoso):
 
-* queries: POST ``application/x-www-form-urlencoded`` with ``query=`` and one
-  ``default-graph-uri`` and ``named-graph-uri`` per loopsource graph, so that a query sees
-  the union of the loopsource graphs as its default graph (what the embedded store does)
-  and ``GRAPH <…/meta>`` still works. Results are read as SPARQL JSON / N-Triples and parsed
-  by pyoxigraph, then re-serialised by pyoxigraph, so both stores give byte-identical output.
+* queries: POST ``query=`` with one ``default-graph-uri`` and ``named-graph-uri`` per loopsource
+  graph (its current generation: pointers.py), so that a query sees their union as its default
+  graph (as on the embedded store) and ``GRAPH <…/meta>`` works. Results are parsed and
+  re-serialised by pyoxigraph, so both stores give byte-identical output.
 * parameters: bound by the same rewrite as on the embedded store
   (:func:`loopsource.rdf.sparql.substitute`): variable tokens become the terms' N-Triples
   form as pyoxigraph escapes it, so the query means what it would with the values written in
@@ -16,9 +15,11 @@ against ``oxigraph serve``):
   graph into a fresh temporary graph, through the Graph Store Protocol where the server has
   one at a known place (``oxigraph serve``: :meth:`RemoteStore.graph_store_url`), otherwise
   with ``INSERT DATA`` in batches of ``BATCH`` triples (blank nodes that share a triple stay in
-  one batch, so they stay one node), then swaps all graphs in *one* update request (``MOVE``),
-  which a transactional server such as Oxigraph applies all or nothing, given time in
-  proportion to the triples it moves (:meth:`RemoteStore.swap_timeout`).
+  one batch, so they stay one node), then swaps all graphs in *one* update request, which a
+  transactional server such as Oxigraph applies all or nothing: the asserted and inferred
+  graphs are loaded as a new generation and the swap rewrites their pointers, in constant time
+  (``pointers.py``); the small ontology and meta graphs are moved (``MOVE``), given time in
+  proportion to the triples moved (:meth:`RemoteStore.swap_timeout`).
 
 Credentials come only from the environment (``LOOPSOURCE_ENDPOINT_USER`` and
 ``LOOPSOURCE_ENDPOINT_PASSWORD`` for HTTP basic, or ``LOOPSOURCE_ENDPOINT_TOKEN`` for a
@@ -41,9 +42,9 @@ import pyoxigraph as ox
 
 from ..errors import EndpointError, StoreError
 from ..files import kill_point
-from ..rdf.sparql import declared_prefixes, query_form, substitute
+from ..rdf.sparql import declared_prefixes, query_form, rename_graphs, substitute
 from .base import GraphStore, SelectResult, Term, solution_rows
-from . import virtuoso
+from . import pointers, virtuoso
 from ..rdf.vocab import GRAPHS, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class RemoteStore(GraphStore):
         self.update_url = update_url
         self.timeout = timeout
         self.server = ""  # the HTTP Server header of the last answer (Virtuoso is corrected: virtuoso.py)
+        # graph -> its current generation (pointers.py); read once per command, kept by own switches
+        self._pointers: dict[str, str] | None = None
 
     @property
     def description(self) -> str:
@@ -149,13 +152,58 @@ class RemoteStore(GraphStore):
         except (ConnectionError, http.client.HTTPException, OSError) as e:
             raise EndpointError(f"{where}: connection failed: {type(e).__name__}: {e}") from None
 
+    # ------------------------------------------------------------------ generations
+    def _generations(self) -> dict[str, str]:
+        """Each generational graph's current generation where a pointer names one (pointers.py)."""
+        if self._pointers is None:
+            data = self._post(self.query_url, [("query", pointers.POINTERS_QUERY)], _JSON)
+            res = _parse_results(data, self.description)
+            self._pointers = pointers.read(
+                (str(row[0].value), str(row[1].value)) for row in res  # type: ignore[union-attr]
+                if isinstance(row[0], ox.NamedNode) and isinstance(row[1], ox.NamedNode))
+        return self._pointers
+
+    def physical(self, graph: str) -> str:
+        """The server graph that holds ``graph`` now (itself when it has no generations)."""
+        return self._generations().get(graph, graph)
+
+    def new_generation(self, graph: str) -> str:
+        return pointers.new_generation(graph) if graph in pointers.GENERATIONAL else super().new_generation(graph)
+
+    def promote(self, generations: Mapping[str, str], also: Sequence[str] = ()) -> None:
+        """One update request: each generational graph's pointer rewritten (constant time), any
+        other graph replaced by ``MOVE``, then the operations ``also``; afterwards the previous
+        generations are dropped (a failed drop is left to the next build: pointers.leftovers)."""
+        old = {g: self.physical(g) for g in generations if g in pointers.GENERATIONAL}
+        moved = {g: s for g, s in generations.items() if g not in pointers.GENERATIONAL}
+        ops = pointers.repoint({g: generations[g] for g in old})
+        ops += [op for g, s in moved.items() for op in (f"DROP SILENT GRAPH <{g}>", f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>")]
+        self._post(self._update_url(), [("update", " ;\n".join([*ops, *also]))], "*/*",
+                   timeout=self.swap_timeout([*moved, *moved.values()]))
+        self._pointers = {**self._generations(), **{g: generations[g] for g in old}}
+        stale = [p for p in old.values() if p not in self._pointers.values()]
+        try:
+            if stale:
+                self._post(self._update_url(), [("update", " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale))],
+                           "*/*", timeout=self.swap_timeout(stale))
+        except EndpointError as e:
+            log.warning("the previous generation(s) %s were not removed (%s); the next build removes them",
+                        ", ".join(stale), e)
+
     def _dataset(self, graphs: Sequence[str] | None) -> list[tuple[str, str]]:
         default = list(graphs) if graphs is not None else list(_ALL_GRAPHS)
-        return [("default-graph-uri", g) for g in default] + [("named-graph-uri", g) for g in _ALL_GRAPHS]
+        return ([("default-graph-uri", self.physical(g)) for g in default]
+                + [("named-graph-uri", self.physical(g)) for g in _ALL_GRAPHS])
+
+    def _renamed(self, text: str) -> str:
+        """``text`` with the generational graphs' IRIs, where they name a graph, written as their
+        current generations' (rdf.sparql.rename_graphs)."""
+        return rename_graphs(text, {g: p for g, p in self._generations().items() if p != g})
 
     def _prepare(self, query: str, substitutions: Mapping[str, Term] | None) -> str:
         if substitutions:
             query = substitute(query, substitutions)
+        query = self._renamed(query)
         # the embedded store offers vocab.PREFIXES to every query; declare the missing ones
         declared = declared_prefixes(query)
         missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
@@ -300,15 +348,17 @@ class RemoteStore(GraphStore):
     def update(self, sparql_update: str, *, moves: Sequence[str] = ()) -> None:
         declared = _declared(sparql_update)
         missing = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p not in declared)
-        self._post(self._update_url(), [("update", missing + sparql_update)], "*/*",
+        self._post(self._update_url(), [("update", missing + self._renamed(sparql_update))], "*/*",
                    timeout=self.swap_timeout(moves) if moves else None)
 
     def staging_graphs(self) -> list[str]:
-        """Staging graphs (``GRAPH#loading-...``) of the loopsource graphs left on the endpoint."""
+        """Graphs no query reads: staging graphs (``GRAPH#loading-...``) and pointers.leftovers."""
         data = self._post(self.query_url, [("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")], _JSON)
         res = _parse_results(data, self.description)
         names = [row[0].value for row in res if isinstance(row[0], ox.NamedNode)]  # type: ignore[union-attr]
-        return sorted(n for n in names if n.split("#loading-")[0] in _ALL_GRAPHS and "#loading-" in n)
+        self._pointers = None  # read them again: another process may have switched since
+        staging = [n for n in names if n.split("#loading-")[0] in _ALL_GRAPHS and "#loading-" in n]
+        return sorted(staging + pointers.leftovers(names, self._generations()))
 
     def graph_store_url(self) -> str | None:
         """The SPARQL 1.1 Graph Store HTTP Protocol endpoint that loads go to, when the server is
@@ -379,7 +429,7 @@ class RemoteStore(GraphStore):
             log.warning("removing %d staging graph(s) of an interrupted load", len(leftover))
             self._post(url, [("update", " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in leftover))], "*/*")
         tag = uuid.uuid4().hex
-        staging = {g: f"{g}#loading-{tag}" for g in graphs}
+        staging = {g: self.new_generation(g) if g in pointers.GENERATIONAL else f"{g}#loading-{tag}" for g in graphs}
         store_url = self.graph_store_url()
         try:
             for g, parts in graphs.items():
@@ -392,9 +442,7 @@ class RemoteStore(GraphStore):
                         self._post(url, [("update", _insert_text(staging[g], batch))], "*/*")
             kill_point("remote:loaded")
             # one request: a transactional server swaps every graph at once or not at all
-            swap = " ;\n".join(f"DROP SILENT GRAPH <{g}> ;\nMOVE SILENT GRAPH <{staging[g]}> TO GRAPH <{g}>"
-                               for g in graphs)
-            self._post(url, [("update", swap)], "*/*", timeout=self.swap_timeout([*graphs, *staging.values()]))
+            self.promote(staging)
         except BaseException:
             try:
                 self._post(url, [("update", " ;\n".join(f"DROP SILENT GRAPH <{s}>" for s in staging.values()))],
