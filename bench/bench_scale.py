@@ -54,7 +54,7 @@ def _asserted(log: Path) -> int | None:
     return int(m.group(1).replace(",", "")) if m else None
 
 
-def measure(label: str, exe: str, data: Path, work: Path, endpoint: str | None) -> dict:
+def measure(label: str, exe: str, data: Path, work: Path, endpoint: str | None, timeout: float | None = None) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     log = work / "log.txt"
@@ -67,6 +67,7 @@ def measure(label: str, exe: str, data: Path, work: Path, endpoint: str | None) 
         peaks = {"run": rss}
     else:
         ep = ["--endpoint", endpoint + "/query", "--update-endpoint", endpoint + "/update"]
+        ep += ["--timeout", str(timeout)] if timeout else []
         steps = {"build": [exe, "build", str(data), *ep], "reason": [exe, "reason", *ep],
                  "validate": [exe, "validate", *ep, "--format", "json", "-o", str(work / "validation.json")],
                  "report": [exe, "report", *ep, "--format", "json", "-o", str(work / "metrics.json")]}
@@ -104,6 +105,7 @@ def main() -> int:
     ap.add_argument("--data", type=Path, help="a folder made by 'loopsource generate'")
     ap.add_argument("--work", type=Path, default=Path("/tmp/ls-bench-scale"))
     ap.add_argument("--endpoint", help="base URL of an empty 'oxigraph serve' (…/query and …/update)")
+    ap.add_argument("--timeout", type=float, help="--timeout of each remote command (seconds a request may take)")
     ap.add_argument("--results", type=Path, default=Path("bench-scale.jsonl"))
     ap.add_argument("--table", action="store_true", help="print the results file as Markdown and stop")
     args = ap.parse_args()
@@ -112,7 +114,7 @@ def main() -> int:
         return 0
     for spec in args.exe:
         label, exe = spec.split("=", 1)
-        r = measure(label, exe, args.data, args.work / label, args.endpoint)
+        r = measure(label, exe, args.data, args.work / label, args.endpoint, args.timeout)
         with args.results.open("a") as f:
             f.write(json.dumps(r) + "\n")
         print(json.dumps(r), flush=True)

@@ -72,11 +72,10 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
         return "\n".join(activity_triples("build", "stale", started, datetime.now(timezone.utc),
                                           counts={"asserted": box[0].triples})) + "\n"
 
+    on_progress(Tick("build", STEP, 0, None, "triples"))
+    loaded_triples = counting(on_progress, "build", STEP, "triples")
     if isinstance(store, Path):
         # Embedded: the store bulk-loads CSV-derived triples while the loader checks the rest.
-        on_progress(Tick("build", STEP, 0, None, "triples"))
-        loaded_triples = counting(on_progress, "build", STEP, "triples")
-
         def produce(write) -> None:
             def counted(chunk: bytes) -> None:  # one N-Triples line per triple
                 write(chunk)
@@ -84,7 +83,8 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
                 loaded_triples(chunk.count(b"\n"))
 
             box.append(load_directory(Path(data_dir), skip_invalid=skip_invalid, sink=counted, mapping=mapping))
-            write(legs.ntriples(table).encode("utf-8"))
+            for text in legs.ntriples_chunks(table):  # a chunk at a time (held whole: 300 MB at 10 M)
+                write(text.encode("utf-8"))
             for _, text, fmt in box[0].user_rdf:
                 write(as_ntriples(text, fmt))
 
@@ -94,9 +94,6 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
         loaded = box[0]
     else:
         # A server gets the triples in batches as the loader makes them (never held whole).
-        on_progress(Tick("build", STEP, 0, None, "triples"))
-        loaded_triples = counting(on_progress, "build", STEP, "triples")
-
         def produce_remote(write) -> None:
             box.append(load_directory(Path(data_dir), skip_invalid=skip_invalid, sink=write, mapping=mapping))
 
@@ -105,7 +102,7 @@ def build(data_dir: Path, store: GraphStore | Path, *, skip_invalid: bool = Fals
                 loaded_triples(chunk.count(b"\n"))
                 legs.feed(chunk.decode("utf-8"))
                 yield chunk, ox.RdfFormat.N_TRIPLES
-            yield legs.ntriples(table), ox.RdfFormat.N_TRIPLES  # after the purchases: their ISO 14083 legs
+            yield from ((text, ox.RdfFormat.N_TRIPLES) for text in legs.ntriples_chunks(table))  # their legs
             yield from ((text, fmt) for _, text, fmt in box[0].user_rdf)
 
         gs = store
