@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from loopsource.cli import main
 from loopsource.errors import EndpointError
 from loopsource.query import bind, catalogue, parse_query
-from loopsource.store.remote import RemoteStore, _batches
+from loopsource.store.remote import RemoteStore
+from loopsource.store.batches import batches as _batches
 from loopsource.store import EmbeddedStore
 from loopsource.rdf.vocab import GRAPHS
 
@@ -327,3 +328,16 @@ def test_a_swap_is_given_time_in_proportion_to_the_graphs_it_moves(remote: Remot
         assert remote.swap_timeout([staging]) == pytest.approx(remote.timeout + 1 / SWAP_RATE)
     finally:
         remote.update(f"DROP GRAPH <{staging}>")
+
+
+def test_triples_streamed_equal_the_whole_answer(remote: RemoteStore) -> None:
+    """The pattern's triples parsed as the answer arrives are those of the whole SELECT answer
+    (the base implementation), bound positions included."""
+    from loopsource.rdf.vocab import LS
+    from loopsource.store.base import GraphStore
+
+    for s, p, o in ((None, ox.NamedNode(LS + "massKg"), None), (None, None, ox.NamedNode(LS + "Purchase")),
+                    (None, ox.NamedNode(LS + "material"), None)):
+        streamed = list(remote.triples(s, p, o, [GRAPHS.asserted]))
+        whole = list(GraphStore.triples(remote, s, p, o, [GRAPHS.asserted]))
+        assert len(streamed) >= 7 and sorted(map(str, streamed)) == sorted(map(str, whole))

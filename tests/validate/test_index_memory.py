@@ -48,3 +48,28 @@ def test_values_are_the_store_s_values(index: Index) -> None:
         assert {s: sorted(map(str, v)) for s, v in got.items()} == {s: sorted(map(str, v)) for s, v in want.items()}
         assert all(isinstance(v, tuple) for v in got.values() if len(v) == 1)
     assert any(len(v) > 1 for v in index.fetch(rdf_type).values())
+
+
+def test_repeated_literals_are_one_object_until_a_predicate_has_too_many(tmp_path: Path, monkeypatch) -> None:
+    """Equal literals of one predicate (purchase dates) are one object; past _LITERAL_TABLE
+    distinct values a predicate keeps each value as read, and every value stays the store's."""
+    build(DEMO, tmp_path / "store")
+    gs = EmbeddedStore(tmp_path / "store")
+
+    def check(ix: Index) -> dict:
+        dates = ix.fetch(LS + "date")
+        first: dict = {}
+        for (v,) in (vs for vs in dates.values() if len(vs) == 1):
+            first.setdefault(v, [])
+            if all(v is not w for w in first[v]):
+                first[v].append(v)
+        want = {s: str(o) for s, _p, o in gs.triples(None, ox.NamedNode(LS + "date"), None, ix.graphs)}
+        assert {s: str(v[0]) for s, v in dates.items()} == want
+        assert len(first) < len(dates)  # dates repeat
+        return first
+
+    shared = check(Index(gs, [GRAPHS.ontology, GRAPHS.asserted]))
+    assert all(len(objects) == 1 for objects in shared.values())
+    monkeypatch.setattr("loopsource.validate.index._LITERAL_TABLE", 3)
+    unshared = check(Index(gs, [GRAPHS.ontology, GRAPHS.asserted]))
+    assert any(len(objects) > 1 for objects in unshared.values())

@@ -45,6 +45,7 @@ from ..files import kill_point
 from ..rdf.sparql import declared_prefixes, query_form, rename_graphs, substitute
 from .base import GraphStore, SelectResult, Term, solution_rows
 from . import pointers, virtuoso
+from .batches import batches as _batches, insert_text as _insert_text
 from ..rdf.vocab import GRAPHS, PREFIXES
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,6 @@ log = logging.getLogger(__name__)
 BATCH = 2_000
 SWAP_RATE = 2_500.0  # triples a second a server is assumed to move or drop at least (swap_timeout)
 GSP_BODY = 8 << 20  # bytes of N-Triples per Graph Store Protocol request (graph_store_url)
-BNODE_BATCH = 500  # triples per request for batches with blank nodes (INSERT {} WHERE {}, see _insert_text)
 _ALL_GRAPHS = (GRAPHS.ontology, GRAPHS.asserted, GRAPHS.inferred, GRAPHS.meta)
 _JSON = "application/sparql-results+json"
 _NT = "application/n-triples"
@@ -295,6 +295,22 @@ class RemoteStore(GraphStore):
         return [t for t in triples if not virtuoso.is_inexact(t.object)] + self._precise(inexact, turtle,
                                                                                           complete=False)
 
+    def triples(self, s, p, o, graphs):
+        """The pattern's triples, parsed as the answer arrives (the validation index reads every
+        triple of a predicate: at 10 M asserted triples a whole answer and its rows held at once
+        were hundreds of MB). Virtuoso's answers are corrected whole first (``_results``)."""
+        subs = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
+        form = [("query", self._prepare("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", subs)), *self._dataset(graphs)]
+        if virtuoso.is_virtuoso(self.server):
+            yield from super().triples(s, p, o, graphs)
+            return
+        try:
+            for sol in ox.parse_query_results(_Reader(self._post_chunks(self.query_url, form, _JSON)),
+                                              format=ox.QueryResultsFormat.JSON):
+                yield tuple(subs.get(k, sol[i]) for i, k in enumerate("spo"))
+        except SyntaxError as e:
+            raise EndpointError(f"{self.description}: the endpoint sent unreadable results: {e}") from None
+
     def raw_query(self, query, substitutions, result_format):
         if self._form(query) in ("CONSTRUCT", "DESCRIBE"):
             triples = self.construct(query, substitutions)
@@ -530,71 +546,3 @@ class _Reader:
         out = self._buf[self._pos:self._pos + n]  # at most n bytes, never more than one chunk's rest
         self._pos += len(out)
         return out
-
-
-def _has_bnode(t: ox.Triple) -> bool:
-    return isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-
-
-def _insert_text(graph: str, batch: list[ox.Triple]) -> str:
-    """The update that adds one batch to ``graph``.
-
-    Virtuoso 7.2 refuses blank nodes in ``INSERT DATA`` ("SP031: Blank node '_:b' is not
-    allowed in a constant clause"), although SPARQL 1.1 Update allows them; a batch with
-    blank nodes is therefore sent as ``INSERT { ... } WHERE {}``, which every server
-    accepts and which, like INSERT DATA, makes one fresh node per label for the request.
-    Batches without blank nodes stay ``INSERT DATA`` (cheaper to parse for every server).
-    """
-    body = (ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
-    if any(_has_bnode(t) for t in batch):
-        return f"INSERT {{ GRAPH <{graph}> {{\n{body}}} }} WHERE {{}}"
-    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
-
-
-def _batches(triples: list[ox.Triple], size: int) -> Iterable[list[ox.Triple]]:
-    """Batches of about ``size`` triples in which blank nodes linked by triples stay together.
-
-    Each request makes fresh blank nodes, so a blank node split over two requests would
-    become two nodes (an OWL restriction would lose its property). Triples with blank nodes
-    go in batches of their own of at most ``BNODE_BATCH`` triples (or one linked group),
-    sent as ``INSERT {} WHERE {}`` (see :func:`_insert_text`): Virtuoso compiles such a
-    template into one SQL statement, and templates of thousands of triples take it seconds.
-    """
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def bnodes(t: ox.Triple) -> list[str]:
-        return [n.value for n in (t.subject, t.object) if isinstance(n, ox.BlankNode)]
-
-    for t in triples:
-        bs = bnodes(t)
-        for b in bs[1:]:
-            parent[find(b)] = find(bs[0])
-        if bs:
-            find(bs[0])
-    groups: dict[str, list[ox.Triple]] = {}
-    batch: list[ox.Triple] = []
-    for t in triples:
-        bs = bnodes(t)
-        if bs:
-            groups.setdefault(find(bs[0]), []).append(t)
-        else:
-            batch.append(t)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-    if batch:
-        yield batch
-        batch = []
-    for group in groups.values():
-        if batch and len(batch) + len(group) > min(size, BNODE_BATCH):
-            yield batch
-            batch = []
-        batch += group
-    if batch:
-        yield batch

@@ -99,6 +99,8 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
     for t in agg.triples:
         data.add(t)
     t3 = time.perf_counter()
+    period = period_of(_purchase_years(index))
+    index.release()  # before pySHACL: the report keeps ``agg`` (its facts) for the passports, not every value read
     on_progress(Tick("validate", "candidate subgraph", len(data), None, "triples", final=True))
     on_progress(Tick("validate", "pySHACL"))
     report_graph = _pyshacl(data, shapes.graph)
@@ -111,8 +113,6 @@ def validate(store: GraphStore, profiles: Sequence[str] | None = None, shapes_fi
     for k, v in PREFIXES.items():
         report_graph.bind(k, v)
     report_graph.bind("lsv", LSV)
-    period = period_of(_purchase_years(index))
-    index.release()  # the report keeps ``agg`` (its facts) for the passports, not every value read
     needs = dict(agg.needs)
     if "policy" in chosen and pol is None:
         needs["policy"] = ("a company policy file (--policy FILE; 'loopsource run' reads DATA_DIR/policy.yaml "

@@ -17,6 +17,9 @@ _NUMERIC = {str(XSD[n]) for n in ("decimal", "integer", "double", "float", "int"
                                   "unsignedInt", "unsignedLong")}
 
 
+_LITERAL_TABLE = 20_000  # distinct literals of one predicate kept once each, at most (fetch)
+
+
 class Index:
     """The triples validation needs, read once per predicate (or class) from the store.
 
@@ -43,8 +46,7 @@ class Index:
         self.patterns = 0
         # One Python object per IRI or blank node read: each pattern makes new term objects, and
         # a purchase node named by a dozen fetched predicates was a dozen objects, each with its
-        # own copy of the IRI (validate at 1 M: 408 -> 315 MB peak with this). Literals are not shared: most
-        # are distinct (masses, dates, ids), and a table of them would cost more than it saves.
+        # own copy of the IRI (validate at 1 M: 408 -> 315 MB peak with this). Literals: see fetch.
         self._nodes: dict[Any, Any] = {}
         # Types come from the ontology and asserted graphs only: the OWL 2 RL closure types
         # every object of ls:buyerSite as an ls:Site (rdfs:range), so with inferred types every
@@ -60,8 +62,19 @@ class Index:
             self.patterns += 1
             d: dict[Any, list[Any]] = defaultdict(list)
             shared = self._nodes.setdefault
+            # Literals of a predicate whose values repeat (dates, shares) are kept once each, too:
+            # 185 bytes a literal object, some 25 MB at 1 M asserted triples. A predicate with more
+            # than _LITERAL_TABLE distinct values (masses, ids, names) stops sharing: its table
+            # would cost more than it saves.
+            lits: dict[Any, Any] | None = {}
             for s, _p, o in self.pattern(None, ox.NamedNode(p), None):
-                d[shared(s, s)].append(o if isinstance(o, ox.Literal) else shared(o, o))
+                if not isinstance(o, ox.Literal):
+                    o = shared(o, o)
+                elif lits is not None:
+                    o = lits.setdefault(o, o)
+                    if len(lits) > _LITERAL_TABLE:
+                        lits = None
+                d[shared(s, s)].append(o)
             # A single value is kept as a 1-tuple, 40 bytes less than a list of one (loopsource's
             # own properties are single-valued: most entries); readers only read them.
             for s, values in d.items():
