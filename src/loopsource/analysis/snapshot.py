@@ -11,7 +11,6 @@ on the inferred graph being current.
 from __future__ import annotations
 
 from collections import defaultdict
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -271,7 +270,9 @@ def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[
     in_onto = {x for table in known for x in table}  # the ontology's subjects (held already)
     onto_seen: set[str] = set()  # those of them the data has triples of too
     last = None
-    intern = sys.intern
+    # one string per IRI read, by a table of this call's own: sys.intern's table never shrinks
+    # (at 10 M asserted triples it kept tens of MB for the rest of the process)
+    one = {}.setdefault
     # the emission factor nodes the build stored, kept aside as the stream passes (the pivot
     # compacts purchases; a subject's triples may come in several runs); the legs are read with
     # the purchases (_read_subject)
@@ -281,7 +282,7 @@ def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[
         if s != last:
             if last is not None:
                 px.compact(last)
-            s = last = intern(s)
+            s = last = one(s, s)
             if s in in_onto:
                 if s not in onto_seen:
                     onto_seen.add(s)
@@ -290,7 +291,7 @@ def snapshot_from_stream(onto: list[tuple[str, str, str]], data: Iterable[tuple[
                 subjects.append(s)
         if p in TRANSPORT_PREDICATES or (p, o) == factor_type:
             transport.append((s, p, o))
-        px.add(s, intern(p), intern(o) if o[0] == "<" else o)
+        px.add(s, one(p, p), one(o, o) if o[0] == "<" else o)
     px.finish()
     # a factor node's ls:id (ids are not kept aside: every subject has one)
     transport += [(s, ID, px.props[s][ID]) for s in {t[0] for t in transport if (t[1], t[2]) == factor_type}
@@ -335,12 +336,13 @@ def _read_subject(px: _Pivot, s: str, rec: _Records) -> None:
                 px.ident(v.get(L + "toSite>")), px.ident(v.get(L + "material>")),
                 px.csv_value.get(v.get(L + "strategy>", ""), "") or "", number(v[L + "massKg>"]) or 0.0,
                 hazardous=_flag(v.get(L + "hazardous>"))))
-        elif t in KINDS:
-            rec.sites[lexical(v[ID]) or ""] = _site(px, v, KINDS[t])
+        elif t in KINDS:  # ids: the one string per node that the purchases naming it share (ident)
+            site = _site(px, v, KINDS[t], px.ident(s))
+            rec.sites[site.id] = site
         elif t in ROLES:
             c = v.get(L + "country>")
-            rec.orgs[lexical(v[ID]) or ""] = Organisation(lexical(v[ID]) or "", lexical(v.get(NAME)) or "", ROLES[t],
-                                                          px.country(c)[0] if c else "")
+            oid = px.ident(s)
+            rec.orgs[oid] = Organisation(oid, lexical(v.get(NAME)) or "", ROLES[t], px.country(c)[0] if c else "")
         elif t == L + "Product>":
             rec.products_raw.append(s)
         elif t == L + "BomLine>":
@@ -422,11 +424,11 @@ def _purchase(px: _Pivot, v: dict[str, str]) -> Purchase:
         chain_of_custody=_chain_of_custody(v.get(L + "chainOfCustody>")), certificate=lexical(v.get(L + "certificate>")))
 
 
-def _site(px: _Pivot, v: dict[str, str], kind: str) -> Site:
+def _site(px: _Pivot, v: dict[str, str], kind: str, sid: str) -> Site:
     c = v.get(L + "locatedIn>")
     cc, reg, regname, sub, eu, clat, clon = px.country(c) if c else _NO_COUNTRY
     return Site(
-        id=lexical(v[ID]) or "", name=lexical(v.get(NAME)) or "",
+        id=sid, name=lexical(v.get(NAME)) or "",
         organisation=px.ident(v.get("<http://www.w3.org/ns/org#siteOf>")), kind=kind, country=cc,
         region=reg, region_name=regname, subregion=sub, in_eu=eu,
         lat=number(v.get(LAT)), lon=number(v.get(LONG)), centroid_lat=clat, centroid_lon=clon)
