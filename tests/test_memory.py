@@ -27,3 +27,37 @@ def test_freed_heap_goes_back_to_the_system() -> None:
     assert release_memory() is True  # glibc: the CI machine's C library
     assert held - _rss_mb() > 100
     assert len(keep) == 2048
+
+
+_LARGE_BLOCKS = """
+import sys
+from loopsource.memory import bound_large_blocks
+if sys.argv[1] == "bound":
+    assert bound_large_blocks() is True
+def rss():
+    return [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS:")][0] / 1024
+first = bytearray(16 << 20)
+del first  # glibc (default): its mmap threshold rises to 16 MB here
+pins = []
+held = []
+for _ in range(4):
+    held.append(bytearray(8 << 20))  # default: from the heap now
+    pins.append(bytearray(4096))  # on top of it, so the heap cannot shrink below it
+before = rss()
+del held
+print(before - rss())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and glibc: Linux only")
+def test_freed_large_blocks_go_back_to_the_system_when_bounded() -> None:
+    """With bound_large_blocks (what the command line sets), 32 MB of freed 8 MB blocks are
+    returned at once; with glibc's defaults they stay in the heap."""
+    import subprocess
+
+    def returned(mode: str) -> float:
+        out = subprocess.run([sys.executable, "-c", _LARGE_BLOCKS, mode], capture_output=True, text=True, check=True)
+        return float(out.stdout)
+
+    assert returned("bound") > 30
+    assert returned("default") < 10

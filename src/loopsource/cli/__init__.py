@@ -21,6 +21,7 @@ import click
 
 from .. import __version__
 from ..errors import InputError, LoopsourceError
+from ..memory import bound_large_blocks
 
 log = logging.getLogger("loopsource")
 
@@ -109,6 +110,7 @@ def main(verbose: int, quiet: bool) -> None:
     # 10.5 -> 8.7 s, report 8.0 -> 7.0 s; bench/README.md). A process-wide policy, so it is set
     # here in the command line's entry point, not in the library.
     gc.set_threshold(100_000, 50, 100)
+    bound_large_blocks()  # freed chunks of a few MB go back to the system (memory.py); also process-wide
 
 
 def store_options(f: Callable[..., Any] | None = None, *, default_to_current: bool = True) -> Any:
