@@ -129,6 +129,7 @@ class _Pivot:
 
     def add(self, s: str, p: str, o: str) -> None:
         if p in _UNREAD:  # no record reads it: one string and one dict slot per subject saved
+            self.props[s]  # noqa: B018 -- an empty entry: the subject is known (snapshot_from_stream)
             return
         if s in self.compacted:
             self._expand(s)
