@@ -51,7 +51,7 @@ print(before - rss())
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and glibc: Linux only")
 def test_freed_large_blocks_go_back_to_the_system_when_bounded() -> None:
-    """With bound_large_blocks (what the command line sets), 32 MB of freed 8 MB blocks are
+    """With bound_large_blocks (what the command line sets with --endpoint), 32 MB of freed 8 MB blocks are
     returned at once; with glibc's defaults they stay in the heap."""
     import subprocess
 
@@ -61,3 +61,19 @@ def test_freed_large_blocks_go_back_to_the_system_when_bounded() -> None:
 
     assert returned("bound") > 30
     assert returned("default") < 10
+
+
+def test_the_command_line_bounds_large_blocks_only_against_an_endpoint(monkeypatch, tmp_path) -> None:
+    """With --endpoint the command sets the threshold before it runs; on the embedded store it
+    does not (the blocks mapped anew cost time there: bench/README.md, fifth round)."""
+    from click.testing import CliRunner
+
+    import loopsource.cli as cli
+
+    calls: list[int] = []
+    monkeypatch.setattr(cli, "bound_large_blocks", lambda: calls.append(1) or True)
+    r = CliRunner().invoke(cli.main, ["query", "single-source-materials", "--endpoint", "http://127.0.0.1:9/query"])
+    assert r.exit_code == 2 and "connection refused" in r.stderr  # it ran, against no server
+    assert calls == [1]
+    r = CliRunner().invoke(cli.main, ["report", "--store", str(tmp_path / "none"), "--format", "json"])
+    assert r.exit_code == 2 and calls == [1]
