@@ -18,6 +18,12 @@ T = TypeVar("T")
 DEFAULT_STORE = Path(".loopsource")
 
 
+def move_ops(generations: Mapping[str, str]) -> list[str]:
+    """Update operations that make each new graph (value) the graph it replaces (key): the old
+    one dropped, the new one moved onto its name (SPARQL has no rename: the server copies it)."""
+    return [op for g, new in generations.items() for op in (f"DROP SILENT GRAPH <{g}>", f"MOVE SILENT GRAPH <{new}> TO GRAPH <{g}>")]
+
+
 def solution_rows(solutions: ox.QuerySolutions) -> tuple[tuple[Term | None, ...], ...]:
     """Every row of ``solutions`` as a tuple of terms (None for unbound), with the cyclic garbage
     collector paused while they are made.
@@ -113,8 +119,7 @@ class GraphStore(ABC):
         """Make each new generation (from :meth:`new_generation`) the graph it replaces, and run the
         update operations ``also``, in one update. Here by ``MOVE``; a remote store rewrites a
         pointer instead for its large graphs (store/pointers.py)."""
-        ops = [op for g, s in generations.items() for op in (f"DROP SILENT GRAPH <{g}>", f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>")]
-        self.update(" ;\n".join([*ops, *also]), moves=[*generations, *generations.values()])
+        self.update(" ;\n".join([*move_ops(generations), *also]), moves=[*generations, *generations.values()])
 
     @abstractmethod
     def export(self, graph: str | None, fmt: ox.RdfFormat) -> bytes:

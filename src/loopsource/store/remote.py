@@ -43,7 +43,7 @@ import pyoxigraph as ox
 from ..errors import EndpointError, StoreError
 from ..files import kill_point
 from ..rdf.sparql import declared_prefixes, query_form, rename_graphs, substitute
-from .base import GraphStore, SelectResult, Term, solution_rows
+from .base import GraphStore, SelectResult, Term, move_ops, solution_rows
 from . import pointers, virtuoso
 from .batches import batches as _batches, insert_text as _insert_text
 from ..rdf.vocab import GRAPHS, PREFIXES
@@ -180,7 +180,7 @@ class RemoteStore(GraphStore):
         old = {g: self.physical(g) for g in generations if g in pointers.GENERATIONAL}
         moved = {g: s for g, s in generations.items() if g not in pointers.GENERATIONAL}
         ops = pointers.repoint({g: generations[g] for g in old})
-        ops += [op for g, s in moved.items() for op in (f"DROP SILENT GRAPH <{g}>", f"MOVE SILENT GRAPH <{s}> TO GRAPH <{g}>")]
+        ops += move_ops(moved)
         self._post(self._update_url(), [("update", " ;\n".join([*ops, *also]))], "*/*",
                    timeout=self.swap_timeout([*moved, *moved.values()]))
         self._pointers = {**self._generations(), **{g: generations[g] for g in old}}
@@ -302,11 +302,12 @@ class RemoteStore(GraphStore):
         """The pattern's triples, parsed as the answer arrives (the validation index reads every
         triple of a predicate: at 10 M asserted triples a whole answer and its rows held at once
         were hundreds of MB). Virtuoso's answers are corrected whole first (``_results``)."""
-        subs = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
-        form = [("query", self._prepare("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", subs)), *self._dataset(graphs)]
+        self._generations()  # a first request, if none was made yet: it records the Server header
         if virtuoso.is_virtuoso(self.server):
             yield from super().triples(s, p, o, graphs)
             return
+        subs = {k: v for k, v in (("s", s), ("p", p), ("o", o)) if v is not None}
+        form = [("query", self._prepare("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", subs)), *self._dataset(graphs)]
         try:
             for sol in ox.parse_query_results(_Reader(self._post_chunks(self.query_url, form, _JSON)),
                                               format=ox.QueryResultsFormat.JSON):
