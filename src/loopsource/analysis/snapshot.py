@@ -92,10 +92,11 @@ _COMPACT_KEYS = PURCHASE_KEYS + LEG_PREDICATES
 # CSV row each subject was made from). Compaction drops them.
 _UNREAD = frozenset({f"<{PROV}wasDerivedFrom>"})
 _PURCHASE_SET = frozenset(_COMPACT_KEYS) | _UNREAD
-# The compacted purchase terms whose values repeat from purchase to purchase (kept once each).
+# The compacted purchase literals whose values repeat from purchase to purchase (kept once each;
+# IRIs such as the unit are one object already, through the stream's table).
 _REPEATED = frozenset(L + n + ">" for n in (
-    "date", "unit", "currency", "recycledShare", "reusedShare", "leadTimeDays", "recycledPreConsumerShare",
-    "recycledPostConsumerShare", "chainOfCustody", "distanceMethod"))
+    "date", "currency", "recycledShare", "reusedShare", "leadTimeDays", "recycledPreConsumerShare",
+    "recycledPostConsumerShare", "distanceMethod"))
 _CYCLE_TYPES = (L + "BiologicalMaterial>", L + "TechnicalMaterial>")
 
 
