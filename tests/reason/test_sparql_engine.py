@@ -74,3 +74,57 @@ def test_generated_data_on_oxigraph_serve(endpoint: tuple[str, str], tmp_path: P
     assert cli("reason", "--store", str(root))[0] == 0
     remote = set(read_graph(RemoteStore(q, u), GRAPHS.inferred))
     assert remote == set(read_graph(EmbeddedStore(root, read_only=True), GRAPHS.inferred)) and remote
+
+
+EX = "http://example.org/deep#"
+_DEEP = f"""
+@prefix ex: <{EX}> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:within a owl:TransitiveProperty .
+ex:locatedAt owl:propertyChainAxiom ( ex:locatedAt ex:within ) ; rdfs:subPropertyOf ex:relatedTo .
+ex:relatedTo rdfs:domain ex:Thingy , ex:Entity .
+ex:Thingy rdfs:subClassOf ex:Entity .
+ex:Entity rdfs:subClassOf [ a owl:Restriction ; owl:onProperty ex:hasTag ; owl:hasValue ex:tagged ] .
+ex:hasTag owl:inverseOf ex:tagOf .
+ex:s ex:locatedAt ex:a . ex:a ex:within ex:b . ex:b ex:within ex:c . ex:c ex:within ex:d .
+"""
+
+
+def test_semi_naive_rounds_reach_the_rules_engine_closure() -> None:
+    """Each round after the first joins only with the previous round's new triples. This schema
+    needs one round per step (chain, sub-property, domain, superclass, hasValue, inverse); the
+    result must be the rules engine's closure, and the rounds' own graphs must be gone."""
+    import pyoxigraph as ox
+
+    from loopsource.rdf.terms import parse_ntriples
+    from loopsource.reason.engine import is_schema
+    from loopsource.reason.sparql_engine import _OxWriter, run_plan
+
+    g = ox.Store()
+    g.load(_DEEP.encode(), ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPHS.asserted))
+    triples = parse_ntriples(g.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(GRAPHS.asserted)).decode())
+    schema = [t for t in triples if is_schema(t)]
+    plan = SparqlEngine().plan(schema, [GRAPHS.asserted], "deep")
+    lines: list[str] = []
+    rounds = run_plan(plan, _OxWriter(g), lines.append)
+    got = set(parse_ntriples(g.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(plan.staging)).decode()))
+    want = RulesEngine().infer(schema, [t for t in triples if not is_schema(t)]).triples
+    assert got == set(want), (sorted(set(want) - got), sorted(got - set(want)))
+    tag, tagged, s = f"<{EX}tagOf>", f"<{EX}tagged>", f"<{EX}s>"
+    assert (tagged, tag, s) in got and (s, f"<{EX}locatedAt>", f"<{EX}d>") in got
+    assert rounds >= 5 and lines[-1] == f"reasoning round {rounds}: 0 new triples"
+    assert {n.value for n in g.named_graphs()} <= {GRAPHS.asserted, plan.staging, plan.work}  # no round graphs
+
+
+def test_domains_keep_the_most_specific_classes_only() -> None:
+    """prp-dom reads one row per property and narrowest class (cax-sco adds the wider ones);
+    equivalent classes both stay, since neither is strictly narrower."""
+    from loopsource.reason.engine import _Tables
+    from loopsource.reason.sparql_engine import _most_specific, _Router
+
+    sub, eq = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>", "<http://www.w3.org/2002/07/owl#equivalentClass>"
+    t = _Tables({("<urn:C>", sub, "<urn:D>"), ("<urn:E>", eq, "<urn:F>")})
+    rows = [("<urn:p>", "<urn:C>"), ("<urn:p>", "<urn:D>"), ("<urn:q>", "<urn:E>"), ("<urn:q>", "<urn:F>"),
+            ("<urn:r>", "<urn:D>")]
+    assert sorted(_most_specific(rows, t, _Router(t))) == [("<urn:p>", "<urn:C>"), ("<urn:q>", "<urn:E>"),
+                                                            ("<urn:q>", "<urn:F>"), ("<urn:r>", "<urn:D>")]

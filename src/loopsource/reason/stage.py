@@ -159,7 +159,7 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
         try:
             if store.applies_atomically:
                 writer.update(f"DROP SILENT GRAPH <{GRAPHS.inferred}>")
-            rounds = run_plan(plan, writer, _READ, progress)
+            rounds = run_plan(plan, writer, progress)
             inferred = writer.count_graph(plan.staging)
             meta = activity_triples(
                 "reason", "current", started, datetime.now(timezone.utc), generated=True,
@@ -179,7 +179,7 @@ def _reason_in_store(store: GraphStore, progress: Callable[[str], None]) -> Reas
 
     kwargs = {"keep_sidecars": _READ} if isinstance(store, EmbeddedStore) else {}
     rounds, inferred = store.apply(work, **kwargs)
-    progress(f"reasoned in the store: {rounds} rounds of {len(plan.statements)} SPARQL Update rules")
+    progress(f"reasoned in the store: {rounds} rounds of {len(plan.rules)} SPARQL Update rules (semi-naive)")
     return ReasonResult(eng.name, eng.version, time.perf_counter() - t0, asserted, inferred, "")
 
 
