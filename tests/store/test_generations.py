@@ -12,9 +12,11 @@ from loopsource.cli import main
 from loopsource.rdf.sparql import rename_graphs
 from loopsource.rdf.vocab import GRAPH, GRAPHS
 from loopsource.store import pointers
+from loopsource.reason import read_graph
+from loopsource.store import EmbeddedStore
 from loopsource.store.remote import RemoteStore
 
-from ..conftest import FIXTURES
+from ..conftest import DEMO, FIXTURES
 from .servers import STARTERS, Server
 
 A, I = GRAPHS.asserted, GRAPHS.inferred
@@ -131,3 +133,22 @@ def test_an_endpoint_written_without_pointers_reads_as_before_and_is_taken_over(
     new = RemoteStore(q, u)
     assert pointers.is_generation(new.physical(A)) and new.count(A) > 100
     assert A not in _graphs(server)  # the old graph was dropped after the switch
+
+
+def test_reasoning_after_a_rebuild_gives_the_embedded_closure(server: Server, tmp_path) -> None:
+    """build, reason, build, reason on each server: the second inferred graph is the embedded
+    rules engine's, triple for triple. Regression: once the first asserted generation had been
+    dropped, Virtuoso 7.2.5's FILTER NOT EXISTS stopped matching a literal bound by VALUES, and
+    cls-hv1 re-derived five asserted triples (M-GRAPH ls:grade "battery", ...); the literal is
+    now a constant of its statement (reason/sparql_engine.py, docs/remote.md)."""
+    server.reset()
+    ep = ["--endpoint", server.query_url, "--update-endpoint", server.update_url, "--timeout", "300"]
+    root = tmp_path / "emb"
+    assert cli("build", str(DEMO), "--store", str(root))[0] == 0 and cli("reason", "--store", str(root))[0] == 0
+    local = set(read_graph(EmbeddedStore(root, read_only=True), I))
+    for _ in range(2):
+        assert cli("build", str(DEMO), *ep)[0] == 0
+        code, out, err = cli("reason", *ep)
+        assert code == 0, err
+        remote = set(read_graph(RemoteStore(server.query_url, server.update_url), I))
+        assert remote == local, (sorted(remote - local)[:5], sorted(local - remote)[:5])

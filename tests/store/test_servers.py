@@ -98,13 +98,6 @@ def test_graphs_are_the_same_and_the_sparql_engine_matches_the_rules_engine(serv
         assert served.count(g) == emb.count(g), g
     # the inferred graph made inside the server by the sparql engine == the rules engine's, triple for triple
     remote, local = set(read_graph(served, GRAPHS.inferred)), set(read_graph(emb, GRAPHS.inferred))
-    if sparql_server.name == "virtuoso":
-        # Known Virtuoso 7.2.5 behaviour, seen in some full-suite runs and not in others: cls-hv2 re-derives
-        # an asserted plain literal (M-LIOH ls:grade "battery") because Virtuoso's FILTER NOT EXISTS does
-        # not always match it against the asserted copy. Such triples are no new facts: they are allowed
-        # only when they are asserted triples, and nothing else may differ (docs/remote.md).
-        asserted = set(read_graph(emb, GRAPHS.asserted))
-        remote = {t for t in remote if t not in asserted or t in local}
     assert remote == local, (sorted(remote - local)[:5], sorted(local - remote)[:5])
     assert len(local) > 5000
     graphs = json.loads(sparql_server.post({"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"}))

@@ -263,10 +263,18 @@ def _property_rules(t: _Tables) -> list[Rule]:
     out: list[Rule] = []
     xy = f"FILTER({_subject_ok('?x')} && {_object_ok('?y')})"
     hv1 = [(r, p, v) for r, (p, v) in t.hv_by_restriction.items() if not is_noise("<urn:x>", p, v)]
-    if hv1:
-        out.append(Rule(STAGING, "?x ?p ?v", _values('?r ?p ?v', hv1), ("?x a ?r",),
+    # A literal value is written into the statement, not bound by VALUES: Virtuoso 7.2.5's
+    # FILTER NOT EXISTS { ?x ?p ?v } does not match a literal ?v from VALUES against the stored
+    # copy once a graph holding that literal has been dropped (a second build), and re-derives
+    # asserted triples; with the literal as a constant it matches (docs/remote.md).
+    iris = [row for row in hv1 if not row[2].startswith('"')]
+    if iris:
+        out.append(Rule(STAGING, "?x ?p ?v", _values('?r ?p ?v', iris), ("?x a ?r",),
                         f"FILTER NOT EXISTS {{ ?x ?p ?v }} FILTER({_subject_ok('?x')}) "
-                        f"{_reflexive('?x', '?v', (p for _, p, _ in hv1), '?p')}"))
+                        f"{_reflexive('?x', '?v', (p for _, p, _ in iris), '?p')}"))
+    for r, p, v in sorted(row for row in hv1 if row[2].startswith('"')):
+        out.append(Rule(STAGING, f"?x {p} {v}", "", (f"?x a {_term(r)}",),
+                        f"FILTER NOT EXISTS {{ ?x {p} {v} }} FILTER({_subject_ok('?x')})"))
     spo = [(p, q) for p, qs in t.sup_props.items() for q in qs if p != q]
     if spo:
         out.append(Rule(STAGING, "?x ?q ?y", _values('?p ?q', spo), ("?x ?p ?y",),
