@@ -114,13 +114,9 @@ class Plan:
         outputs = [self.new_graph(k, role) for k in range(1, round_ + 1) for role in (STAGING, WORK)]
         return [f"USING <{g}>" for g in (*self.graphs, *outputs)] + ([f"USING NAMED <{named}>"] if named else [])
 
-    @property
-    def statements(self) -> tuple[str, ...]:
-        """Round 1: every rule over everything."""
-        return self.statements_for(1, ())
-
     def statements_for(self, round_: int, new: Sequence[str]) -> tuple[str, ...]:
-        """The statements of round ``round_``; ``new``: the previous round's non-empty new graphs."""
+        """The statements of round ``round_`` (round 1: every rule over everything); ``new``: the
+        previous round's non-empty new graphs."""
         out = []
         for rule in self.rules:
             target = self.new_graph(round_, rule.target)
